@@ -1,0 +1,87 @@
+"""In-memory Hamming indexes over bank hashes: a cache rebuilt from SQLite, never the truth.
+
+The index stores row numbers; ``ids`` maps them to bank entry ids. ``FaissHammingIndex`` does an
+exact range search with FAISS binary indexes (flat scan with SIMD popcount; multi-index hashing when
+the bank is large); ``LinearHammingIndex`` is the numpy reference both are tested against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+#: banks larger than this use multi-index hashing (kept exact by the probe width, see range_search)
+MULTIHASH_MIN_ROWS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: int
+    distance: int
+
+
+class LinearHammingIndex:
+    """Reference implementation: numpy popcount over every row."""
+
+    def __init__(self, bits: np.ndarray) -> None:
+        self.bits = np.ascontiguousarray(bits, dtype=np.uint8)
+
+    def __len__(self) -> int:
+        return len(self.bits)
+
+    def range_search(self, queries: np.ndarray, radius: int) -> list[list[Hit]]:
+        out: list[list[Hit]] = []
+        for q in np.atleast_2d(queries):
+            if not len(self.bits):
+                out.append([])
+                continue
+            d = _POPCOUNT[np.bitwise_xor(self.bits, q[None, :])].sum(axis=1, dtype=np.int32)
+            rows = np.flatnonzero(d <= radius)
+            out.append([Hit(int(r), int(d[r])) for r in rows[np.argsort(d[rows], kind="stable")]])
+        return out
+
+
+class FaissHammingIndex:
+    """Exact Hamming range search with FAISS binary indexes."""
+
+    def __init__(self, bits: np.ndarray, multihash: bool | None = None) -> None:
+        import faiss
+
+        bits = np.ascontiguousarray(bits, dtype=np.uint8)
+        self.nbits = bits.shape[1] * 8 if bits.size else 0
+        self._n = len(bits)
+        if multihash is None:
+            multihash = self._n >= MULTIHASH_MIN_ROWS
+        self.multihash = bool(multihash) and self.nbits >= 64
+        if self._n == 0:
+            self._index = None
+            return
+        if self.multihash:
+            # 256-bit PDQ split into 8 chunks of 32 bits; searched with pigeonhole radius so it stays exact
+            self._index = faiss.IndexBinaryMultiHash(self.nbits, self.nbits // 32, 32)
+        else:
+            self._index = faiss.IndexBinaryFlat(self.nbits)
+        self._index.add(bits)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def range_search(self, queries: np.ndarray, radius: int) -> list[list[Hit]]:
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.uint8)
+        if self._index is None:
+            return [[] for _ in queries]
+        if self.multihash:
+            # pigeonhole: a hash within `radius` differs in at most radius // nhash bits in some chunk,
+            # so probing every bucket within that many flips of each chunk finds all of them
+            self._index.nflip = int(radius) // self._index.nhash
+        # FAISS returns distances strictly below the radius it is given
+        lims, dist, rows = self._index.range_search(queries, int(radius) + 1)
+        out: list[list[Hit]] = []
+        for i in range(len(queries)):
+            sl = slice(lims[i], lims[i + 1])
+            pairs = sorted(zip(dist[sl].tolist(), rows[sl].tolist()))
+            out.append([Hit(int(r), int(d)) for d, r in pairs])
+        return out

@@ -1,0 +1,301 @@
+"""The bank's truth: a SQLite database (WAL) of known images, their hashes, faces and thumbnails.
+
+Every entry is written in one transaction with all its rows, so a crash never leaves half an entry.
+A ``generation`` counter in ``meta`` changes on every write; in-memory indexes compare it to know
+when they are stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from imgcheck.errors import BankError
+from imgcheck.hashing.base import Hash
+from imgcheck.types import BANK_KINDS
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY,
+    label TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('celebrity', 'known_scam', 'other')),
+    source TEXT NOT NULL DEFAULT '',
+    sha256 TEXT UNIQUE,
+    added_at TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER
+);
+CREATE TABLE IF NOT EXISTS hashes (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    bits BLOB NOT NULL,
+    quality INTEGER
+);
+CREATE INDEX IF NOT EXISTS hashes_entry ON hashes(entry_id);
+CREATE INDEX IF NOT EXISTS hashes_type ON hashes(type);
+CREATE TABLE IF NOT EXISTS faces (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+    face_index INTEGER NOT NULL,
+    box TEXT NOT NULL,
+    score REAL NOT NULL,
+    model TEXT NOT NULL,
+    embedding BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS faces_entry ON faces(entry_id);
+CREATE TABLE IF NOT EXISTS features (
+    entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (entry_id, kind)
+);
+CREATE TABLE IF NOT EXISTS thumbs (
+    entry_id INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,
+    jpeg BLOB NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    label: str
+    kind: str
+    source: str
+    sha256: str | None
+    added_at: str
+    width: int | None = None
+    height: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "label": self.label, "kind": self.kind, "source": self.source,
+                "sha256": self.sha256, "added_at": self.added_at, "width": self.width, "height": self.height}
+
+
+@dataclass(frozen=True)
+class FaceRow:
+    entry_id: int
+    face_index: int
+    box: tuple[int, int, int, int]
+    score: float
+    model: str
+    embedding: np.ndarray
+
+
+@dataclass
+class NewEntry:
+    """Everything stored for one entry, written in one transaction."""
+
+    label: str
+    kind: str = "other"
+    source: str = ""
+    sha256: str | None = None
+    width: int | None = None
+    height: int | None = None
+    hashes: list[tuple[str, Hash]] = field(default_factory=list)  # (variant, hash)
+    faces: list[tuple[tuple[int, int, int, int], float, str, np.ndarray]] = field(default_factory=list)
+    features: dict[str, bytes] = field(default_factory=dict)
+    thumb_jpeg: bytes | None = None
+
+
+class BankStore:
+    """SQLite access. One connection per thread; writes are serialised by SQLite."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise BankError(f"cannot create the bank folder {parent}: {exc}") from exc
+        self._memory_conn: sqlite3.Connection | None = None
+        conn = self._conn()
+        try:
+            with conn:
+                conn.executescript(_SCHEMA)
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+        except sqlite3.DatabaseError as exc:
+            raise BankError(f"{self.path} is not a usable imgcheck bank: {exc}") from exc
+        version = int(self.meta("schema_version") or 0)
+        if version > SCHEMA_VERSION:
+            raise BankError(f"{self.path} was written by a newer imgcheck (bank schema {version})")
+
+    # -- connections -------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            if self._memory_conn is None:
+                self._memory_conn = sqlite3.connect(":memory:", check_same_thread=False)
+                self._memory_conn.execute("PRAGMA foreign_keys=ON")
+            return self._memory_conn
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.DatabaseError as exc:
+                raise BankError(f"cannot open the bank {self.path}: {exc}") from exc
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- meta --------------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    @staticmethod
+    def _bump(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+
+    # -- writes ------------------------------------------------------------------------------
+    def add(self, new: NewEntry) -> tuple[int, bool]:
+        """Insert an entry with all its rows; return (id, created). Same sha256 twice: (old id, False)."""
+        if new.kind not in BANK_KINDS:
+            raise BankError(f"unknown bank kind {new.kind!r}; use one of {', '.join(BANK_KINDS)}")
+        if not new.label.strip():
+            raise BankError("a bank entry needs a non-empty label")
+        conn = self._conn()
+        try:
+            with conn:
+                if new.sha256:
+                    row = conn.execute("SELECT id FROM entries WHERE sha256=?", (new.sha256,)).fetchone()
+                    if row:
+                        return int(row[0]), False
+                cur = conn.execute(
+                    "INSERT INTO entries(label, kind, source, sha256, added_at, width, height) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (new.label.strip(), new.kind, new.source, new.sha256,
+                     datetime.now(UTC).isoformat(timespec="seconds"), new.width, new.height))
+                entry_id = int(cur.lastrowid)
+                conn.executemany(
+                    "INSERT INTO hashes(entry_id, type, variant, bits, quality) VALUES (?,?,?,?,?)",
+                    [(entry_id, h.kind, variant, h.bits, h.quality) for variant, h in new.hashes])
+                conn.executemany(
+                    "INSERT INTO faces(entry_id, face_index, box, score, model, embedding) VALUES (?,?,?,?,?,?)",
+                    [(entry_id, i, json.dumps(list(map(int, box))), float(score), model,
+                      np.asarray(emb, np.float32).tobytes())
+                     for i, (box, score, model, emb) in enumerate(new.faces)])
+                conn.executemany("INSERT INTO features(entry_id, kind, data) VALUES (?,?,?)",
+                                 [(entry_id, k, v) for k, v in new.features.items()])
+                if new.thumb_jpeg:
+                    conn.execute("INSERT INTO thumbs(entry_id, jpeg) VALUES (?,?)", (entry_id, new.thumb_jpeg))
+                self._bump(conn)
+        except sqlite3.DatabaseError as exc:
+            raise BankError(f"cannot write to the bank {self.path}: {exc}") from exc
+        return entry_id, True
+
+    def remove(self, entry_ids: Iterable[int]) -> int:
+        ids = [int(i) for i in entry_ids]
+        conn = self._conn()
+        with conn:
+            n = 0
+            for i in ids:
+                n += conn.execute("DELETE FROM entries WHERE id=?", (i,)).rowcount
+            if n:
+                self._bump(conn)
+        return n
+
+    def remove_label(self, label: str) -> int:
+        ids = [r[0] for r in self._conn().execute("SELECT id FROM entries WHERE label=?", (label,))]
+        return self.remove(ids)
+
+    # -- reads -------------------------------------------------------------------------------
+    @staticmethod
+    def _entry(row: tuple) -> Entry:
+        return Entry(*row)
+
+    _ENTRY_COLS = "id, label, kind, source, sha256, added_at, width, height"
+
+    def get(self, entry_id: int) -> Entry | None:
+        row = self._conn().execute(f"SELECT {self._ENTRY_COLS} FROM entries WHERE id=?", (entry_id,)).fetchone()
+        return self._entry(row) if row else None
+
+    def entries(self, label: str | None = None) -> Iterator[Entry]:
+        sql = f"SELECT {self._ENTRY_COLS} FROM entries"
+        args: tuple = ()
+        if label is not None:
+            sql += " WHERE label=?"
+            args = (label,)
+        for row in self._conn().execute(sql + " ORDER BY id", args):
+            yield self._entry(row)
+
+    def count(self) -> int:
+        return int(self._conn().execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+
+    def stats(self) -> dict:
+        conn = self._conn()
+        kinds = dict(conn.execute("SELECT kind, COUNT(*) FROM entries GROUP BY kind").fetchall())
+        hashes = dict(conn.execute("SELECT type, COUNT(*) FROM hashes GROUP BY type").fetchall())
+        faces = dict(conn.execute("SELECT model, COUNT(*) FROM faces GROUP BY model").fetchall())
+        labels = int(conn.execute("SELECT COUNT(DISTINCT label) FROM entries").fetchone()[0])
+        return {"path": self.path, "entries": self.count(), "labels": labels, "by_kind": kinds,
+                "hashes": hashes, "faces": faces, "generation": self.generation,
+                "schema_version": int(self.meta("schema_version") or 0)}
+
+    def hash_rows(self, hash_type: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """All hashes of a type: (entry ids int64, packed bits uint8 [n, nbytes], variants)."""
+        rows = self._conn().execute(
+            "SELECT entry_id, bits, variant FROM hashes WHERE type=? ORDER BY id", (hash_type,)).fetchall()
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.uint8), []
+        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        bits = np.frombuffer(b"".join(r[1] for r in rows), np.uint8).reshape(len(rows), -1)
+        return ids, bits, [r[2] for r in rows]
+
+    def hashes_of(self, entry_id: int) -> list[tuple[str, Hash]]:
+        rows = self._conn().execute(
+            "SELECT type, variant, bits, quality FROM hashes WHERE entry_id=? ORDER BY id", (entry_id,))
+        return [(variant, Hash(t, bytes(bits), q)) for t, variant, bits, q in rows]
+
+    def face_rows(self, model: str) -> list[FaceRow]:
+        rows = self._conn().execute(
+            "SELECT entry_id, face_index, box, score, model, embedding FROM faces WHERE model=? ORDER BY id",
+            (model,))
+        return [FaceRow(e, i, tuple(json.loads(b)), s, m, np.frombuffer(emb, np.float32))
+                for e, i, b, s, m, emb in rows]
+
+    def feature(self, entry_id: int, kind: str) -> bytes | None:
+        row = self._conn().execute("SELECT data FROM features WHERE entry_id=? AND kind=?",
+                                   (entry_id, kind)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def thumb(self, entry_id: int) -> bytes | None:
+        row = self._conn().execute("SELECT jpeg FROM thumbs WHERE entry_id=?", (entry_id,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's own check plus the bank's invariants; empty list when all is well."""
+        conn = self._conn()
+        problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"foreign key violation in {r[0]}" for r in conn.execute("PRAGMA foreign_key_check")]
+        orphan = conn.execute("SELECT COUNT(*) FROM entries e WHERE e.sha256 IS NOT NULL AND NOT EXISTS "
+                              "(SELECT 1 FROM hashes h WHERE h.entry_id=e.id)").fetchone()[0]
+        if orphan:
+            problems.append(f"{orphan} entries have no hashes")
+        return problems

@@ -1,0 +1,73 @@
+"""The Check protocol, the per-image context checks share, and the registry of checks.
+
+A check is a small class with a ``name`` and ``run(img, ctx) -> Evidence``. It never raises for a
+content reason (no face, no metadata): that is Evidence with status ``inconclusive`` or ``clear``.
+An exception escaping ``run`` becomes Evidence with status ``error`` and the other checks still run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+
+from imgcheck.load import LoadedImage
+from imgcheck.types import Evidence
+
+if TYPE_CHECKING:
+    from imgcheck.engine import Engine
+
+T = TypeVar("T")
+
+
+class CheckContext:
+    """What a check may use: the engine (bank, models, settings) and a memo shared by the checks
+    of one image, so work such as face detection is done once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.memo: dict[str, Any] = {}
+
+    @property
+    def bank(self):
+        return self.engine.bank
+
+    @property
+    def settings(self):
+        return self.engine.settings
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+
+class Check(Protocol):
+    name: ClassVar[str]
+    #: flags this check can raise (documentation and the app's legend)
+    flags: ClassVar[tuple[str, ...]]
+
+    def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence: ...
+
+
+#: check name -> "module:Class"; modules are imported only when the check is used
+_REGISTRY: dict[str, str] = {
+    "known_image": "imgcheck.checks.known_image:KnownImageCheck",
+}
+
+
+def registry() -> dict[str, str]:
+    return dict(_REGISTRY)
+
+
+def check_names() -> tuple[str, ...]:
+    return tuple(_REGISTRY)
+
+
+def create(name: str) -> Check:
+    try:
+        target = _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown check {name!r}; known checks: {', '.join(_REGISTRY)}") from None
+    module, cls = target.split(":")
+    return getattr(importlib.import_module(module), cls)()

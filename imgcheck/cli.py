@@ -1,0 +1,264 @@
+"""The ``imgcheck`` command line. Exit codes: 0 ran, 2 bad input/usage, 3 model problem, 1 other.
+
+``--json`` prints one JSON document per line on stdout and nothing else there; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from imgcheck.errors import BankError, ImgcheckError, InputError
+from imgcheck.types import BANK_KINDS, Report
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Check profile photos for stolen/known images, known faces and AI generation.")
+bank_app = typer.Typer(no_args_is_help=True, help="Manage the bank of known images.")
+app.add_typer(bank_app, name="bank")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+BankOpt = Annotated[Optional[Path], typer.Option("--bank", help="Bank file (default: your user bank, "
+                                                 "or the bundled example bank when you have none).")]
+ModelsOpt = Annotated[Optional[Path], typer.Option("--models", help="Folder holding models/manifest.json.")]
+
+
+def data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "imgcheck"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "imgcheck"
+
+
+def default_bank_path() -> Path:
+    return data_dir() / "bank.sqlite"
+
+
+def settings_for(models: Path | None = None, **kw):
+    from imgcheck.settings import Settings
+
+    if models is not None:
+        kw["models_dir"] = models
+    return Settings(**kw)
+
+
+def open_engine(bank: Path | None, models: Path | None = None, *, for_writing: bool = False, **settings_kw):
+    """An Engine on the chosen bank; the bundled example bank when the user has none (read-only use)."""
+    from imgcheck.engine import Engine
+    from imgcheck.examples import example_bank_path
+
+    settings = settings_for(models, **settings_kw)
+    if bank is None:
+        bank = default_bank_path()
+        if not bank.exists() and not for_writing:
+            bank = example_bank_path(cache_dir(), settings)
+            err.print(f"[dim]No bank at {default_bank_path()}; using the bundled example bank.[/dim]")
+    elif not for_writing and not bank.exists():
+        raise BankError(f"no bank at {bank}")
+    return Engine(bank=bank, settings=settings)
+
+
+def fail(exc: ImgcheckError) -> None:
+    err.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(exc.exit_code)
+
+
+def _human(report: Report) -> None:
+    colour = {"flagged": "red", "suspicious": "yellow", "clear": "green", "error": "magenta"}[report.verdict]
+    out.print(f"[bold]{report.source}[/bold]: [{colour}]{report.verdict.upper()}[/{colour}]")
+    if report.error:
+        out.print(f"  {report.error}")
+    for reason in report.reasons:
+        out.print(f"  - {reason}")
+    for ev in report.evidence:
+        if ev.status != "flag":
+            out.print(f"  [dim]{ev.check}: {ev.status} - {ev.reason}[/dim]")
+
+
+def _split_checks(checks: str | None) -> list[str] | None:
+    return [c for c in checks.split(",") if c.strip()] if checks else None
+
+
+@app.command()
+def check(files: Annotated[list[Path], typer.Argument(help="Image files to check.")],
+          bank: BankOpt = None, models: ModelsOpt = None,
+          checks: Annotated[Optional[str], typer.Option(help="Comma-separated checks to run.")] = None,
+          as_json: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout.")] = False) -> None:
+    """Check photos one by one: one report per file."""
+    try:
+        engine = open_engine(bank, models)
+        names = engine.resolve_checks(_split_checks(checks))
+    except ImgcheckError as exc:
+        fail(exc)
+    bad = 0
+    for f in files:
+        report = engine.check(f, checks=names)
+        if report.verdict == "error":
+            bad += 1
+            err.print(f"[red]error:[/red] {report.error}")
+        if as_json:
+            sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            _human(report)
+    if bad:
+        raise typer.Exit(InputError.exit_code)
+
+
+@app.command()
+def profile(files: Annotated[list[Path], typer.Argument(help="All photos of one profile.")],
+            bank: BankOpt = None, models: ModelsOpt = None,
+            as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False) -> None:
+    """Check all photos of one profile together (adds face consistency across photos)."""
+    try:
+        engine = open_engine(bank, models)
+        result = engine.check_profile(files)
+    except ImgcheckError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        out.print(f"[bold]profile[/bold]: {result.verdict.upper()}")
+        for reason in result.reasons:
+            out.print(f"  - {reason}")
+        for r in result.reports:
+            _human(r)
+    if any(r.verdict == "error" for r in result.reports):
+        raise typer.Exit(InputError.exit_code)
+
+
+# -- bank ----------------------------------------------------------------------------------------
+def _iter_images(paths: list[Path]):
+    for p in paths:
+        if p.is_dir():
+            yield from (q for q in sorted(p.rglob("*")) if q.is_file() and not q.name.startswith("."))
+        else:
+            yield p
+
+
+@bank_app.command("add")
+def bank_add(paths: Annotated[list[Path], typer.Argument(help="Image files or folders.")],
+             label: Annotated[Optional[str], typer.Option(help="Who or what the images show.")] = None,
+             kind: Annotated[str, typer.Option(help="celebrity | known_scam | other")] = "other",
+             source: Annotated[str, typer.Option(help="Where the images come from.")] = "",
+             label_from_folder: Annotated[bool, typer.Option(
+                 "--label-from-folder", help="Label each image with its parent folder's name.")] = False,
+             bank: BankOpt = None, models: ModelsOpt = None) -> None:
+    """Add images to the bank (adding the same file twice does nothing)."""
+    if kind not in BANK_KINDS:
+        fail(InputError(f"--kind must be one of {', '.join(BANK_KINDS)}"))
+    if not label and not label_from_folder:
+        fail(InputError("give --label TEXT or --label-from-folder"))
+    try:
+        engine = open_engine(bank, models, for_writing=True)
+    except ImgcheckError as exc:
+        fail(exc)
+    added = same = bad = 0
+    for p in _iter_images(paths):
+        name = p.parent.name if label_from_folder else label
+        try:
+            _, created = engine.add_to_bank(p, name, kind, source)
+        except InputError as exc:
+            bad += 1
+            err.print(f"[yellow]skipped:[/yellow] {exc}")
+            continue
+        except ImgcheckError as exc:
+            fail(exc)
+        added += int(created)
+        same += int(not created)
+    err.print(f"added {added}, already in bank {same}, skipped {bad} -> {engine.bank.path}")
+    if bad and not (added or same):
+        raise typer.Exit(InputError.exit_code)
+
+
+@bank_app.command("list")
+def bank_list(bank: BankOpt = None, label: Annotated[Optional[str], typer.Option()] = None,
+              as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List bank entries."""
+    try:
+        engine = open_engine(bank, for_writing=False)
+    except ImgcheckError as exc:
+        fail(exc)
+    for e in engine.bank.store.entries(label):
+        if as_json:
+            sys.stdout.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.print(f"{e.id:>6}  {e.kind:<10}  {e.label}  [dim]{e.source}[/dim]", markup=False)
+
+
+@bank_app.command("remove")
+def bank_remove(ids: Annotated[Optional[list[int]], typer.Argument(help="Entry ids.")] = None,
+                label: Annotated[Optional[str], typer.Option(help="Remove every entry with this label.")] = None,
+                bank: BankOpt = None) -> None:
+    """Remove entries by id or label."""
+    try:
+        engine = open_engine(bank or default_bank_path(), for_writing=True)
+        n = engine.bank.store.remove(ids or [])
+        if label:
+            n += engine.bank.store.remove_label(label)
+    except ImgcheckError as exc:
+        fail(exc)
+    err.print(f"removed {n} entries")
+
+
+@bank_app.command("stats")
+def bank_stats(bank: BankOpt = None) -> None:
+    """Counts of entries, labels, hashes and faces."""
+    try:
+        engine = open_engine(bank)
+    except ImgcheckError as exc:
+        fail(exc)
+    sys.stdout.write(json.dumps(engine.bank.store.stats(), indent=2) + "\n")
+
+
+@bank_app.command("export")
+def bank_export(out_file: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+                bank: BankOpt = None) -> None:
+    """Export PDQ hashes as a ThreatExchange/HMA-style CSV hash list."""
+    from imgcheck.bank.exchange import export_csv
+
+    try:
+        engine = open_engine(bank)
+        n = export_csv(engine.bank.store, out_file)
+    except ImgcheckError as exc:
+        fail(exc)
+    err.print(f"exported {n} hashes to {out_file}")
+
+
+@bank_app.command("import")
+def bank_import(csv_file: Annotated[Path, typer.Argument(help="CSV hash list.")],
+                kind: Annotated[Optional[str], typer.Option(help="Kind for rows that have none.")] = None,
+                bank: BankOpt = None) -> None:
+    """Import a PDQ hash list (the format ``bank export`` writes, or pdq_hash,label rows)."""
+    from imgcheck.bank.exchange import import_csv
+
+    try:
+        engine = open_engine(bank, for_writing=True)
+        added, same = import_csv(engine.bank.store, csv_file, default_kind=kind or "other")
+    except ImgcheckError as exc:
+        fail(exc)
+    err.print(f"imported {added} entries ({same} already present)")
+
+
+def main() -> None:
+    try:
+        app()
+    except ImgcheckError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Result types shared by the library, the CLI, the app and the tests.
+
+Everything a check returns is a frozen dataclass with ``to_dict()``; the JSON report
+(schema ``imgcheck.report/1``) is built only from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+REPORT_SCHEMA = "imgcheck.report/1"
+PROFILE_SCHEMA = "imgcheck.profile/1"
+
+Status = Literal["flag", "clear", "inconclusive", "error"]
+Verdict = Literal["flagged", "suspicious", "clear", "error"]
+BankKind = Literal["celebrity", "known_scam", "other"]
+BANK_KINDS: tuple[str, ...] = ("celebrity", "known_scam", "other")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One bank entry that the image (or one of its faces) matches."""
+
+    kind: Literal["image", "face"]
+    label: str
+    entry_id: int
+    method: str
+    distance: float | None = None
+    similarity: float | None = None
+    bank_kind: str = "other"
+    source: str = ""
+    face_index: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Face:
+    """A detected face: box as [x, y, width, height] in oriented image pixels."""
+
+    box: tuple[int, int, int, int]
+    score: float
+    landmarks: tuple[tuple[float, float], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"box": list(self.box), "score": round(float(self.score), 4),
+                "landmarks": [[round(x, 1), round(y, 1)] for x, y in self.landmarks]}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one check found. A check never raises for a content reason; it returns Evidence."""
+
+    check: str
+    status: Status
+    reason: str
+    score: float | None = None
+    threshold: float | None = None
+    flags: tuple[str, ...] = ()
+    matches: tuple[Match, ...] = ()
+    model: str | None = None
+    model_sha256: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "status": self.status,
+            "score": self.score,
+            "threshold": self.threshold,
+            "flags": list(self.flags),
+            "reason": self.reason,
+            "model": self.model,
+            "model_sha256": self.model_sha256,
+            "details": self.details,
+        }
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    width: int
+    height: int
+    format: str
+    frames: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report of one image. ``to_dict()`` is the JSON contract."""
+
+    source: str
+    sha256: str | None
+    image: ImageInfo | None
+    verdict: Verdict
+    flags: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    matches: tuple[Match, ...] = ()
+    faces: tuple[Face, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    error: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": REPORT_SCHEMA,
+            "source": self.source,
+            "sha256": self.sha256,
+            "image": self.image.to_dict() if self.image else None,
+            "verdict": self.verdict,
+            "flags": list(self.flags),
+            "reasons": list(self.reasons),
+            "matches": [m.to_dict() for m in self.matches],
+            "faces": [f.to_dict() for f in self.faces],
+            "evidence": [e.to_dict() for e in self.evidence],
+            "error": self.error,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+@dataclass(frozen=True)
+class ProfileReport:
+    """All photos of one profile: one report per photo plus profile-level evidence."""
+
+    reports: tuple[Report, ...]
+    verdict: Verdict
+    flags: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": PROFILE_SCHEMA,
+            "verdict": self.verdict,
+            "flags": list(self.flags),
+            "reasons": list(self.reasons),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "photos": [r.to_dict() for r in self.reports],
+        }

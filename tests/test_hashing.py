@@ -1,0 +1,46 @@
+"""Hash types: golden values, hex round trip, and distance properties on real photos."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from imgcheck.hashing import HASH_TYPES, Hash
+from imgcheck.load import load_image
+
+GOLDEN = {
+    ("astronaut.png", "pdq"): "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b724",
+    ("astronaut.png", "phash"): "c2924c5532bddfc8",
+    ("coffee.png", "pdq"): "04629e769e66365cb983b8668827f27c21a779e61e36e1f8c79927e27c8299e0",
+    ("coffee.png", "phash"): "bb8320376c0f3637",
+}
+
+
+@pytest.mark.parametrize("name,kind", sorted(GOLDEN))
+def test_golden_values(fixtures, name, kind):
+    rgb = load_image(fixtures / name).rgb(512)
+    h = HASH_TYPES[kind].compute(rgb)
+    assert str(h) == GOLDEN[(name, kind)]
+
+
+@pytest.mark.parametrize("kind", sorted(HASH_TYPES))
+def test_hex_round_trip_and_distance(fixtures, kind):
+    t = HASH_TYPES[kind]
+    a = t.compute(load_image(fixtures / "astronaut.png").rgb(512))
+    b = t.compute(load_image(fixtures / "coffee.png").rgb(512))
+    assert Hash.from_hex(kind, str(a)) == Hash(kind, a.bits)
+    assert a - a == 0
+    assert a - b == b - a > t.threshold
+    assert a.nbits == t.nbits
+
+
+def test_pdq_quality_is_kept(fixtures):
+    h = HASH_TYPES["pdq"].compute(load_image(fixtures / "astronaut.png").rgb(512))
+    flat = HASH_TYPES["pdq"].compute(np.full((64, 64, 3), 128, np.uint8))
+    assert h.quality == 100 and flat.quality < 50
+
+
+def test_different_kinds_do_not_compare(fixtures):
+    rgb = load_image(fixtures / "astronaut.png").rgb(512)
+    with pytest.raises(ValueError):
+        HASH_TYPES["pdq"].compute(rgb) - HASH_TYPES["phash"].compute(rgb)
