@@ -18,7 +18,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from imgcheck.errors import InputError
 from imgcheck.types import ImageInfo
@@ -38,6 +38,12 @@ class Limits:
     max_pixels: int = 120_000_000
     max_side: int = 30_000
     max_frames: int = 500
+    #: PNG chunks / JPEG marker segments: Pillow parses each in Python, so a 4 MB file of a million
+    #: empty chunks would cost seconds per decode (libpng's default IDAT size puts a 64 MB PNG at ~8k)
+    max_chunks: int = 50_000
+    #: JPEG scans: each progressive scan is a pass over the whole coefficient buffer, so 1,000
+    #: tiny scans on a 16 MP frame cost seconds (encoders write about 10)
+    max_scans: int = 150
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -96,7 +102,7 @@ class LoadedImage:
     """
 
     def __init__(self, data: bytes, source: str, fmt: str, width: int, height: int, frames: int,
-                 sha256: str) -> None:
+                 sha256: str, orientation: int = 1) -> None:
         self.data = data
         self.source = source
         self.format = fmt
@@ -104,8 +110,11 @@ class LoadedImage:
         self.height = height
         self.frames = frames
         self.sha256 = sha256
+        #: EXIF orientation (1-8) read once at load time; width/height above are already oriented
+        self.orientation = orientation
         self._cache: dict[int | None, np.ndarray] = {}
-        self._lock = threading.Lock()
+        # re-entrant: a reduced size may be derived from the cached BASE_SIDE copy
+        self._lock = threading.RLock()
 
     @property
     def info(self) -> ImageInfo:
@@ -126,30 +135,117 @@ class LoadedImage:
             return hit
 
     def _decode(self, max_side: int | None) -> np.ndarray:
+        if (max_side is not None and max_side < BASE_SIDE and self.format != "JPEG"
+                and max(self.width, self.height) > BASE_SIDE):
+            # a large PNG/WebP/GIF/TIFF is decoded in full only once: smaller sizes come from a
+            # BASE_SIDE copy (JPEG needs no help, DCT scaling makes each size cheap)
+            return _resize_to(self.rgb(BASE_SIDE), max_side)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                 im = Image.open(io.BytesIO(self.data))
-                if max_side is not None and im.format == "JPEG":
+                is_jpeg = im.format in ("JPEG", "MPO")
+                if max_side is not None and is_jpeg:
                     # draft keeps the decoded size >= the request, so scale a bit above it
                     im.draft("RGB", (max_side, max_side))
                 im.load()
-                im = ImageOps.exif_transpose(im)
+                if max_side is not None and not is_jpeg:
+                    im = _reduce(im, max_side)
+                if self.orientation in _TRANSPOSE:
+                    im = im.transpose(_TRANSPOSE[self.orientation])
                 arr = _to_rgb(im)
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad input
             raise InputError(f"{self.source}: the image data is damaged or truncated ({_short(exc)})") from exc
-        if max_side is not None:
-            h, w = arr.shape[:2]
-            scale = max_side / max(h, w)
-            if scale < 1:
-                size = (max(1, round(w * scale)), max(1, round(h * scale)))
-                arr = cv2.resize(arr, size, interpolation=cv2.INTER_AREA)
-        return np.ascontiguousarray(arr)
+        return _resize_to(arr, max_side)
+
+
+#: longest side of the intermediate copy that smaller sizes of a large non-JPEG image come from
+BASE_SIDE = 2048
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _resize_to(arr: np.ndarray, max_side: int | None) -> np.ndarray:
+    if max_side is not None:
+        h, w = arr.shape[:2]
+        scale = max_side / max(h, w)
+        if scale < 1:
+            size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            arr = cv2.resize(arr, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(arr)
+
+
+def _reduce(im: Image.Image, max_side: int) -> Image.Image:
+    """Box-average by an integer factor (keeping the longer side >= max_side) before any mode
+    conversion, so a 100-megapixel PNG never becomes a 300 MB RGB array on its way to 512 px."""
+    factor = max(im.size) // max_side
+    if factor < 2:
+        return im
+    if im.mode in ("P", "PA"):  # average colours, never palette indices
+        im = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+    elif im.mode == "1":
+        im = im.convert("L")
+    elif im.mode.startswith("I;16"):
+        im = im.convert("I")
+    try:
+        return im.reduce(factor)
+    except ValueError:  # a mode reduce does not support: the caller resizes the full array
+        return im
+
+
+def exif_orientation(im: Image.Image) -> int:
+    """EXIF orientation 1-8 (1 for anything missing or malformed), without parsing the whole EXIF.
+
+    Why not ``getexif()``: Pillow parses every IFD0 entry in Python, so an EXIF block of 65,535
+    entries costs seconds per call, and a malformed one may raise; only one tag is needed here.
+    """
+    if im.format == "TIFF":  # Pillow itself swaps the size on open and transposes on load
+        return 1
+    try:
+        raw = im.info.get("exif")
+        value = orientation_from_exif(raw) if isinstance(raw, (bytes, bytearray)) else 1
+    except Exception:  # noqa: BLE001 - metadata never makes an image unreadable
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def orientation_from_exif(raw: bytes) -> int:
+    """The Orientation tag (0x0112) of IFD0 in raw EXIF bytes (with or without the Exif header)."""
+    if raw[:6] == b"Exif\x00\x00":
+        raw = raw[6:]
+    if raw[:4] not in (b"II*\x00", b"MM\x00*"):
+        return 1
+    end = "<" if raw[:2] == b"II" else ">"
+    try:
+        (off,) = struct.unpack(end + "I", raw[4:8])
+        (count,) = struct.unpack(end + "H", raw[off:off + 2])
+        for i in range(count):
+            at = off + 2 + 12 * i
+            tag, typ, n = struct.unpack(end + "HHI", raw[at:at + 8])
+            if tag == 0x0112:
+                if typ == 3 and n >= 1:
+                    return struct.unpack(end + "H", raw[at + 8:at + 10])[0]
+                if typ == 4 and n >= 1:
+                    return struct.unpack(end + "I", raw[at + 8:at + 12])[0]
+                return 1
+    except struct.error:
+        return 1
+    return 1
 
 
 def _short(exc: BaseException) -> str:
+    if isinstance(exc, UnidentifiedImageError):  # its text names a BytesIO object, useless to a user
+        return "no decoder recognises the data"
     text = str(exc).strip() or type(exc).__name__
     return text[:160]
 
@@ -157,12 +253,12 @@ def _short(exc: BaseException) -> str:
 def _to_rgb(im: Image.Image) -> np.ndarray:
     """RGB uint8 from any Pillow mode; transparency is composited on white."""
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(im, dtype=np.float64)
+        arr = np.asarray(im, dtype=np.float32)
         top = arr.max() if arr.size else 1.0
         arr = np.clip(arr * (255.0 / (65535.0 if top > 255 else 255.0)), 0, 255).astype(np.uint8)
         return np.stack([arr] * 3, axis=-1)
     if im.mode == "F":
-        arr = np.nan_to_num(np.asarray(im, dtype=np.float64))
+        arr = np.nan_to_num(np.asarray(im, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
         lo, hi = float(arr.min(initial=0)), float(arr.max(initial=1))
         arr = ((arr - lo) / max(hi - lo, 1e-9) * 255).astype(np.uint8)
         return np.stack([arr] * 3, axis=-1)
@@ -222,6 +318,7 @@ def load_image(source: str | Path | bytes, *, name: str | None = None,
                          "TIFF, BMP, HEIC/HEIF and AVIF")
     if fmt in ("HEIF", "AVIF"):
         _ensure_heif()
+    _check_structure(data, fmt, limits, name)
     if fmt == "TIFF" and not _pillow_identifies(data):
         return _load_tiff_with_opencv(data, name, limits, verify_side)
     try:
@@ -237,42 +334,165 @@ def load_image(source: str | Path | bytes, *, name: str | None = None,
             real_fmt = im.format or fmt
             if real_fmt not in ALLOWED_FORMATS:
                 raise InputError(f"{name}: {real_fmt} images are not supported")
-            frames = _count_frames(im, limits, name)
-            orientation = im.getexif().get(0x0112, 1) if real_fmt in ("JPEG", "MPO", "TIFF", "WEBP", "PNG",
-                                                                       "HEIF", "AVIF") else 1
+            frames = _count_frames(im, data, real_fmt, limits, name)
+            orientation = exif_orientation(im)
     except InputError:
         raise
     except Image.DecompressionBombError as exc:
         raise InputError(f"{name}: the image has too many pixels (possible decompression bomb)") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
+    except ValueError as exc:
+        if "MAX_TEXT" in str(exc) or "text chunks" in str(exc):
+            raise InputError(f"{name}: the PNG holds a compressed text chunk that expands beyond the "
+                             "limit (a decompression bomb in its metadata)") from exc
         raise InputError(f"{name}: the {fmt} data is damaged or truncated ({_short(exc)})") from exc
     except Exception as exc:  # noqa: BLE001 - hostile headers can raise anything inside a plugin
         raise InputError(f"{name}: the {fmt} data is damaged or truncated ({_short(exc)})") from exc
     if orientation in (5, 6, 7, 8):
         w, h = h, w
     img = LoadedImage(data, name, "JPEG" if real_fmt == "MPO" else real_fmt, w, h, frames,
-                      hashlib.sha256(data).hexdigest())
+                      hashlib.sha256(data).hexdigest(), orientation)
     if verify_side is not None:
         img.rgb(verify_side)
     return img
 
 
-def _count_frames(im: Image.Image, limits: Limits, name: str) -> int:
-    if not getattr(im, "is_animated", False):
-        return 1
-    n = 1
-    try:
-        while n <= limits.max_frames:
-            im.seek(n)
-            n += 1
-    except EOFError:
-        pass
-    finally:
-        im.seek(0)
-    if n > limits.max_frames:
-        raise InputError(f"{name}: the animation has more than {limits.max_frames} frames")
+def _check_structure(data: bytes, fmt: str, limits: Limits, name: str) -> None:
+    """Refuse parser bombs before Pillow walks the file: too many chunks, segments or scans."""
+    if fmt == "PNG":
+        n = png_chunk_count(data, limits.max_chunks + 1)
+        if n > limits.max_chunks:
+            raise InputError(f"{name}: the PNG has more than {limits.max_chunks} chunks (a parser bomb)")
+    elif fmt == "JPEG":
+        segments, scans = jpeg_marker_counts(data, limits.max_chunks + 1, limits.max_scans + 1)
+        if segments > limits.max_chunks:
+            raise InputError(f"{name}: the JPEG has more than {limits.max_chunks} marker segments "
+                             "(a parser bomb)")
+        if scans > limits.max_scans:
+            raise InputError(f"{name}: the JPEG has more than {limits.max_scans} scans (a decoder bomb)")
+
+
+def png_chunk_count(data: bytes, stop: int) -> int:
+    """Chunks of a PNG up to IEND, counting stops at ``stop`` or where the data runs out."""
+    pos, n, end = 8, 0, len(data)
+    while pos + 8 <= end and n < stop:
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        n += 1
+        if data[pos + 4:pos + 8] == b"IEND":
+            break
+        pos += 12 + length
     return n
 
+
+def jpeg_marker_counts(data: bytes, stop_segments: int, stop_scans: int) -> tuple[int, int]:
+    """(marker segments, scans) of the first image of a JPEG (up to its EOI), without decoding.
+
+    Entropy-coded data after each SOS is skipped by searching for the next marker that is not a
+    stuffed 0xFF00 or a restart marker.
+    """
+    pos, segments, scans, end = 2, 0, 0, len(data)
+    while pos + 4 <= end and segments < stop_segments and scans < stop_scans:
+        if data[pos] != 0xFF:
+            pos = data.find(b"\xff", pos)
+            if pos < 0:
+                break
+            continue
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:  # EOI
+            break
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # no length field
+            pos += 2
+            continue
+        segments += 1
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        if marker == 0xDA:
+            scans += 1
+            while True:
+                pos = data.find(b"\xff", pos)
+                if pos < 0 or pos + 1 >= end:
+                    return segments, scans
+                nxt = data[pos + 1]
+                if nxt == 0x00 or nxt == 0xFF or 0xD0 <= nxt <= 0xD7:
+                    pos += 1
+                    continue
+                break
+    return segments, scans
+
+
+def _count_frames(im: Image.Image, data: bytes, fmt: str, limits: Limits, name: str) -> int:
+    """Frames (pages) in the file, counted from the container without decoding any of them.
+
+    Why not ``im.seek``: seeking in a GIF or APNG composites every frame onto the full canvas, so a
+    few-KB file with 1,000 one-pixel frames on an 8000x8000 canvas costs minutes before any check.
+    """
+    if fmt == "GIF":
+        n = gif_frame_count(data, limits.max_frames + 1)
+    elif fmt == "TIFF":
+        n = tiff_page_count(data, limits.max_frames + 1)
+    else:  # PNG (acTL), WebP (demuxer), MPO (MP index), HEIF/AVIF: read from headers by Pillow
+        n = int(getattr(im, "n_frames", 1) or 1)
+    if n > limits.max_frames:
+        kind = "pages" if fmt == "TIFF" else "frames"
+        raise InputError(f"{name}: the {'TIFF' if fmt == 'TIFF' else 'animation'} has more than "
+                         f"{limits.max_frames} {kind}")
+    return max(n, 1)
+
+
+def gif_frame_count(data: bytes, stop: int) -> int:
+    """Image descriptors in a GIF, found by walking its blocks (sub-blocks skipped by length).
+
+    Counting stops at ``stop``; a truncated file counts the frames seen so far.
+    """
+    try:
+        flags = data[10]
+        pos = 13 + ((3 << ((flags & 7) + 1)) if flags & 0x80 else 0)
+        n = 0
+        end = len(data)
+        while pos < end and n < stop:
+            block = data[pos]
+            if block == 0x3B:  # trailer
+                break
+            if block == 0x21:  # extension: label, then sub-blocks
+                pos += 2
+            elif block == 0x2C:  # image descriptor, optional local colour table, LZW code size
+                n += 1
+                lflags = data[pos + 9]
+                pos += 10 + ((3 << ((lflags & 7) + 1)) if lflags & 0x80 else 0) + 1
+            else:
+                break
+            while pos < end and data[pos]:
+                pos += data[pos] + 1
+            pos += 1
+        return n
+    except IndexError:
+        return n
+
+
+def _tiff_ifd_offsets(data: bytes, stop: int) -> list[int]:
+    """Offsets of the IFD chain of a classic TIFF, at most ``stop`` of them, loops cut."""
+    if data[:2] not in (b"II", b"MM") or len(data) < 8:
+        return []
+    end = "<" if data[:2] == b"II" else ">"
+    seen: list[int] = []
+    try:
+        (off,) = struct.unpack(end + "I", data[4:8])
+        while off and off not in seen and len(seen) < stop and off + 2 <= len(data):
+            seen.append(off)
+            (count,) = struct.unpack(end + "H", data[off:off + 2])
+            nxt = off + 2 + 12 * count
+            if nxt + 4 > len(data):
+                break
+            (off,) = struct.unpack(end + "I", data[nxt:nxt + 4])
+    except struct.error:
+        pass
+    return seen
+
+
+def tiff_page_count(data: bytes, stop: int) -> int:
+    """Pages (IFDs) of a TIFF without decoding them; a loop in the chain counts each IFD once."""
+    return len(_tiff_ifd_offsets(data, stop))
 
 
 def _pillow_identifies(data: bytes) -> bool:
@@ -321,6 +541,17 @@ class _ArrayImage(LoadedImage):
         return np.ascontiguousarray(arr)
 
 
+def _scale_to_uint8(page: np.ndarray) -> np.ndarray:
+    """8-bit pixels from OpenCV's 16-bit, 32-bit or float output (NaN and inf made finite)."""
+    if page.dtype == np.uint16:
+        return (page.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
+    arr = np.nan_to_num(page.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    lo, hi = float(arr.min(initial=0.0)), float(arr.max(initial=0.0))
+    if np.issubdtype(page.dtype, np.floating) and lo >= 0.0 and hi <= 1.0:
+        return (arr * 255.0 + 0.5).astype(np.uint8)
+    return np.clip((arr - lo) / max(hi - lo, 1e-9) * 255.0, 0, 255).astype(np.uint8)
+
+
 def _load_tiff_with_opencv(data: bytes, name: str, limits: Limits, verify_side: int | None) -> LoadedImage:
     size = tiff_size(data)
     if size is None:
@@ -329,20 +560,19 @@ def _load_tiff_with_opencv(data: bytes, name: str, limits: Limits, verify_side: 
     if w <= 0 or h <= 0 or w > limits.max_side or h > limits.max_side or w * h > limits.max_pixels:
         raise InputError(f"{name}: the image is {w}x{h} pixels, outside the allowed size "
                          "(possible decompression bomb)")
-    ok, pages = cv2.imdecodemulti(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if not ok or not pages:
-        raise InputError(f"{name}: the TIFF data cannot be decoded")
-    if len(pages) > limits.max_frames:
+    pages = tiff_page_count(data, limits.max_frames + 1)
+    if pages > limits.max_frames:
         raise InputError(f"{name}: the TIFF has more than {limits.max_frames} pages")
-    page = pages[0]
+    # only the first page is decoded: decoding every page of a many-page file is a memory bomb
+    page = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if page is None or page.size == 0:
+        raise InputError(f"{name}: the TIFF data cannot be decoded")
     if page.dtype != np.uint8:
-        page = page.astype(np.float64)
-        lo, hi = float(np.nanmin(page)), float(np.nanmax(page))
-        page = np.clip((page - lo) / max(hi - lo, 1e-9) * 255, 0, 255).astype(np.uint8)
+        page = _scale_to_uint8(page)
     if page.ndim == 2:
         page = np.stack([page] * 3, axis=-1)
     elif page.shape[2] == 4:
         page = cv2.cvtColor(page, cv2.COLOR_BGRA2RGB)
     else:
         page = cv2.cvtColor(page[:, :, :3], cv2.COLOR_BGR2RGB)
-    return _ArrayImage(data, name, page, hashlib.sha256(data).hexdigest(), len(pages))
+    return _ArrayImage(data, name, page, hashlib.sha256(data).hexdigest(), max(pages, 1))
