@@ -250,6 +250,36 @@ def bank_import(csv_file: Annotated[Path, typer.Argument(help="CSV hash list.")]
     err.print(f"imported {added} entries ({same} already present)")
 
 
+@app.command()
+def serve(bank: BankOpt = None, models: ModelsOpt = None,
+          host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+          auth: Annotated[Optional[str], typer.Option(help="USER:PASSWORD; bank and batch need a login.")] = None,
+          auth_file: Annotated[Optional[Path], typer.Option(help="File of user:password lines.")] = None,
+          public: Annotated[bool, typer.Option(help="Public demo: only the check tabs, no bank, no batch.")] = False,
+          ) -> None:
+    """Run the web app (check a photo, check a profile, batch scan, bank) on this machine."""
+    from imgcheck.app.server import ServeOptions, parse_auth, read_auth_file
+
+    try:
+        users: tuple[tuple[str, str], ...] = ()
+        if auth:
+            users += (parse_auth(auth),)
+        if auth_file:
+            users += read_auth_file(auth_file)
+        if public and users:
+            raise InputError("--public serves only the check tabs to everyone; drop --auth/--auth-file")
+        engine = open_engine(bank, models)
+    except ImgcheckError as exc:
+        fail(exc)
+    from imgcheck.app.server import serve as run_server
+
+    def ready(url: str) -> None:
+        err.print(f"imgcheck is running at [bold]{url}[/bold] (bank: {engine.bank.path}); Ctrl+C stops it.")
+
+    run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public), on_ready=ready)
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,411 @@
+"""What the app does, as plain functions over an Engine: no Gradio here, so each is unit-tested.
+
+The UI module (``ui.py``) only lays out components and calls these. Every handler that receives
+uploads hands them to the ``UploadPolicy`` when it is done, success or not, so nothing a user sent
+is kept. Errors a user can act on are raised as ``ImgcheckError`` (the UI shows them as messages).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import importlib
+import io
+import json
+import re
+import shutil
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from imgcheck import checks as check_registry
+from imgcheck.app import render
+from imgcheck.app.uploads import Upload, UploadPolicy, as_uploads
+from imgcheck.engine import Engine, error_report
+from imgcheck.errors import BankError, ImgcheckError, InputError
+from imgcheck.load import LoadedImage
+from imgcheck.types import BANK_KINDS, Report
+
+Progress = Callable[[float, str], None]
+
+#: bank table columns (the UI's Dataframe headers)
+BANK_COLUMNS = ["id", "label", "kind", "source", "added"]
+#: batch table columns
+BATCH_COLUMNS = ["file", "verdict", "flags", "matches", "reason"]
+#: a zip uploaded to the batch tab: more entries than this is a job for ``imgcheck scan``
+ZIP_MAX_ENTRIES = 5000
+ZIP_MAX_RATIO = 100.0
+
+
+@dataclass(frozen=True)
+class CheckView:
+    report: dict[str, Any]
+    banner: str
+    advice: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    report: dict[str, Any]
+    banner: str
+    advice: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    rows: list[list[Any]]
+    files: list[str]
+    summary: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def ai_score_checks() -> frozenset[str]:
+    """Registered checks that can raise an AI-likeness flag (their score gets the meter view).
+
+    Reads each check class's ``flags`` without instantiating it, so no model is loaded.
+    """
+    names = set()
+    for name, target in check_registry.registry().items():
+        module, cls = target.split(":")
+        try:
+            flags = getattr(getattr(importlib.import_module(module), cls), "flags", ())
+        except (ImportError, AttributeError):
+            continue
+        if render.AI_SCORE_FLAGS & set(flags):
+            names.add(name)
+    return frozenset(names)
+
+
+class AppHandlers:
+    """The app's operations on one Engine.
+
+    ``uploads`` decides which received files to delete after each request; ``work_dir`` is where
+    batch reports and bank exports are written for download (the server removes it on exit).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        uploads: UploadPolicy | None = None,
+        work_dir: Path | None = None,
+        preview_side: int = 768,
+    ) -> None:
+        self.engine = engine
+        self.uploads = uploads or UploadPolicy()
+        self.work_dir = work_dir
+        self.preview_side = preview_side
+        self._ai_checks: frozenset[str] | None = None
+
+    @property
+    def ai_checks(self) -> frozenset[str]:
+        if self._ai_checks is None:
+            self._ai_checks = ai_score_checks()
+        return self._ai_checks
+
+    def _thumb(self, entry_id: int) -> bytes | None:
+        return self.engine.bank.store.thumb(entry_id) if self.engine.bank is not None else None
+
+    # -- one photo -------------------------------------------------------------------------------
+    def _check_one(self, up: Upload) -> tuple[Report, LoadedImage | None]:
+        if not Path(up.path).is_file():
+            # Gradio names upload folders by content: an identical upload finished a moment ago
+            return error_report(
+                up.name, f"{up.name}: the upload is no longer on the server; please upload it again"
+            ), None
+        try:
+            img = self.engine.load(up.path, name=up.name)
+        except ImgcheckError as exc:
+            return error_report(up.name, str(exc)), None
+        return self.engine.check(img), img
+
+    def _preview(self, img: LoadedImage | None) -> render.Preview | None:
+        if img is None:
+            return None
+        try:
+            return render.preview_of(img.rgb(self.preview_side), img.width, img.height)
+        except ImgcheckError:
+            return None
+
+    def _one_upload(self, value: Any) -> Upload:
+        ups = as_uploads(value)
+        if not ups:
+            raise InputError("choose a photo first")
+        if len(ups) > 1:
+            self.uploads.discard(ups)
+            raise InputError("one photo at a time here; use 'Check a profile' for several")
+        return ups[0]
+
+    def check(self, value: Any) -> dict[str, Any]:
+        """``/check``: one image file -> the report JSON (the document ``imgcheck check --json`` prints)."""
+        up = self._one_upload(value)
+        try:
+            return self._check_one(up)[0].to_dict()
+        finally:
+            self.uploads.discard([up])
+
+    def check_view(self, value: Any) -> CheckView:
+        """The 'Check a photo' tab: verdict banner, reasons and next steps, evidence, report JSON."""
+        up = self._one_upload(value)
+        try:
+            report, img = self._check_one(up)
+            preview = self._preview(img)
+        finally:
+            self.uploads.discard([up])
+        d = report.to_dict()
+        return CheckView(
+            report=d,
+            banner=render.banner_html(d["verdict"], error=d.get("error")),
+            advice=render.advice_markdown(d["verdict"], d["flags"], d["reasons"]),
+            evidence=render.report_html(d, preview, self._thumb, self.ai_checks),
+        )
+
+    # -- one profile -----------------------------------------------------------------------------
+    def _profile(self, value: Any, with_previews: bool) -> tuple[dict[str, Any], list[render.Preview | None]]:
+        ups = as_uploads(value)
+        try:
+            if not ups:
+                raise InputError("choose the profile's photos first")
+            sources: list[str | LoadedImage] = []
+            previews: list[render.Preview | None] = []
+            for up in ups:
+                try:
+                    img = self.engine.load(up.path, name=up.name)
+                except ImgcheckError:
+                    sources.append(up.path)  # the engine turns it into an error report with the reason
+                    previews.append(None)
+                    continue
+                sources.append(img)
+                previews.append(self._preview(img) if with_previews else None)
+            result = self.engine.check_profile(sources, names=[u.name for u in ups])
+        finally:
+            self.uploads.discard(ups)
+        return result.to_dict(), previews
+
+    def profile(self, value: Any) -> dict[str, Any]:
+        """``/profile``: several image files -> the profile report JSON (``imgcheck profile --json``)."""
+        return self._profile(value, with_previews=False)[0]
+
+    def profile_view(self, value: Any) -> ProfileView:
+        d, previews = self._profile(value, with_previews=True)
+        return ProfileView(
+            report=d,
+            banner=render.banner_html(d["verdict"], subject="profile"),
+            advice=render.advice_markdown(d["verdict"], d["flags"], d["reasons"]),
+            evidence=render.profile_html(d, previews, self._thumb, self.ai_checks),
+        )
+
+    # -- batch -----------------------------------------------------------------------------------
+    def batch(self, value: Any, progress: Progress | None = None) -> BatchResult:
+        """Check many files (images or zips of images); write JSONL, CSV and HTML reports."""
+        ups = as_uploads(value)
+        try:
+            if not ups:
+                raise InputError("choose image files or a zip file first")
+            items = list(_batch_items(ups))
+            reports: list[dict[str, Any]] = []
+            total = len(items)
+            for i, (name, payload) in enumerate(items):
+                if progress is not None:
+                    progress(i / max(total, 1), f"checking {i + 1} of {total}: {name}")
+                if isinstance(payload, str) and payload.startswith("error:"):
+                    reports.append(error_report(name, payload[6:]).to_dict())
+                else:
+                    reports.append(self.engine.check(payload, name=name).to_dict())
+            if progress is not None:
+                progress(1.0, f"checked {total} files")
+        finally:
+            self.uploads.discard(ups)
+        out = self._out_dir("scan")
+        files = write_batch_reports(reports, out)
+        counts: dict[str, int] = {}
+        for r in reports:
+            counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+        summary = ", ".join(
+            f"{counts[v]} {v}" for v in ("flagged", "suspicious", "clear", "error") if v in counts
+        )
+        return BatchResult(
+            rows=[batch_row(r) for r in reports],
+            files=[str(f) for f in files],
+            summary=f"Checked {len(reports)} files: {summary or 'nothing'}.",
+            counts=counts,
+        )
+
+    def _out_dir(self, prefix: str) -> Path:
+        """A fresh folder for downloads; folders older than an hour are removed on the way."""
+        if self.work_dir is None:
+            raise ImgcheckError("downloads are not available (no work folder)")
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        for old in self.work_dir.iterdir():
+            if old.is_dir() and now - old.stat().st_mtime > 3600:
+                shutil.rmtree(old, ignore_errors=True)
+        out = self.work_dir / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        out.mkdir()
+        return out
+
+    # -- bank ------------------------------------------------------------------------------------
+    def _bank(self):
+        if self.engine.bank is None:
+            raise BankError("no bank is open")
+        return self.engine.bank
+
+    def bank_table(self) -> list[list[Any]]:
+        return [[e.id, e.label, e.kind, e.source, e.added_at] for e in self._bank().store.entries()]
+
+    def bank_summary(self) -> str:
+        s = self._bank().store.stats()
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(s["by_kind"].items())) or "empty"
+        return f"{s['entries']} entries, {s['labels']} labels ({kinds})."
+
+    def bank_add(self, value: Any, label: str, kind: str) -> str:
+        ups = as_uploads(value)
+        try:
+            label = (label or "").strip()
+            if not ups:
+                raise InputError("choose one or more photos to add")
+            if not label:
+                raise InputError("give a label: who or what the photos show")
+            if kind not in BANK_KINDS:
+                raise InputError(f"kind must be one of {', '.join(BANK_KINDS)}")
+            added = same = 0
+            skipped: list[str] = []
+            for up in ups:
+                try:
+                    img = self.engine.load(up.path, name=up.name)
+                    _, created = self.engine.add_to_bank(img, label, kind, f"added in the app: {up.name}")
+                except InputError as exc:
+                    skipped.append(str(exc))
+                    continue
+                added += int(created)
+                same += int(not created)
+        finally:
+            self.uploads.discard(ups)
+        msg = f"Added {added} to the bank as '{label}' ({kind}); {same} were already there."
+        if skipped:
+            msg += " Skipped: " + "; ".join(skipped)
+        return msg
+
+    def bank_remove(self, ids_text: str) -> str:
+        ids = parse_ids(ids_text)
+        if not ids:
+            raise InputError("give the ids to remove, e.g. 3, 5, 8")
+        n = self._bank().store.remove(ids)
+        return f"Removed {n} of {len(ids)} entries."
+
+    def bank_export(self) -> str:
+        from imgcheck.bank.exchange import export_csv
+
+        path = self._out_dir("bank") / "imgcheck-hashes.csv"
+        n = export_csv(self._bank().store, path)
+        if n == 0:
+            raise InputError("the bank holds no PDQ hashes to export")
+        return str(path)
+
+    def bank_import(self, value: Any, kind: str) -> str:
+        from imgcheck.bank.exchange import import_csv
+
+        ups = as_uploads(value)
+        try:
+            if len(ups) != 1:
+                raise InputError("choose one CSV hash list")
+            added, same = import_csv(self._bank().store, Path(ups[0].path), default_kind=kind or "other")
+        finally:
+            self.uploads.discard(ups)
+        return f"Imported {added} entries ({same} already present)."
+
+
+def parse_ids(text: str) -> list[int]:
+    parts = [p for p in re.split(r"[\s,;]+", text or "") if p]
+    try:
+        return [int(p) for p in parts]
+    except ValueError:
+        raise InputError(f"ids are whole numbers separated by commas, not {text!r}") from None
+
+
+def batch_row(report: dict[str, Any]) -> list[Any]:
+    matches = "; ".join(f"{m['label']} ({m['method']})" for m in report.get("matches") or [])
+    reason = "; ".join(report.get("reasons") or []) or (report.get("error") or "")
+    return [
+        report.get("source", ""),
+        report.get("verdict", ""),
+        ", ".join(report.get("flags") or []),
+        matches,
+        reason,
+    ]
+
+
+def _batch_items(ups: Sequence[Upload]) -> Iterator[tuple[str, str | bytes]]:
+    """(display name, path or bytes or 'error:...') for each image of each upload; zips read in memory."""
+    for up in ups:
+        with open(up.path, "rb") as fh:
+            is_zip = fh.read(4) == b"PK\x03\x04"
+        if not is_zip:
+            yield up.name, up.path
+            continue
+        try:
+            with zipfile.ZipFile(up.path) as zf:
+                infos = [i for i in zf.infolist() if not i.is_dir()]
+                if len(infos) > ZIP_MAX_ENTRIES:
+                    yield (
+                        up.name,
+                        (
+                            f"error:the zip holds {len(infos)} files; the app scans at most "
+                            f"{ZIP_MAX_ENTRIES} (use `imgcheck scan` for more)"
+                        ),
+                    )
+                    continue
+                for info in infos:
+                    name = f"{up.name}!{info.filename}"
+                    if info.file_size > 64 * 1024 * 1024 or (
+                        info.compress_size
+                        and info.file_size / info.compress_size > ZIP_MAX_RATIO
+                        and info.file_size > 1024 * 1024
+                    ):
+                        yield name, "error:the zip entry is too large or too compressed to be a photo"
+                        continue
+                    yield name, zf.read(info)
+        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            yield up.name, f"error:cannot read the zip file ({exc})"
+
+
+def write_batch_reports(reports: Sequence[dict[str, Any]], out: Path) -> list[Path]:
+    """JSONL (one report per line), CSV (one row per file) and a self-contained HTML table."""
+    jsonl, csv_path, html_path = (
+        out / "imgcheck-report.jsonl",
+        out / "imgcheck-report.csv",
+        out / "imgcheck-report.html",
+    )
+    with open(jsonl, "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in reports)
+    with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(BATCH_COLUMNS)
+        w.writerows(batch_row(r) for r in reports)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in batch_row(r)) + "</tr>" for r in reports
+    )
+    head = "".join(f"<th>{c}</th>" for c in BATCH_COLUMNS)
+    html_path.write_text(
+        f"<!doctype html><meta charset='utf-8'><title>imgcheck report</title>"
+        f"<table border='1' cellpadding='4'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table>",
+        encoding="utf-8",
+    )
+    return [jsonl, csv_path, html_path]
+
+
+def warm_up(engine: Engine) -> float:
+    """Run every check once on a small synthetic photo so models load before the first user does."""
+    from PIL import Image
+
+    t = time.perf_counter()
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (128, 100, 90)).save(buf, "PNG")
+    engine.check(buf.getvalue(), name="warm-up")
+    return time.perf_counter() - t

@@ -1,0 +1,388 @@
+"""Turn report dicts (the JSON contract) into the HTML and Markdown the app shows.
+
+Rendering reads only the report JSON, so a check added later shows up without changes here: every
+Evidence item gets a generic card (status, reason, score, details); kinds the app knows get a richer
+view (face boxes on the photo, the matched bank image beside the upload, an AI score with honest
+wording). Everything that came from a file, a bank label or a check is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+#: what the user should do, per verdict (the issue's "what to do next")
+NEXT_STEPS: dict[str, tuple[str, ...]] = {
+    "flagged": (
+        "Do not send money, gift cards, crypto or bank details, whatever the story.",
+        "Ask for a live video call. Someone using another person's photos will find excuses.",
+        "Report the profile to the dating app or site, and keep the conversation as evidence.",
+    ),
+    "suspicious": (
+        "Do not send money, gift cards, crypto or bank details before you have met in person.",
+        "Ask for a live video call, or a new photo holding today's date on paper.",
+        "If anything else feels wrong, report the profile to the dating app or site.",
+    ),
+    "clear": (
+        "No warning sign is not a guarantee: a new stolen photo or a new AI image may not be known yet.",
+        "Never send money to someone you have not met in person.",
+    ),
+    "error": ("Try another copy of the photo (a screenshot works), or a JPEG or PNG file.",),
+}
+
+HEADLINES: dict[str, tuple[str, str]] = {
+    "flagged": ("Flagged", "Strong evidence that this photo is not what the profile claims."),
+    "suspicious": ("Suspicious", "Signals that this photo may be AI-generated. A signal, not proof."),
+    "clear": ("No warning signs found", "None of the checks found a problem with this photo."),
+    "error": ("Could not check this file", ""),
+}
+
+#: plain-language meaning of each flag (unknown flags fall back to their name)
+FLAG_TEXT: dict[str, str] = {
+    "known_image": "This photo, or an edited copy of it, is in the bank of known images "
+    "(celebrities, photos already used in scams).",
+    "known_face": "The face matches a known person in the bank.",
+    "inconsistent_faces": "The photos of this profile do not all show the same person.",
+    "ai_provenance": "The file's own metadata says it was made or edited with an AI tool.",
+    "ai_watermark": "An invisible watermark left by an AI image generator was found.",
+    "ai_generated": "A pixel-level detector finds this photo looks AI-generated. "
+    "This is a statistical signal, not proof.",
+    "gan_face_geometry": "The face has the fixed geometry typical of generated faces. "
+    "A statistical signal, not proof.",
+}
+
+#: flags that mark a check as an AI-likeness score (shown with a meter and "signal, not proof")
+AI_SCORE_FLAGS = frozenset({"ai_generated", "gan_face_geometry"})
+
+STATUS_TEXT = {
+    "flag": "found a problem",
+    "clear": "nothing found",
+    "inconclusive": "could not tell",
+    "error": "did not run",
+}
+
+ThumbLookup = Callable[[int], bytes | None]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A small JPEG of the checked photo for the page (never written to disk) and its full size."""
+
+    jpeg: bytes
+    width: int
+    height: int
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/jpeg;base64," + base64.b64encode(self.jpeg).decode("ascii")
+
+
+def preview_of(rgb: np.ndarray, width: int, height: int, quality: int = 82) -> Preview:
+    """``rgb`` is a downscaled copy; ``width``/``height`` the full size the report's boxes refer to."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, "JPEG", quality=quality)
+    return Preview(buf.getvalue(), width, height)
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def humanize(name: str) -> str:
+    return name.replace("_", " ").strip().capitalize()
+
+
+def _data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+# -- verdict ---------------------------------------------------------------------------------------
+def banner_html(verdict: str, *, subject: str = "photo", error: str | None = None) -> str:
+    title, text = HEADLINES.get(verdict, (humanize(verdict), ""))
+    if subject == "profile" and verdict != "error":
+        text = text.replace("this photo", "this profile").replace("with this photo", "with these photos")
+    body = esc(error) if verdict == "error" and error else esc(text)
+    return (
+        f'<div class="ic-banner ic-{esc(verdict)}" data-verdict="{esc(verdict)}" role="status">'
+        f'<div class="ic-banner-title">{esc(title)}</div><div class="ic-banner-text">{body}</div></div>'
+    )
+
+
+def advice_markdown(verdict: str, flags: Sequence[str], reasons: Sequence[str]) -> str:
+    """Why (plain language per flag, then the checks' own reasons) and what to do next."""
+    lines: list[str] = []
+    if flags:
+        lines.append("**Why**")
+        lines += [f"- {FLAG_TEXT.get(f, humanize(f))}" for f in flags]
+    if reasons:
+        lines.append("")
+        lines.append("**What the checks found**")
+        lines += [f"- {md_escape(r)}" for r in reasons]
+    steps = NEXT_STEPS.get(verdict, ())
+    if steps:
+        lines.append("")
+        lines.append("**What to do next**")
+        lines += [f"- {s}" for s in steps]
+    return "\n".join(lines)
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown and HTML in text that came from a file, a label or a check."""
+    out = html.escape(str(text), quote=False)
+    for ch in "\\`*_[]#|":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+# -- evidence --------------------------------------------------------------------------------------
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list, tuple)):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        return text if len(text) <= 300 else text[:297] + "..."
+    return str(value)
+
+
+def details_table(details: dict[str, Any]) -> str:
+    if not details:
+        return ""
+    rows = "".join(
+        f"<tr><th>{esc(humanize(str(k)))}</th><td>{esc(_fmt(v))}</td></tr>" for k, v in details.items()
+    )
+    return f'<table class="ic-details">{rows}</table>'
+
+
+def ai_meter(ev: dict[str, Any]) -> str:
+    """An AI-likeness score as a bar, with the threshold marked and the honest wording."""
+    score, thr = ev.get("score"), ev.get("threshold")
+    if not isinstance(score, (int, float)):
+        return ""
+    pct = max(0.0, min(1.0, float(score))) * 100
+    mark = ""
+    if isinstance(thr, (int, float)):
+        mark = f'<div class="ic-meter-thr" style="left:{max(0.0, min(1.0, float(thr))) * 100:.1f}%"></div>'
+    return (
+        f'<div class="ic-meter" aria-label="AI-likeness score {pct:.0f} of 100">'
+        f'<div class="ic-meter-fill" style="width:{pct:.1f}%"></div>{mark}</div>'
+        '<p class="ic-note">A statistical signal, not proof: detectors make mistakes on heavily '
+        "edited, filtered or unusual photos, and miss some generators.</p>"
+    )
+
+
+def is_ai_score(ev: dict[str, Any], known_ai_checks: frozenset[str] = frozenset()) -> bool:
+    return ev.get("check") in known_ai_checks or bool(AI_SCORE_FLAGS & set(ev.get("flags") or ()))
+
+
+def evidence_card(ev: dict[str, Any], known_ai_checks: frozenset[str] = frozenset()) -> str:
+    status = str(ev.get("status", ""))
+    parts = [
+        f'<div class="ic-card ic-status-{esc(status)}" data-check="{esc(ev.get("check", ""))}">',
+        (
+            f'<div class="ic-card-head"><span class="ic-check">{esc(humanize(str(ev.get("check", ""))))}'
+            f'</span><span class="ic-badge ic-badge-{esc(status)}">{esc(STATUS_TEXT.get(status, status))}'
+            f"</span></div>"
+        ),
+        f'<p class="ic-reason">{esc(ev.get("reason", ""))}</p>',
+    ]
+    if is_ai_score(ev, known_ai_checks):
+        parts.append(ai_meter(ev))
+    nums = []
+    if ev.get("score") is not None:
+        nums.append(f"score {esc(_fmt(ev['score']))}")
+    if ev.get("threshold") is not None:
+        nums.append(f"threshold {esc(_fmt(ev['threshold']))}")
+    if ev.get("model"):
+        sha = str(ev.get("model_sha256") or "")[:12]
+        nums.append(f"model {esc(ev['model'])}" + (f" ({esc(sha)})" if sha else ""))
+    if nums:
+        parts.append(f'<p class="ic-nums">{" · ".join(nums)}</p>')
+    parts.append(details_table(ev.get("details") or {}))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def faces_view(preview: Preview | None, faces: Sequence[dict[str, Any]]) -> str:
+    """The photo with numbered face boxes drawn over it (SVG in the report's pixel coordinates)."""
+    if preview is None or not faces:
+        return ""  # without faces the photo is already on screen beside the verdict
+    w, h = preview.width, preview.height
+    stroke = max(2.0, max(w, h) / 250)
+    boxes = []
+    for i, f in enumerate(faces):
+        box = f.get("box") or ()
+        if len(box) != 4:
+            continue
+        x, y, bw, bh = (float(v) for v in box)
+        boxes.append(
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{bw:.0f}" height="{bh:.0f}" class="ic-face" '
+            f'stroke-width="{stroke:.1f}"/>'
+            f'<text x="{x + stroke:.0f}" y="{max(y - stroke, stroke * 6):.0f}" class="ic-face-label" '
+            f'font-size="{stroke * 6:.0f}">{i + 1}</text>'
+        )
+    caption = f"{len(boxes)} face{'s' if len(boxes) != 1 else ''} found"
+    return (
+        f'<figure class="ic-photo"><svg viewBox="0 0 {w} {h}" role="img" aria-label="{esc(caption)}">'
+        f'<image href="{preview.data_uri}" x="0" y="0" width="{w}" height="{h}"/>{"".join(boxes)}</svg>'
+        f"<figcaption>{esc(caption)}</figcaption></figure>"
+    )
+
+
+def _crop_uri(preview: Preview, box: Sequence[float]) -> str | None:
+    """The upload cropped to a face box (for showing a face match beside the bank's face)."""
+    try:
+        im = Image.open(io.BytesIO(preview.jpeg))
+        sx, sy = im.width / preview.width, im.height / preview.height
+        x, y, w, h = box
+        pad = 0.25 * max(w, h)
+        crop = im.crop(
+            (
+                int(max(0, (x - pad) * sx)),
+                int(max(0, (y - pad) * sy)),
+                int(min(im.width, (x + w + pad) * sx)),
+                int(min(im.height, (y + h + pad) * sy)),
+            )
+        )
+        buf = io.BytesIO()
+        crop.convert("RGB").save(buf, "JPEG", quality=85)
+        return _data_uri(buf.getvalue())
+    except (OSError, ValueError):
+        return None
+
+
+def match_view(
+    match: dict[str, Any], preview: Preview | None, faces: Sequence[dict[str, Any]], thumb: ThumbLookup | None
+) -> str:
+    """The upload (or its matching face) beside the bank image it matches, with the distance."""
+    upload_src = preview.data_uri if preview else None
+    fi = match.get("face_index")
+    if match.get("kind") == "face" and preview and isinstance(fi, int) and 0 <= fi < len(faces):
+        upload_src = _crop_uri(preview, faces[fi].get("box") or (0, 0, 0, 0)) or upload_src
+    bank_jpeg = None
+    if thumb is not None and isinstance(match.get("entry_id"), int):
+        try:
+            bank_jpeg = thumb(match["entry_id"])
+        except Exception:  # noqa: BLE001 - a missing thumbnail must not break the page
+            bank_jpeg = None
+    method = str(match.get("method", ""))
+    measure = []
+    if match.get("distance") is not None:
+        nbits = {"pdq": " of 256 bits", "phash": " of 64 bits"}.get(method, "")
+        measure.append(f"{method.upper()} distance {_fmt(match['distance'])}{nbits}")
+    if match.get("similarity") is not None:
+        measure.append(f"similarity {_fmt(match['similarity'])}")
+    left = f'<img src="{upload_src}" alt="your photo">' if upload_src else '<div class="ic-noimg">-</div>'
+    right = (
+        f'<img src="{_data_uri(bank_jpeg)}" alt="bank image">'
+        if bank_jpeg
+        else '<div class="ic-noimg">no picture stored (imported hash)</div>'
+    )
+    what = "Same face as" if match.get("kind") == "face" else "Same image as"
+    return (
+        f'<div class="ic-match" data-entry="{esc(match.get("entry_id", ""))}">'
+        f'<div class="ic-pair"><figure>{left}<figcaption>Your photo</figcaption></figure>'
+        f"<figure>{right}<figcaption>Bank: {esc(match.get('label', ''))}</figcaption></figure></div>"
+        f"<p><b>{what} “{esc(match.get('label', ''))}”</b> ({esc(humanize(str(match.get('bank_kind', ''))))})"
+        f" · {esc(', '.join(measure))}</p>"
+        + (f'<p class="ic-note">Bank source: {esc(match["source"])}</p>' if match.get("source") else "")
+        + "</div>"
+    )
+
+
+def report_html(
+    report: dict[str, Any],
+    preview: Preview | None = None,
+    thumb: ThumbLookup | None = None,
+    known_ai_checks: frozenset[str] = frozenset(),
+) -> str:
+    """The evidence section of one report: photo with faces, bank matches, then every check's card."""
+    if report.get("verdict") == "error":
+        return f'<div class="ic-evidence"><p class="ic-reason">{esc(report.get("error") or "")}</p></div>'
+    faces = report.get("faces") or []
+    parts = ['<div class="ic-evidence">', faces_view(preview, faces)]
+    matches = report.get("matches") or []
+    if matches:
+        parts.append("<h3>Found in the bank</h3>")
+        parts += [match_view(m, preview, faces, thumb) for m in matches[:5]]
+        if len(matches) > 5:
+            parts.append(f'<p class="ic-note">and {len(matches) - 5} more matches (see the JSON report)</p>')
+    parts.append("<h3>Every check</h3>")
+    parts += [evidence_card(ev, known_ai_checks) for ev in report.get("evidence") or []]
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def profile_html(
+    profile: dict[str, Any],
+    previews: Sequence[Preview | None],
+    thumb: ThumbLookup | None = None,
+    known_ai_checks: frozenset[str] = frozenset(),
+) -> str:
+    """Profile-level findings, then one compact card per photo."""
+    parts = ['<div class="ic-evidence">']
+    if profile.get("evidence"):
+        parts.append("<h3>Across the profile</h3>")
+        parts += [evidence_card(ev, known_ai_checks) for ev in profile["evidence"]]
+    parts.append('<h3>Photo by photo</h3><div class="ic-grid">')
+    for i, rep in enumerate(profile.get("photos") or []):
+        preview = previews[i] if i < len(previews) else None
+        verdict = str(rep.get("verdict", ""))
+        img = f'<img src="{preview.data_uri}" alt="photo {i + 1}">' if preview else ""
+        why = rep.get("reasons") or ([rep["error"]] if rep.get("error") else [])
+        items = "".join(f"<li>{esc(r)}</li>" for r in why) or "<li>No warning signs found.</li>"
+        parts.append(
+            f'<div class="ic-tile ic-{esc(verdict)}" data-verdict="{esc(verdict)}">{img}'
+            f'<div class="ic-tile-head">{i + 1}. {esc(rep.get("source", ""))}: '
+            f"<b>{esc(verdict.upper())}</b></div><ul>{items}</ul></div>"
+        )
+    parts.append("</div>")
+    for i, rep in enumerate(profile.get("photos") or []):
+        if rep.get("matches"):
+            preview = previews[i] if i < len(previews) else None
+            parts.append(f"<h3>Photo {i + 1} found in the bank</h3>")
+            parts += [match_view(m, preview, rep.get("faces") or [], thumb) for m in rep["matches"][:3]]
+    parts.append("</div>")
+    return "".join(parts)
+
+
+CSS = """
+.ic-banner{border-radius:10px;padding:14px 18px;margin:4px 0;color:#fff !important}
+.ic-banner-title{font-size:1.5em;font-weight:700;color:#fff !important}
+.ic-banner-text{margin-top:4px;color:#fff !important}
+.ic-waiting{background:rgba(127,127,127,.12);color:inherit !important}
+.ic-flagged{background:#b3261e}.ic-suspicious{background:#a15c00}.ic-clear{background:#1e7a34}
+.ic-error{background:#5f4b8b}
+.ic-evidence img{max-width:100%;height:auto;border-radius:6px}
+.ic-photo{margin:0 0 8px 0}.ic-photo svg{width:100%;max-width:520px;height:auto;display:block}
+.ic-face{fill:none;stroke:#ffd400}.ic-face-label{fill:#ffd400;font-weight:700}
+.ic-match{border:1px solid #ccc;border-radius:8px;padding:8px;margin:8px 0}
+.ic-pair{display:flex;gap:8px;flex-wrap:wrap}.ic-pair figure{flex:1 1 140px;margin:0;min-width:120px}
+.ic-pair img{max-height:260px;object-fit:contain;width:100%}
+.ic-card{border-left:5px solid #999;padding:6px 10px;margin:8px 0;background:rgba(127,127,127,.08)}
+.ic-status-flag{border-color:#b3261e}.ic-status-clear{border-color:#1e7a34}
+.ic-status-inconclusive{border-color:#888}.ic-status-error{border-color:#5f4b8b}
+.ic-card-head{display:flex;justify-content:space-between;gap:8px;flex-wrap:wrap}
+.ic-check{font-weight:700}
+.ic-badge{font-size:.85em;padding:1px 8px;border-radius:10px;background:#ddd;color:#222}
+.ic-badge-flag{background:#b3261e;color:#fff}.ic-badge-clear{background:#1e7a34;color:#fff}
+.ic-reason{margin:4px 0}.ic-nums,.ic-note{font-size:.85em;opacity:.8;margin:2px 0}
+.ic-details{font-size:.85em;border-collapse:collapse;max-width:100%;display:block;overflow-x:auto}
+.ic-details th{text-align:left;padding-right:10px;vertical-align:top;white-space:nowrap}
+.ic-details td{word-break:break-word}
+.ic-meter{position:relative;height:12px;background:#ddd;border-radius:6px;margin:6px 0;max-width:420px}
+.ic-meter-fill{height:100%;background:#a15c00;border-radius:6px}
+.ic-meter-thr{position:absolute;top:-3px;width:2px;height:18px;background:#222}
+.ic-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:8px}
+.ic-tile{border-radius:8px;padding:6px}.ic-tile,.ic-tile *{color:#fff !important}
+.ic-tile img{max-height:180px;width:100%;object-fit:cover}
+.ic-tile ul{margin:4px 0;padding-left:18px;font-size:.9em}
+.ic-noimg{padding:30px 8px;text-align:center;opacity:.7;border:1px dashed #999}
+"""

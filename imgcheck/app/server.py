@@ -1,0 +1,145 @@
+"""Launching the app safely: the settings ``imgcheck serve`` uses, in one place.
+
+Why each setting: analytics and version checks would call out to the internet; uploads live in a
+private temporary folder that is removed on exit (and each upload is deleted after its request);
+no ``allowed_paths`` so only uploads and the app's own files can be served; a bounded queue with a
+concurrency limit so a burst of requests cannot exhaust memory; 127.0.0.1 unless ``--host``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imgcheck.errors import InputError
+
+log = logging.getLogger(__name__)
+
+#: largest upload accepted: the loader's byte cap when a bank editor or moderator uses the app,
+#: a smaller one for a public demo
+PRIVATE_MAX_FILE_SIZE = 64 * 1024 * 1024
+PUBLIC_MAX_FILE_SIZE = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: tuple[tuple[str, str], ...] = ()
+    public: bool = False
+    #: requests waiting in the queue beyond this are refused with "queue full"
+    queue_size: int = 32
+    #: checks running at once (each uses the engine's ONNX sessions)
+    concurrency: int = 2
+    max_file_size: int | None = None
+
+    @property
+    def file_size_limit(self) -> int:
+        if self.max_file_size is not None:
+            return self.max_file_size
+        return PUBLIC_MAX_FILE_SIZE if self.public else PRIVATE_MAX_FILE_SIZE
+
+
+def parse_auth(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise InputError("--auth takes USER:PASSWORD")
+    return user.strip(), password
+
+
+def read_auth_file(path: Path) -> tuple[tuple[str, str], ...]:
+    """One ``user:password`` per line; blank lines and lines starting with # are skipped."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the auth file {path}: {exc}") from exc
+    users = tuple(
+        parse_auth(line.strip()) for line in lines if line.strip() and not line.lstrip().startswith("#")
+    )
+    if not users:
+        raise InputError(f"the auth file {path} lists no user:password lines")
+    return users
+
+
+def quiet_environment(temp_root: Path) -> None:
+    """Process settings for a server that calls nobody: set before Gradio builds anything."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["GRADIO_TEMP_DIR"] = str(temp_root / "uploads")
+
+
+def launch_kwargs(opts: ServeOptions) -> dict[str, Any]:
+    return {
+        "server_name": opts.host,
+        "server_port": opts.port,
+        "auth": list(opts.auth) or None,
+        "auth_message": "Log in to use imgcheck." if opts.auth else None,
+        "share": False,
+        "inbrowser": False,
+        "show_error": False,
+        "max_file_size": opts.file_size_limit,
+        "allowed_paths": None,
+        "enable_monitoring": False,
+        "ssr_mode": False,
+        "pwa": False,
+        "mcp_server": False,
+        "strict_cors": True,
+        "footer_links": ["api"],
+    }
+
+
+def start_warm_up(engine) -> threading.Thread:
+    """Load models in the background so the first user check does not pay for it."""
+    from imgcheck.app.handlers import warm_up
+
+    def run() -> None:
+        try:
+            log.info("models warmed up in %.1f s", warm_up(engine))
+        except Exception:  # warm-up is an optimisation; the first check will say what failed
+            log.exception("warm-up failed")
+
+    t = threading.Thread(target=run, name="imgcheck-warm-up", daemon=True)
+    t.start()
+    return t
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(engine, opts: ServeOptions, *, block: bool = True, on_ready=None):
+    """Build and launch the app; with ``block`` wait until Ctrl+C, then remove every temporary file."""
+    temp_root = Path(tempfile.mkdtemp(prefix="imgcheck-serve-"))
+    quiet_environment(temp_root)
+    start_warm_up(engine)
+    from imgcheck.app.ui import build_app
+
+    blocks = build_app(
+        engine,
+        public=opts.public,
+        auth=opts.auth or None,
+        work_dir=temp_root / "work",
+        upload_root=temp_root / "uploads",
+    )
+    blocks.queue(max_size=opts.queue_size, default_concurrency_limit=opts.concurrency)
+    if block and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop cleans up like Ctrl+C
+    try:
+        blocks.launch(prevent_thread_lock=True, **launch_kwargs(opts))
+        if on_ready is not None:
+            on_ready(blocks.local_url)
+        if block:
+            blocks.block_thread()
+    finally:
+        if block:
+            blocks.close()
+            shutil.rmtree(temp_root, ignore_errors=True)
+    return blocks, temp_root

@@ -1,0 +1,359 @@
+"""The Gradio layout. It only places components and wires them to ``AppHandlers``; no logic here.
+
+``build_app`` returns the Blocks; only ``imgcheck serve`` launches it (see ``server.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from imgcheck.app import render
+from imgcheck.app.handlers import BANK_COLUMNS, BATCH_COLUMNS, AppHandlers
+from imgcheck.app.uploads import UploadPolicy
+from imgcheck.engine import Engine
+from imgcheck.errors import ImgcheckError
+from imgcheck.examples import EXAMPLES_DIR
+from imgcheck.types import BANK_KINDS
+
+log = logging.getLogger(__name__)
+
+#: example photos offered on first run: (file, what it shows)
+EXAMPLE_PHOTOS: tuple[tuple[str, str], ...] = (
+    ("stolen_astronaut.jpg", "a stolen, edited copy of a known photo"),
+    ("obama2.jpg", "a well-known face"),
+    ("coffee.png", "an ordinary photo"),
+)
+
+INTRO = """# imgcheck: is this profile photo real?
+Upload a photo from a dating profile. imgcheck looks for **stolen or known photos**, **known faces**,
+**profiles mixing different people** and **signs of AI generation**, and shows you the evidence.
+*Your photos are checked on this server and deleted as soon as the check is done;
+nothing is sent elsewhere.*"""
+
+WAITING = (
+    '<div class="ic-banner ic-waiting" data-verdict="">Upload a photo, paste one, or pick an example.</div>'
+)
+
+
+def _guard(call: Callable[..., Any]) -> Callable[..., Any]:
+    """Show ImgcheckError as a message; hide any other exception behind a generic one (no traceback)."""
+
+    @functools.wraps(call)  # Gradio reads the signature to inject gr.Request and gr.Progress
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except ImgcheckError as exc:
+            raise gr.Error(str(exc)) from None
+        except gr.Error:
+            raise
+        except Exception:  # users never see tracebacks
+            log.exception("app handler %s failed", getattr(call, "__name__", call))
+            raise gr.Error("Something went wrong on our side; the error was logged.") from None
+
+    return run
+
+
+def _html(value: str = "", **kw: Any) -> gr.HTML:
+    return gr.HTML(value, css_template=render.CSS, **kw)
+
+
+def _example_paths(examples_dir: Path) -> list[list[str]]:
+    return [
+        [str(examples_dir / "photos" / f)]
+        for f, _ in EXAMPLE_PHOTOS
+        if (examples_dir / "photos" / f).is_file()
+    ]
+
+
+def _keep_set(blocks: gr.Blocks) -> Callable[[], set[str]]:
+    def keep() -> set[str]:
+        out: set[str] = set()
+        for comp in list(blocks.blocks.values()):
+            out.update(getattr(comp, "keep_in_cache", ()) or ())
+        return out
+
+    return keep
+
+
+def _is_example_bank(engine: Engine) -> bool:
+    return engine.bank is not None and Path(engine.bank.path).name.startswith("example-bank-")
+
+
+def build_app(
+    engine: Engine,
+    *,
+    public: bool = False,
+    auth: Sequence[tuple[str, str]] | None = None,
+    work_dir: Path | None = None,
+    upload_root: Path | None = None,
+    bank_editable: bool | None = None,
+    examples_dir: Path = EXAMPLES_DIR,
+    delete_cache: tuple[int, int] = (120, 600),
+) -> gr.Blocks:
+    """The app on ``engine``.
+
+    ``public``: only the two check tabs exist (no bank, no batch, and no endpoints for them).
+    ``auth``: the users allowed in; bank and batch handlers refuse requests without a logged-in user.
+    ``upload_root``: Gradio's upload folder; uploads found there are deleted after each request
+    (default: Gradio's current upload folder). ``work_dir``: where downloads are written.
+    """
+    login_required = bool(auth)
+    blocks = gr.Blocks(title="imgcheck", analytics_enabled=False, delete_cache=delete_cache)
+    if upload_root is None:
+        upload_root = Path(blocks.GRADIO_CACHE)
+    policy = UploadPolicy(root=upload_root, keep=_keep_set(blocks))
+    h = AppHandlers(engine, policy, work_dir)
+    editable = (not _is_example_bank(engine)) if bank_editable is None else bank_editable
+    engine_lane = {"concurrency_id": "engine", "concurrency_limit": 2}
+
+    def require_login(request: gr.Request | None) -> None:
+        if login_required and not (request is not None and getattr(request, "username", None)):
+            raise gr.Error("Log in to use this part of the app.")
+
+    # -- thin adapters from Gradio values to handler calls -----------------------------------------
+    def check_view(photo: Any) -> tuple[Any, ...]:
+        if photo is None:
+            return WAITING, "", "", None
+        v = h.check_view(photo)
+        return v.banner, v.advice, v.evidence, v.report
+
+    def profile_view(files: Any) -> tuple[Any, ...]:
+        v = h.profile_view(files)
+        return v.banner, v.advice, v.evidence, v.report, None
+
+    def batch_scan(files: Any, request: gr.Request, progress: gr.Progress = gr.Progress(track_tqdm=True)):  # noqa: B008
+        require_login(request)
+        r = h.batch(files, progress=lambda frac, desc: progress(frac, desc=desc))
+        return r.summary, r.rows, r.files, None
+
+    def bank_list(request: gr.Request):
+        require_login(request)
+        return h.bank_summary(), h.bank_table()
+
+    def bank_add(files: Any, label: str, kind: str, request: gr.Request):
+        require_login(request)
+        return h.bank_add(files, label, kind), h.bank_summary(), h.bank_table(), None
+
+    def bank_remove(ids: str, request: gr.Request):
+        require_login(request)
+        return h.bank_remove(ids), h.bank_summary(), h.bank_table()
+
+    def bank_export(request: gr.Request):
+        require_login(request)
+        return h.bank_export()
+
+    def bank_import(file: Any, kind: str, request: gr.Request):
+        require_login(request)
+        return h.bank_import(file, kind), h.bank_summary(), h.bank_table(), None
+
+    with blocks:
+        gr.Markdown(INTRO)
+        with gr.Tabs():
+            with gr.Tab("Check a photo", id="check", elem_id="tab-check"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2, min_width=280):
+                        photo = gr.Image(
+                            type="filepath",
+                            image_mode=None,
+                            label="Photo",
+                            sources=["upload", "clipboard", "webcam"],
+                            elem_id="photo-input",
+                            height=360,
+                        )
+                        examples = _example_paths(examples_dir)
+                        if examples:
+                            gr.Examples(
+                                examples,
+                                inputs=[photo],
+                                label="Try an example: "
+                                + "; ".join(f"{f} ({what})" for f, what in EXAMPLE_PHOTOS),
+                                examples_per_page=3,
+                            )
+                    with gr.Column(scale=3, min_width=280):
+                        banner = _html(WAITING, label="verdict", elem_id="check-banner")
+                        advice = gr.Markdown(label="reasons", elem_id="check-advice")
+                        evidence = _html(label="evidence", elem_id="check-evidence")
+                        with gr.Accordion("Full report (JSON)", open=False):
+                            report = gr.JSON(label="Report", elem_id="check-report")
+                photo.change(
+                    _guard(check_view),
+                    inputs=photo,
+                    outputs=[banner, advice, evidence, report],
+                    preprocess=False,
+                    api_name="check_view",
+                    scroll_to_output=True,
+                    **engine_lane,
+                )
+
+            with gr.Tab("Check a profile", id="profile", elem_id="tab-profile"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2, min_width=280):
+                        pfiles = gr.File(
+                            file_count="multiple",
+                            file_types=["image"],
+                            type="filepath",
+                            label="All photos of one profile",
+                            elem_id="profile-input",
+                        )
+                        pbtn = gr.Button("Check the profile", variant="primary", elem_id="profile-run")
+                    with gr.Column(scale=3, min_width=280):
+                        pbanner = _html(
+                            '<div class="ic-banner ic-waiting">Add two or more photos of the '
+                            "same profile.</div>",
+                            label="verdict",
+                            elem_id="profile-banner",
+                        )
+                        padvice = gr.Markdown(label="reasons", elem_id="profile-advice")
+                        pevidence = _html(label="evidence", elem_id="profile-evidence")
+                        with gr.Accordion("Full profile report (JSON)", open=False):
+                            preport = gr.JSON(label="Profile report")
+                pbtn.click(
+                    _guard(profile_view),
+                    inputs=pfiles,
+                    outputs=[pbanner, padvice, pevidence, preport, pfiles],
+                    preprocess=False,
+                    api_name="profile_view",
+                    scroll_to_output=True,
+                    **engine_lane,
+                )
+
+            if not public:
+                with gr.Tab("Batch scan", id="batch", elem_id="tab-batch"):
+                    gr.Markdown(
+                        "Check many photos at once: pick image files or a zip file. Reports come "
+                        "as JSON Lines, CSV and HTML. For very large jobs use `imgcheck scan`."
+                    )
+                    bfiles = gr.File(
+                        file_count="multiple",
+                        file_types=["image", ".zip"],
+                        type="filepath",
+                        label="Photos or zip files",
+                        elem_id="batch-input",
+                    )
+                    bbtn = gr.Button("Scan", variant="primary", elem_id="batch-run")
+                    bsummary = gr.Markdown(label="summary", elem_id="batch-summary")
+                    btable = gr.Dataframe(
+                        headers=BATCH_COLUMNS,
+                        interactive=False,
+                        wrap=True,
+                        label="Results (click a column header to sort)",
+                        elem_id="batch-table",
+                    )
+                    bfiles_out = gr.File(
+                        file_count="multiple",
+                        label="Download the reports",
+                        interactive=False,
+                        elem_id="batch-downloads",
+                    )
+                    bbtn.click(
+                        _guard(batch_scan),
+                        inputs=bfiles,
+                        outputs=[bsummary, btable, bfiles_out, bfiles],
+                        preprocess=False,
+                        api_name="batch",
+                        concurrency_id="batch",
+                        concurrency_limit=1,
+                    )
+
+                with gr.Tab("Bank", id="bank", elem_id="tab-bank"):
+                    bank_note = (
+                        (
+                            "This is the bundled example bank; it cannot be edited here. Start "
+                            "`imgcheck serve --bank my-bank.sqlite` to keep your own."
+                        )
+                        if not editable
+                        else ""
+                    )
+                    bank_summary = gr.Markdown(label="summary", elem_id="bank-summary")
+                    if bank_note:
+                        gr.Markdown(bank_note)
+                    bank_table = gr.Dataframe(
+                        headers=BANK_COLUMNS,
+                        interactive=False,
+                        wrap=True,
+                        label="Bank entries",
+                        elem_id="bank-table",
+                    )
+                    refresh = gr.Button("Refresh", size="sm")
+                    refresh.click(_guard(bank_list), outputs=[bank_summary, bank_table], api_name="bank_list")
+                    blocks.load(_guard(bank_list), outputs=[bank_summary, bank_table], api_name="bank_load")
+                    if editable:
+                        status = gr.Markdown(label="status", elem_id="bank-status")
+                        with gr.Accordion("Add photos", open=True):
+                            afiles = gr.File(
+                                file_count="multiple",
+                                file_types=["image"],
+                                type="filepath",
+                                label="Photos of one person or one scam",
+                            )
+                            with gr.Row():
+                                alabel = gr.Textbox(label="Label (who or what they show)")
+                                akind = gr.Dropdown(list(BANK_KINDS), value="celebrity", label="Kind")
+                            abtn = gr.Button("Add to the bank", variant="primary")
+                            abtn.click(
+                                _guard(bank_add),
+                                inputs=[afiles, alabel, akind],
+                                outputs=[status, bank_summary, bank_table, afiles],
+                                preprocess=False,
+                                api_name="bank_add",
+                                **engine_lane,
+                            )
+                        with gr.Accordion("Remove entries", open=False):
+                            rids = gr.Textbox(label="Entry ids (e.g. 3, 5, 8)")
+                            rbtn = gr.Button("Remove", variant="stop")
+                            rbtn.click(
+                                _guard(bank_remove),
+                                inputs=rids,
+                                outputs=[status, bank_summary, bank_table],
+                                api_name="bank_remove",
+                            )
+                        with gr.Accordion("Share hash lists (CSV)", open=False):
+                            ebtn = gr.Button("Export PDQ hashes")
+                            efile = gr.File(label="Hash list", interactive=False)
+                            ebtn.click(_guard(bank_export), outputs=efile, api_name="bank_export")
+                            ifile = gr.File(file_types=[".csv"], type="filepath", label="Import a hash list")
+                            ikind = gr.Dropdown(
+                                list(BANK_KINDS), value="known_scam", label="Kind for rows without one"
+                            )
+                            ibtn = gr.Button("Import")
+                            ibtn.click(
+                                _guard(bank_import),
+                                inputs=[ifile, ikind],
+                                outputs=[status, bank_summary, bank_table, ifile],
+                                preprocess=False,
+                                api_name="bank_import",
+                            )
+
+        # API-only endpoints with clean signatures: one file -> report JSON; several -> profile JSON
+        with gr.Group(visible=False):
+            api_file = gr.File(type="filepath", label="image")
+            api_files = gr.File(file_count="multiple", type="filepath", label="images")
+            api_out = gr.JSON(label="report")
+            api_check = gr.Button("check")
+            api_profile = gr.Button("profile")
+        api_check.click(
+            _guard(h.check),
+            inputs=api_file,
+            outputs=api_out,
+            preprocess=False,
+            api_name="check",
+            api_description="One image file -> the imgcheck report (same JSON as `imgcheck check --json`).",
+            **engine_lane,
+        )
+        api_profile.click(
+            _guard(h.profile),
+            inputs=api_files,
+            outputs=api_out,
+            preprocess=False,
+            api_name="profile",
+            api_description="All photos of one profile -> the profile "
+            "report (same JSON as `imgcheck profile --json`).",
+            **engine_lane,
+        )
+    return blocks

@@ -1,0 +1,85 @@
+"""Uploaded files: what the app receives from Gradio, and deleting them once a request is done.
+
+Gradio stores each upload under its upload folder (``GRADIO_TEMP_DIR``) and keeps it until its cache
+cleaner runs. imgcheck promises not to keep uploads, so every handler hands its inputs to an
+``UploadPolicy`` when it is done. The policy deletes only files inside the upload root it was given
+(never a file a library caller or a test passed by path) and never the files Gradio must keep
+(the example photos it copied into the same folder).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from imgcheck.errors import InputError
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One received file: where it is on disk and the name the user gave it."""
+
+    path: str
+    name: str
+
+
+def as_uploads(value: Any) -> list[Upload]:
+    """Normalise what Gradio passes (a path, a FileData dict, or a list of either) to Uploads.
+
+    Events run with ``preprocess=False`` receive FileData dicts, which carry the original file name;
+    a plain path (a library caller, a test) is named by its base name.
+    """
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [u for v in value for u in as_uploads(v)]
+    if isinstance(value, (str, os.PathLike)):
+        p = str(value)
+        return [Upload(p, Path(p).name)]
+    if isinstance(value, dict):
+        path = value.get("path")
+        if not path:
+            raise InputError("the upload did not arrive; please try again")
+        return [Upload(str(path), str(value.get("orig_name") or Path(str(path)).name))]
+    path = getattr(value, "path", None) or getattr(value, "name", None)
+    if path:
+        return [Upload(str(path), str(getattr(value, "orig_name", None) or Path(str(path)).name))]
+    raise InputError(f"unexpected upload value of type {type(value).__name__}")
+
+
+@dataclass
+class UploadPolicy:
+    """Deletes finished uploads found under ``root``; ``root=None`` deletes nothing."""
+
+    root: Path | None = None
+    #: paths Gradio must keep (example photos); a callable so it sees files added after build
+    keep: Callable[[], Iterable[str]] = field(default=lambda: ())
+
+    def discard(self, uploads: Iterable[Upload]) -> int:
+        """Delete each upload (and its now-empty per-upload folder); return how many were deleted."""
+        if self.root is None:
+            return 0
+        root = self.root.resolve()
+        keep = {str(Path(k).resolve()) for k in self.keep()}
+        n = 0
+        for up in uploads:
+            p = Path(up.path).resolve()
+            if str(p) in keep or not p.is_relative_to(root) or p == root:
+                continue
+            try:
+                p.unlink()
+                n += 1
+            except FileNotFoundError:
+                continue
+            except OSError:
+                continue
+            parent = p.parent
+            if parent != root and parent.is_relative_to(root):
+                try:
+                    parent.rmdir()  # Gradio puts each upload in its own folder; only empty ones go
+                except OSError:
+                    pass
+        return n

@@ -1,0 +1,344 @@
+"""The app's handler functions and renderers, called directly (no server, no Gradio)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from imgcheck import Engine
+from imgcheck.app import render
+from imgcheck.app.handlers import AppHandlers, parse_ids, warm_up
+from imgcheck.app.server import ServeOptions, launch_kwargs, parse_auth, read_auth_file
+from imgcheck.app.uploads import Upload, UploadPolicy, as_uploads
+from imgcheck.errors import InputError
+
+IGNORED = {"source", "timings_ms"}
+
+
+def same_report(a: dict, b: dict) -> bool:
+    return {k: v for k, v in a.items() if k not in IGNORED} == {
+        k: v for k, v in b.items() if k not in IGNORED
+    }
+
+
+@pytest.fixture()
+def handlers(celeb_engine, tmp_path) -> AppHandlers:
+    return AppHandlers(celeb_engine, UploadPolicy(root=tmp_path / "uploads"), work_dir=tmp_path / "work")
+
+
+def uploaded(fixtures: Path, name: str, root: Path, as_name: str | None = None) -> dict:
+    """A file placed the way Gradio stores uploads (own folder under the upload root), as FileData."""
+    folder = (
+        root / "uploads" / f"u{len(list((root / 'uploads').glob('*'))) if (root / 'uploads').exists() else 0}"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (as_name or name)
+    shutil.copy(fixtures / name, target)
+    return {"path": str(target), "orig_name": as_name or name, "meta": {"_type": "gradio.FileData"}}
+
+
+# -- one photo ------------------------------------------------------------------------------------
+def test_check_returns_the_engine_report_and_deletes_the_upload(handlers, celeb_engine, fixtures, tmp_path):
+    up = uploaded(fixtures, "astronaut.png", tmp_path)
+    report = handlers.check(up)
+    direct = celeb_engine.check(fixtures / "astronaut.png").to_dict()
+    assert same_report(report, direct)
+    assert report["source"] == "astronaut.png"
+    assert report["verdict"] == "flagged" and report["matches"][0]["label"] == "Eileen Collins"
+    assert not Path(up["path"]).exists() and not Path(up["path"]).parent.exists()
+
+
+def test_check_view_shows_verdict_advice_match_and_every_check(handlers, fixtures, tmp_path):
+    v = handlers.check_view(uploaded(fixtures, "astronaut.png", tmp_path))
+    assert 'data-verdict="flagged"' in v.banner
+    for step in ("Do not send money", "live video call", "Report the profile"):
+        assert step in v.advice
+    assert "Matches a known image of 'Eileen Collins'" in v.advice
+    # the bank's thumbnail beside the upload, with the distance
+    assert v.evidence.count("data:image/jpeg;base64,") == 2  # the upload and the bank thumbnail
+    assert "ic-photo" not in v.evidence  # no faces: the photo is not repeated
+    assert "Bank: Eileen Collins" in v.evidence and "PDQ distance 0 of 256 bits" in v.evidence
+    cards = re.findall(r'class="ic-card [^"]*" data-check="([^"]+)"', v.evidence)
+    assert cards == [ev["check"] for ev in v.report["evidence"]]
+
+
+def test_clean_photo_is_clear_with_honest_wording(handlers, fixtures, tmp_path):
+    v = handlers.check_view(uploaded(fixtures, "coffee.png", tmp_path))
+    assert v.report["verdict"] == "clear" and 'data-verdict="clear"' in v.banner
+    assert "not a guarantee" in v.advice
+    assert "Do not send money" not in v.advice
+
+
+def test_bad_file_is_an_error_report_not_an_exception(handlers, tmp_path):
+    folder = tmp_path / "uploads" / "x"
+    folder.mkdir(parents=True)
+    bad = folder / "notes.jpg"
+    bad.write_bytes(b"%PDF-1.7 not a photo")
+    v = handlers.check_view({"path": str(bad), "orig_name": "notes.jpg"})
+    assert v.report["verdict"] == "error" and "PDF" in v.report["error"]
+    assert 'data-verdict="error"' in v.banner and "PDF" in v.banner
+    assert not bad.exists()
+
+
+def test_no_photo_and_several_photos_are_input_errors(handlers, fixtures, tmp_path):
+    with pytest.raises(InputError, match="choose a photo"):
+        handlers.check(None)
+    ups = [uploaded(fixtures, "coffee.png", tmp_path), uploaded(fixtures, "obama.jpg", tmp_path)]
+    with pytest.raises(InputError, match="one photo at a time"):
+        handlers.check(ups)
+    assert not any(Path(u["path"]).exists() for u in ups)
+
+
+def test_file_names_and_labels_are_escaped(celeb_engine, fixtures, tmp_path):
+    celeb_engine.add_to_bank(fixtures / "rocket.jpg", "<script>alert('label')</script>", "known_scam")
+    h = AppHandlers(celeb_engine, UploadPolicy(root=tmp_path / "uploads"))
+    evil = "<img src=x onerror=alert(1)>.jpg"
+    folder = tmp_path / "uploads" / "e"
+    folder.mkdir(parents=True)
+    shutil.copy(fixtures / "rocket.jpg", folder / "rocket.jpg")
+    v = h.check_view({"path": str(folder / "rocket.jpg"), "orig_name": evil})
+    assert v.report["source"] == evil
+    html_out = v.banner + v.evidence
+    assert "<script>" not in html_out and "<img src=x" not in html_out
+    assert "&lt;script&gt;alert(&#x27;label&#x27;)&lt;/script&gt;" in v.evidence
+    assert "<script>" not in v.advice
+
+
+# -- uploads ----------------------------------------------------------------------------------------
+def test_upload_policy_deletes_only_under_root_and_not_kept_files(tmp_path, fixtures):
+    root = tmp_path / "uploads"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    inside, kept = root / "a" / "x.png", root / "b" / "example.png"
+    outside = tmp_path / "mine.png"
+    for p in (inside, kept, outside):
+        shutil.copy(fixtures / "coffee.png", p)
+    policy = UploadPolicy(root=root, keep=lambda: {str(kept)})
+    assert policy.discard(as_uploads([str(inside), str(kept), str(outside)])) == 1
+    assert not inside.exists() and not (root / "a").exists()
+    assert kept.exists() and outside.exists()
+    assert UploadPolicy(root=None).discard(as_uploads(str(outside))) == 0 and outside.exists()
+
+
+def test_as_uploads_reads_paths_filedata_and_lists(tmp_path):
+    assert as_uploads(None) == []
+    assert as_uploads("/tmp/a/b.jpg") == [Upload("/tmp/a/b.jpg", "b.jpg")]
+    assert as_uploads([{"path": "/u/1/x", "orig_name": "me.jpg"}]) == [Upload("/u/1/x", "me.jpg")]
+    with pytest.raises(InputError):
+        as_uploads({"url": "http://example.invalid/x.jpg"})
+
+
+# -- rendering of checks the app does not know yet ---------------------------------------------------
+def _report(**kw) -> dict:
+    base = {
+        "schema": "imgcheck.report/1",
+        "source": "p.jpg",
+        "verdict": "suspicious",
+        "flags": ["ai_generated"],
+        "reasons": ["looks generated"],
+        "matches": [],
+        "faces": [],
+        "evidence": [],
+        "error": None,
+    }
+    base.update(kw)
+    return base
+
+
+def test_unknown_checks_render_generically_with_their_details():
+    ev = {
+        "check": "future_check",
+        "status": "inconclusive",
+        "score": None,
+        "threshold": None,
+        "flags": [],
+        "reason": "Nothing to see <here>",
+        "model": "m1",
+        "model_sha256": "ab" * 32,
+        "details": {"camera_make": "Acme", "fields": ["a", "b"]},
+    }
+    out = render.report_html(_report(evidence=[ev]))
+    assert 'data-check="future_check"' in out and "Future check" in out
+    assert "Nothing to see &lt;here&gt;" in out
+    assert "Camera make" in out and "Acme" in out and "could not tell" in out
+    assert "model m1 (abababababab)" in out
+
+
+def test_ai_score_has_a_meter_and_says_signal_not_proof():
+    ev = {
+        "check": "pixel_ai",
+        "status": "flag",
+        "score": 0.91,
+        "threshold": 0.7,
+        "flags": ["ai_generated"],
+        "reason": "The detector scores 0.91",
+        "details": {},
+    }
+    out = render.report_html(_report(evidence=[ev]))
+    assert 'class="ic-meter-fill" style="width:91.0%"' in out and "left:70.0%" in out
+    assert "signal, not proof" in out
+    # a clear result of a known AI check still gets the meter (its flags list is empty then)
+    clear = dict(ev, status="clear", flags=[], score=0.1)
+    assert "ic-meter" in render.report_html(
+        _report(evidence=[clear]), known_ai_checks=frozenset({"pixel_ai"})
+    )
+    assert "ic-meter" not in render.report_html(_report(evidence=[clear]))
+    assert "not proof" in render.advice_markdown("suspicious", ["ai_generated"], [])
+
+
+def test_faces_are_drawn_in_report_coordinates(fixtures, celeb_engine):
+    img = celeb_engine.load(fixtures / "obama.jpg")
+    preview = render.preview_of(img.rgb(256), img.width, img.height)
+    faces = [{"box": [10, 20, 100, 120], "score": 0.99}, {"box": [200, 40, 80, 90], "score": 0.9}]
+    out = render.report_html(_report(faces=faces), preview)
+    assert f'viewBox="0 0 {img.width} {img.height}"' in out
+    assert out.count('class="ic-face"') == 2 and "2 faces found" in out
+    assert '<rect x="10" y="20" width="100" height="120"' in out
+
+
+def test_face_match_shows_the_face_crop_beside_the_bank_thumbnail(fixtures, celeb_engine):
+    img = celeb_engine.load(fixtures / "obama2.jpg")
+    preview = render.preview_of(img.rgb(256), img.width, img.height)
+    entry = next(e for e in celeb_engine.bank.store.entries() if e.label == "Barack Obama")
+    match = {
+        "kind": "face",
+        "label": "Barack Obama",
+        "entry_id": entry.id,
+        "method": "sface",
+        "distance": None,
+        "similarity": 0.71,
+        "bank_kind": "celebrity",
+        "source": "",
+        "face_index": 0,
+    }
+    out = render.match_view(match, preview, [{"box": [100, 200, 300, 300]}], celeb_engine.bank.store.thumb)
+    assert "Same face as “Barack Obama”" in out and "similarity 0.71" in out
+    uris = re.findall(r'src="(data:image/jpeg;base64,[^"]+)"', out)
+    assert len(uris) == 2 and uris[0] != preview.data_uri  # the crop, not the whole photo
+
+
+# -- profile -----------------------------------------------------------------------------------------
+def test_profile_matches_the_engine_and_shows_each_photo(handlers, celeb_engine, fixtures, tmp_path):
+    names = ["astronaut.png", "coffee.png", "obama2.jpg"]
+    ups = [uploaded(fixtures, n, tmp_path) for n in names]
+    v = handlers.profile_view(ups)
+    direct = celeb_engine.check_profile([fixtures / n for n in names], names=names).to_dict()
+    assert v.report["verdict"] == direct["verdict"] == "flagged"
+    assert [p["source"] for p in v.report["photos"]] == names
+    assert all(same_report(a, b) for a, b in zip(v.report["photos"], direct["photos"]))
+    assert v.evidence.count('class="ic-tile ic-') == 3 and 'data-verdict="flagged"' in v.banner
+    assert not any(Path(u["path"]).exists() for u in ups)
+    # the API form returns the same document
+    again = handlers.profile([uploaded(fixtures, n, tmp_path) for n in names])
+    assert again["verdict"] == v.report["verdict"] and again["flags"] == v.report["flags"]
+
+
+# -- batch -------------------------------------------------------------------------------------------
+def test_batch_over_files_and_a_zip_writes_three_reports(handlers, fixtures, tmp_path):
+    zpath = tmp_path / "uploads" / "z" / "photos.zip"
+    zpath.parent.mkdir(parents=True)
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.write(fixtures / "astronaut.png", "a/astronaut.png")
+        zf.writestr("readme.txt", "not a photo")
+    single = uploaded(fixtures, "coffee.png", tmp_path)
+    seen: list[float] = []
+    r = handlers.batch(
+        [{"path": str(zpath), "orig_name": "photos.zip"}, single], progress=lambda f, desc: seen.append(f)
+    )
+    assert [row[0] for row in r.rows] == ["photos.zip!a/astronaut.png", "photos.zip!readme.txt", "coffee.png"]
+    assert [row[1] for row in r.rows] == ["flagged", "error", "clear"]
+    assert r.counts == {"flagged": 1, "error": 1, "clear": 1}
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    jsonl, csv_path, html_path = map(Path, r.files)
+    lines = [json.loads(x) for x in jsonl.read_text().splitlines()]
+    assert [x["verdict"] for x in lines] == ["flagged", "error", "clear"]
+    assert next(csv.reader(io.StringIO(csv_path.read_text()))) == [
+        "file",
+        "verdict",
+        "flags",
+        "matches",
+        "reason",
+    ]
+    assert "Eileen Collins" in html_path.read_text()
+    assert not zpath.exists() and not Path(single["path"]).exists()
+
+
+# -- bank ----------------------------------------------------------------------------------------------
+def test_bank_add_list_remove_export_import(handlers, fixtures, tmp_path):
+    before = len(handlers.bank_table())
+    msg = handlers.bank_add(
+        [uploaded(fixtures, "rocket.jpg", tmp_path), uploaded(fixtures, "chelsea.png", tmp_path)],
+        "Scam set 7",
+        "known_scam",
+    )
+    assert msg.startswith("Added 2 to the bank as 'Scam set 7' (known_scam)")
+    rows = handlers.bank_table()
+    assert len(rows) == before + 2 and {r[1] for r in rows[-2:]} == {"Scam set 7"}
+    assert "known_scam" in handlers.bank_summary()
+    exported = Path(handlers.bank_export())
+    assert len(exported.read_text().splitlines()) == len(rows) + 1
+    assert handlers.bank_remove(f"{rows[-1][0]}, {rows[-2][0]}") == "Removed 2 of 2 entries."
+    assert len(handlers.bank_table()) == before
+
+    fresh = Engine(bank=tmp_path / "other.sqlite")
+    try:
+        other = AppHandlers(fresh, UploadPolicy(root=tmp_path / "uploads"), work_dir=tmp_path / "work")
+        folder = tmp_path / "uploads" / "csv"
+        folder.mkdir(parents=True)
+        shutil.copy(exported, folder / "h.csv")
+        assert other.bank_import({"path": str(folder / "h.csv"), "orig_name": "h.csv"}, "other").startswith(
+            f"Imported {len(rows)} entries"
+        )
+        assert fresh.check(fixtures / "rocket.jpg").verdict == "flagged"  # hashes alone match
+    finally:
+        fresh.bank.close()
+
+
+@pytest.mark.parametrize(
+    ("label", "kind", "match"), [("", "celebrity", "give a label"), ("x", "friend", "kind must be one of")]
+)
+def test_bank_add_rejects_bad_input(handlers, fixtures, tmp_path, label, kind, match):
+    up = uploaded(fixtures, "rocket.jpg", tmp_path)
+    with pytest.raises(InputError, match=match):
+        handlers.bank_add([up], label, kind)
+    assert not Path(up["path"]).exists()
+
+
+def test_parse_ids():
+    assert parse_ids("3, 5 ;8") == [3, 5, 8]
+    assert parse_ids("") == []
+    with pytest.raises(InputError):
+        parse_ids("3, five")
+
+
+def test_warm_up_runs_the_checks(celeb_engine):
+    assert warm_up(celeb_engine) > 0
+
+
+# -- server settings -------------------------------------------------------------------------------------
+def test_auth_parsing(tmp_path):
+    assert parse_auth("mod:s3cr:et") == ("mod", "s3cr:et")
+    with pytest.raises(InputError):
+        parse_auth("nopassword")
+    f = tmp_path / "users"
+    f.write_text("# moderators\nana:pw1\n\nbo:pw2\n")
+    assert read_auth_file(f) == (("ana", "pw1"), ("bo", "pw2"))
+    f.write_text("# none\n")
+    with pytest.raises(InputError, match="no user"):
+        read_auth_file(f)
+
+
+def test_launch_settings_are_safe_by_default():
+    kw = launch_kwargs(ServeOptions())
+    assert kw["server_name"] == "127.0.0.1" and kw["share"] is False and kw["allowed_paths"] is None
+    assert kw["enable_monitoring"] is False and kw["mcp_server"] is False and kw["auth"] is None
+    assert kw["max_file_size"] == 64 * 1024 * 1024
+    assert launch_kwargs(ServeOptions(public=True))["max_file_size"] == 20 * 1024 * 1024
+    assert launch_kwargs(ServeOptions(auth=(("a", "b"),)))["auth"] == [("a", "b")]
