@@ -142,7 +142,7 @@ class LoadedImage:
             return _resize_to(self.rgb(BASE_SIDE), max_side)
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                warnings.simplefilter("ignore")  # bomb and corrupt-EXIF warnings: we raise our own errors
                 im = Image.open(io.BytesIO(self.data))
                 is_jpeg = im.format in ("JPEG", "MPO")
                 if max_side is not None and is_jpeg:
@@ -323,7 +323,7 @@ def load_image(source: str | Path | bytes, *, name: str | None = None,
         return _load_tiff_with_opencv(data, name, limits, verify_side)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # bomb and corrupt-EXIF warnings: we raise our own errors
             im = Image.open(io.BytesIO(data))
             w, h = im.size
             if w <= 0 or h <= 0:
@@ -445,10 +445,10 @@ def gif_frame_count(data: bytes, stop: int) -> int:
 
     Counting stops at ``stop``; a truncated file counts the frames seen so far.
     """
+    n = 0
     try:
         flags = data[10]
         pos = 13 + ((3 << ((flags & 7) + 1)) if flags & 0x80 else 0)
-        n = 0
         end = len(data)
         while pos < end and n < stop:
             block = data[pos]
@@ -564,7 +564,13 @@ def _load_tiff_with_opencv(data: bytes, name: str, limits: Limits, verify_side: 
     if pages > limits.max_frames:
         raise InputError(f"{name}: the TIFF has more than {limits.max_frames} pages")
     # only the first page is decoded: decoding every page of a many-page file is a memory bomb
-    page = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    level = cv2.utils.logging.getLogLevel()
+    # libtiff's complaints about a hostile file are not for the user's terminal
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        page = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    finally:
+        cv2.utils.logging.setLogLevel(level)
     if page is None or page.size == 0:
         raise InputError(f"{name}: the TIFF data cannot be decoded")
     if page.dtype != np.uint8:
