@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 ARTIFACTS = REPO / "test-artifacts"
 DOCS_IMG = REPO / "docs" / "img"
+DOCS_SHOTS = {"app-check", "app-profile", "app-batch", "app-bank"}  # one per tab, for the README
 CHROMIUM = Path("/usr/bin/chromium")
 USER, PASSWORD = "moderator", "correct horse battery"
 IGNORED = {"source", "timings_ms"}
@@ -285,9 +285,13 @@ def _login(page, url: str) -> None:
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    if os.environ.get("IMGCHECK_DOCS_SCREENSHOTS") == "1":
+    if os.environ.get("IMGCHECK_DOCS_SCREENSHOTS") == "1" and name in DOCS_SHOTS:
+        from PIL import Image
+
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ARTIFACTS / f"{name}.png", DOCS_IMG / f"{name}.png")
+        im = Image.open(ARTIFACTS / f"{name}.png").convert("RGB")
+        im.thumbnail((1000, 4000))
+        im.save(DOCS_IMG / f"{name}.png", optimize=True)
 
 
 def _local_only(requests: list[str], url: str) -> None:

@@ -155,10 +155,8 @@ def _fmt(value: Any) -> str:
 def details_table(details: dict[str, Any]) -> str:
     if not details:
         return ""
-    rows = "".join(
-        f"<tr><th>{esc(humanize(str(k)))}</th><td>{esc(_fmt(v))}</td></tr>" for k, v in details.items()
-    )
-    return f'<table class="ic-details">{rows}</table>'
+    rows = "".join(f"<dt>{esc(humanize(str(k)))}</dt><dd>{esc(_fmt(v))}</dd>" for k, v in details.items())
+    return f'<dl class="ic-details">{rows}</dl>'
 
 
 def ai_meter(ev: dict[str, Any]) -> str:
@@ -374,9 +372,8 @@ CSS = """
 .ic-badge{font-size:.85em;padding:1px 8px;border-radius:10px;background:#ddd;color:#222}
 .ic-badge-flag{background:#b3261e;color:#fff}.ic-badge-clear{background:#1e7a34;color:#fff}
 .ic-reason{margin:4px 0}.ic-nums,.ic-note{font-size:.85em;opacity:.8;margin:2px 0}
-.ic-details{font-size:.85em;border-collapse:collapse;max-width:100%;display:block;overflow-x:auto}
-.ic-details th{text-align:left;padding-right:10px;vertical-align:top;white-space:nowrap}
-.ic-details td{word-break:break-word}
+.ic-details{font-size:.85em;display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:4px 0}
+.ic-details dt{font-weight:600}.ic-details dd{margin:0;word-break:break-word;min-width:0}
 .ic-meter{position:relative;height:12px;background:#ddd;border-radius:6px;margin:6px 0;max-width:420px}
 .ic-meter-fill{height:100%;background:#a15c00;border-radius:6px}
 .ic-meter-thr{position:absolute;top:-3px;width:2px;height:18px;background:#222}
