@@ -171,6 +171,39 @@ def test_unknown_checks_render_generically_with_their_details():
     assert "model m1 (abababababab)" in out
 
 
+def test_nested_details_render_as_lists_and_tables():
+    """The shape provenance evidence has: records, nested dicts, empty values."""
+    ev = {
+        "check": "ai_provenance",
+        "status": "flag",
+        "score": 1.0,
+        "threshold": None,
+        "flags": ["ai_provenance"],
+        "reason": "AI-generation metadata: made with Midjourney",
+        "details": {
+            "findings": [
+                {
+                    "generator": "Midjourney",
+                    "where": "XMP CreatorTool",
+                    "rule": "name",
+                    "model": "",
+                    "excerpt": "Midjourney <v6>",
+                }
+            ],
+            "camera_context": {"exif_camera": "Acme X"},
+            "c2pa": None,
+            "notes": [],
+        },
+    }
+    out = render.evidence_card(ev)
+    assert (
+        '<table class="ic-rows"><tr><th>Generator</th><th>Where</th><th>Rule</th><th>Excerpt</th></tr>' in out
+    )
+    assert "<td>Midjourney &lt;v6&gt;</td>" in out
+    assert "<dt>Camera context</dt><dd><dl" in out and "Acme X" in out
+    assert "C2pa" not in out and "Notes" not in out  # empty values are left out
+
+
 def test_ai_score_has_a_meter_and_says_signal_not_proof():
     ev = {
         "check": "pixel_ai",

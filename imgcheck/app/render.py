@@ -152,10 +152,34 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def details_table(details: dict[str, Any]) -> str:
-    if not details:
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, (list, tuple, dict)) and not value)
+
+
+def _detail_value(value: Any, depth: int = 0) -> str:
+    """A details value as HTML: nested dicts as lists, lists of records as small tables."""
+    if isinstance(value, dict) and depth < 2:
+        return details_table(value, depth + 1)
+    if isinstance(value, (list, tuple)) and value and depth < 2 and all(isinstance(v, dict) for v in value):
+        cols = list(dict.fromkeys(k for v in value[:10] for k, x in v.items() if not _empty(x)))[:6]
+        head = "".join(f"<th>{esc(humanize(str(c)))}</th>" for c in cols)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{esc(_fmt(v.get(c, '')))}</td>" for c in cols) + "</tr>"
+            for v in value[:10]
+        )
+        more = f'<p class="ic-note">and {len(value) - 10} more</p>' if len(value) > 10 else ""
+        return f'<table class="ic-rows"><tr>{head}</tr>{rows}</table>{more}'
+    if isinstance(value, (list, tuple)) and all(not isinstance(v, (dict, list, tuple)) for v in value):
+        return esc(", ".join(_fmt(v) for v in value[:20]) + (" ..." if len(value) > 20 else ""))
+    return esc(_fmt(value))
+
+
+def details_table(details: dict[str, Any], depth: int = 0) -> str:
+    """A check's details, whatever their shape; empty values are left out."""
+    items = [(k, v) for k, v in (details or {}).items() if not _empty(v)]
+    if not items:
         return ""
-    rows = "".join(f"<dt>{esc(humanize(str(k)))}</dt><dd>{esc(_fmt(v))}</dd>" for k, v in details.items())
+    rows = "".join(f"<dt>{esc(humanize(str(k)))}</dt><dd>{_detail_value(v, depth)}</dd>" for k, v in items)
     return f'<dl class="ic-details">{rows}</dl>'
 
 
@@ -374,6 +398,8 @@ CSS = """
 .ic-reason{margin:4px 0}.ic-nums,.ic-note{font-size:.85em;opacity:.8;margin:2px 0}
 .ic-details{font-size:.85em;display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:4px 0}
 .ic-details dt{font-weight:600}.ic-details dd{margin:0;word-break:break-word;min-width:0}
+.ic-rows{font-size:.95em;border-collapse:collapse;display:block;overflow-x:auto;max-width:100%}
+.ic-rows th,.ic-rows td{text-align:left;padding:1px 8px 1px 0;vertical-align:top}
 .ic-meter{position:relative;height:12px;background:#ddd;border-radius:6px;margin:6px 0;max-width:420px}
 .ic-meter-fill{height:100%;background:#a15c00;border-radius:6px}
 .ic-meter-thr{position:absolute;top:-3px;width:2px;height:18px;background:#222}
