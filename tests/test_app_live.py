@@ -318,6 +318,10 @@ def test_browser_check_a_photo_shows_verdict_and_evidence(served, browser):
     assert evidence.locator('.ic-card[data-check="known_image"]').count() == 1
     assert evidence.locator(".ic-pair img").count() == 2  # the upload beside the bank's picture
     _shot(page, "app-check")
+    # first run: one click on an example photo checks it
+    page.locator('button.gallery-item:has(img[src$="coffee.png"])').click()
+    page.wait_for_selector('#check-banner [data-verdict="clear"]', timeout=60_000)
+    assert "No warning signs found" in page.inner_text("#check-banner")
     _local_only(requests, served.url)
     page.close()
 

@@ -202,6 +202,10 @@ def build_app(
                             elem_id="profile-input",
                         )
                         pbtn = gr.Button("Check the profile", variant="primary", elem_id="profile-run")
+                        profile_example = [p[0] for p in _example_paths(examples_dir)]
+                        if len(profile_example) > 1:
+                            gr.Examples([[profile_example]], inputs=[pfiles],
+                                        label="Try an example profile (all three example photos)")
                     with gr.Column(scale=3, min_width=280):
                         pbanner = _html(
                             '<div class="ic-banner ic-waiting">Add two or more photos of the '
