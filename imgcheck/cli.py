@@ -137,6 +137,30 @@ def profile(files: Annotated[list[Path], typer.Argument(help="All photos of one 
         raise typer.Exit(InputError.exit_code)
 
 
+@app.command()
+def scan(inputs: Annotated[list[str], typer.Argument(help="Folders (recursive), zip files, text files "
+                                                          "listing paths (.txt/.lst), image files.")],
+         out: Annotated[Path, typer.Option("--out", help="Report file (.jsonl, .csv or .html).")],
+         fmt: Annotated[Optional[str], typer.Option("--format", help="jsonl | csv | html (default: from "
+                                                                      "--out's suffix).")] = None,
+         workers: Annotated[Optional[int], typer.Option(help="Worker processes (local, default 1) or Ray "
+                                                             "actors (ray, default: one per CPU).")] = None,
+         resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted scan.")] = False,
+         overwrite: Annotated[bool, typer.Option("--overwrite", help="Start again over an old scan.")] = False,
+         checks: Annotated[Optional[str], typer.Option(help="Comma-separated checks to run.")] = None,
+         engine_name: Annotated[str, typer.Option("--engine", help="local | ray")] = "local",
+         address: Annotated[Optional[str], typer.Option(help="Ray cluster address (ray engine; default: "
+                                                             "start a local Ray).")] = None,
+         max_html_rows: Annotated[int, typer.Option(help="HTML: show this many riskiest records.")] = 5000,
+         bank: BankOpt = None, models: ModelsOpt = None) -> None:
+    """Scan many images into one report: one record per input, resumable after a crash."""
+    from imgcheck.cli_scan import run_scan
+
+    run_scan(inputs, out=out, fmt=fmt, workers=workers, resume=resume, overwrite=overwrite,
+             checks=_split_checks(checks), engine_name=engine_name, address=address,
+             max_html_rows=max_html_rows, bank=bank, models=models)
+
+
 # -- bank ----------------------------------------------------------------------------------------
 def _iter_images(paths: list[Path]):
     for p in paths:

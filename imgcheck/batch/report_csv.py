@@ -1,0 +1,53 @@
+"""A flat CSV of scan records, one row per input, for spreadsheets and ticketing tools.
+
+Cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading
+apostrophe: file names and bank labels come from untrusted files.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from imgcheck.batch.records import Record, risk
+
+COLUMNS = ("source", "verdict", "flags", "reasons", "risk", "best_match_label", "best_match_entry_id",
+           "best_match_method", "best_match_distance", "matches", "sha256", "width", "height", "format",
+           "error")
+
+
+def _safe(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_row(r: Record) -> dict[str, str]:
+    matches = r.get("matches") or []
+    best = matches[0] if matches else {}
+    img = r.get("image") or {}
+    dist = best.get("distance") if best.get("distance") is not None else best.get("similarity")
+    row = {
+        "source": r.get("source"), "verdict": r.get("verdict"), "flags": ";".join(r.get("flags") or []),
+        "reasons": " | ".join(r.get("reasons") or []), "risk": f"{risk(r):.1f}",
+        "best_match_label": best.get("label"), "best_match_entry_id": best.get("entry_id"),
+        "best_match_method": best.get("method"), "best_match_distance": dist,
+        "matches": ";".join(f"{m.get('label')}#{m.get('entry_id')}" for m in matches),
+        "sha256": r.get("sha256"), "width": img.get("width"), "height": img.get("height"),
+        "format": img.get("format"), "error": r.get("error"),
+    }
+    return {k: _safe(v) for k, v in row.items()}
+
+
+def write_csv(records: Iterable[Record], path: str | Path) -> Path:
+    """Stream records into a CSV file (written to a temporary name, then renamed)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        for r in records:
+            writer.writerow(csv_row(r))
+    tmp.replace(out)
+    return out

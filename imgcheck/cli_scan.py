@@ -1,0 +1,230 @@
+"""``imgcheck scan``: the command-line front end of ``imgcheck.batch`` (progress, resume, summary).
+
+The JSON Lines file is the scan's journal: each record is appended and flushed as it is made, so a
+crash or ``kill -9`` loses at most the line being written. ``--resume`` drops a torn last line,
+skips every source already recorded and appends the rest, ending with one record per input. CSV and
+HTML reports are rendered from the journal at the end.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from imgcheck.errors import InputError
+
+FORMATS = ("jsonl", "csv", "html")
+
+
+@dataclass(frozen=True)
+class ScanPaths:
+    out: Path
+    format: str
+    journal: Path
+
+
+def scan_paths(out: Path, fmt: str | None) -> ScanPaths:
+    """The report format (given, or from the file suffix) and the JSON Lines journal beside it."""
+    suffix = out.suffix.lower().lstrip(".")
+    fmt = fmt or {"jsonl": "jsonl", "ndjson": "jsonl", "csv": "csv", "html": "html", "htm": "html"}.get(
+        suffix, "jsonl")
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}")
+    if fmt == "jsonl":
+        return ScanPaths(out, fmt, out)
+    journal = out.with_suffix(".jsonl")
+    if journal == out:
+        journal = out.with_name(out.name + ".jsonl")
+    return ScanPaths(out, fmt, journal)
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} img/s" if speed else "- img/s", style="progress.data.speed")
+
+
+class ScanProgress:
+    """A rich progress bar on a terminal; plain status lines every ``every`` seconds otherwise."""
+
+    def __init__(self, console: Console, done_before: int, every: float = 10.0) -> None:
+        self.console = console
+        self.fancy = console.is_terminal
+        self.every = every
+        self.total: int | None = None
+        self.count = done_before
+        self.flagged = 0
+        self.errors = 0
+        self._t0 = time.monotonic()
+        self._start_count = done_before
+        self._last = 0.0
+        self._progress: Progress | None = None
+        self._task: Any = None
+
+    def __enter__(self) -> Self:
+        if self.fancy:
+            self._progress = Progress(
+                SpinnerColumn(), TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                TextColumn("flagged {task.fields[flagged]}  errors {task.fields[errors]}"),
+                console=self.console, transient=False)
+            self._progress.__enter__()
+            self._task = self._progress.add_task("scan", total=None, completed=self.count, flagged=0, errors=0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
+        else:
+            self._line(final=True)
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
+    def advance(self, record: dict) -> None:
+        self.count += 1
+        if record.get("verdict") in ("flagged", "suspicious"):
+            self.flagged += 1
+        elif record.get("verdict") == "error":
+            self.errors += 1
+        if self._progress is not None:
+            self._progress.update(self._task, advance=1, flagged=self.flagged, errors=self.errors)
+        elif time.monotonic() - self._last >= self.every:
+            self._line()
+
+    def _line(self, final: bool = False) -> None:
+        self._last = time.monotonic()
+        elapsed = max(self._last - self._t0, 1e-9)
+        rate = (self.count - self._start_count) / elapsed
+        total = f"/{self.total}" if self.total is not None else ""
+        eta = ""
+        if self.total is not None and rate > 0 and not final:
+            eta = f", ETA {max(0, self.total - self.count) / rate:.0f}s"
+        self.console.print(f"{'done' if final else 'scanned'} {self.count}{total} ({rate:.1f} img/s{eta}), "
+                           f"flagged {self.flagged}, errors {self.errors}", markup=False, highlight=False)
+
+
+def count_in_background(inputs: list[str], progress: ScanProgress, limits) -> threading.Thread:
+    """Count the inputs (a walk, no reading) so the bar can show a total and an ETA."""
+    from imgcheck.batch.inputs import iter_items
+
+    def run() -> None:
+        n = 0
+        for _ in iter_items(inputs, limits):
+            n += 1
+        progress.set_total(n)
+
+    t = threading.Thread(target=run, name="imgcheck-scan-count", daemon=True)
+    t.start()
+    return t
+
+
+def print_summary(console: Console, summary, paths: ScanPaths, new: int) -> None:
+    console.print(f"[bold]scanned[/bold] {summary.total} ({new} in this run) -> {paths.out}", highlight=False)
+    v = summary.verdicts
+    console.print(f"  flagged {v.get('flagged', 0)}, suspicious {v.get('suspicious', 0)}, "
+                  f"clear {v.get('clear', 0)}, errors {summary.errors}", highlight=False)
+    if summary.flags:
+        console.print("  by flag: " + ", ".join(f"{k} {n}" for k, n in summary.flag_items()), highlight=False,
+                      markup=False)
+
+
+def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | None, resume: bool,
+             overwrite: bool, checks: list[str] | None, engine_name: str, address: str | None,
+             max_html_rows: int, bank: Path | None, models: Path | None) -> None:
+    """The body of ``imgcheck scan`` (kept here so cli.py stays a thin list of commands)."""
+    import typer
+
+    from imgcheck.batch import (
+        DoneSet,
+        JsonlWriter,
+        RecordCache,
+        Summary,
+        read_jsonl,
+        repair_jsonl,
+        scan_iter,
+        write_csv,
+        write_html,
+    )
+    from imgcheck.cli import err, fail, open_engine
+    from imgcheck.cli import out as stdout
+    from imgcheck.errors import ImgcheckError
+
+    try:
+        paths = scan_paths(out, fmt)
+        if engine_name not in ("local", "ray"):
+            raise InputError("--engine must be local or ray")
+        if workers is not None and workers < 1:
+            raise InputError("--workers must be at least 1")
+        if resume and overwrite:
+            raise InputError("--resume and --overwrite cannot be used together")
+        existing = paths.journal.exists() and paths.journal.stat().st_size > 0
+        if existing and not (resume or overwrite):
+            raise InputError(f"{paths.journal} already exists: pass --resume to continue that scan, or "
+                             "--overwrite to start again")
+        engine = open_engine(bank, models)
+        names = engine.resolve_checks(checks)
+    except ImgcheckError as exc:
+        fail(exc)
+
+    cache = RecordCache()
+    done = DoneSet.from_sources(())
+    if resume and existing:
+        dropped = repair_jsonl(paths.journal)
+
+        def sources():
+            for r in read_jsonl(paths.journal):
+                cache.put(r)
+                yield str(r["source"])
+
+        done = DoneSet.from_sources(sources())
+        note = f" (dropped {dropped} bytes of a torn last line)" if dropped else ""
+        err.print(f"resuming: {len(done)} records already in {paths.journal}{note}", highlight=False)
+
+    backend_kw: dict[str, Any] = {"address": address} if engine_name == "ray" else {}
+    n_workers = workers if workers is not None else (1 if engine_name == "local" else 0)
+    writer = JsonlWriter(paths.journal, append=resume and existing)
+    progress = ScanProgress(err, len(done))
+    new = 0
+    try:
+        with progress:
+            count_in_background(inputs, progress, None)
+            for rec in scan_iter(inputs, engine, checks=names, workers=n_workers,
+                                 skip=done.__contains__ if len(done) else None, cache=cache,
+                                 backend=engine_name, **backend_kw):
+                writer.write(rec)
+                new += 1
+                progress.advance(rec)
+    except KeyboardInterrupt:
+        writer.close()
+        err.print(f"interrupted after {new} new records: run the same command with --resume to continue")
+        raise typer.Exit(130) from None
+    except ImgcheckError as exc:
+        writer.close()
+        fail(exc)
+    writer.close()
+    if paths.format == "csv":
+        write_csv(read_jsonl(paths.journal), paths.out)
+    elif paths.format == "html":
+        write_html(read_jsonl(paths.journal), paths.out, bank=engine.bank, limits=engine.settings.limits,
+                   max_rows=max_html_rows)
+    print_summary(stdout, Summary.of(read_jsonl(paths.journal)), paths, new)
