@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import struct
 import threading
 import warnings
@@ -247,6 +248,8 @@ def _short(exc: BaseException) -> str:
     if isinstance(exc, UnidentifiedImageError):  # its text names a BytesIO object, useless to a user
         return "no decoder recognises the data"
     text = str(exc).strip() or type(exc).__name__
+    # "<_io.BytesIO object at 0x7f...>" means nothing to a user and makes reports differ run to run
+    text = re.sub(r"<[\w.]+ object at 0x[0-9a-fA-F]+>", "the data", text)
     return text[:160]
 
 

@@ -3,7 +3,6 @@ of sources already done (for resume), a summary, and the risk order the reports 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from array import array
@@ -15,6 +14,7 @@ from typing import IO, Any, Self
 
 import numpy as np
 
+from imgcheck.batch.inputs import source_digest
 from imgcheck.verdict import FLAG_ORDER
 
 Record = dict[str, Any]
@@ -108,11 +108,6 @@ def read_jsonl(path: str | Path) -> Iterator[Record]:
                 yield rec
 
 
-def _digest(source: str) -> int:
-    return int.from_bytes(hashlib.blake2b(source.encode("utf-8", "surrogateescape"), digest_size=8).digest(),
-                          "little")
-
-
 class DoneSet:
     """Sources already in a scan file, as a sorted array of 64-bit digests: 8 bytes per source, so a
     million-record resume needs 8 MB, not the strings (a false "done" has odds of about 1 in 10^13)."""
@@ -124,13 +119,13 @@ class DoneSet:
     def from_sources(cls, sources: Iterable[str]) -> DoneSet:
         buf = array("Q")
         for s in sources:
-            buf.append(_digest(s))
+            buf.append(source_digest(s))
         return cls(np.frombuffer(buf, dtype=np.uint64) if len(buf) else np.zeros(0, np.uint64))
 
     def __contains__(self, source: object) -> bool:
         if not isinstance(source, str) or not len(self._d):
             return False
-        d = np.uint64(_digest(source))
+        d = np.uint64(source_digest(source))
         i = int(np.searchsorted(self._d, d))
         return i < len(self._d) and self._d[i] == d
 

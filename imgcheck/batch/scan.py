@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from imgcheck.batch.inputs import InputLimits, ScanItem, ZipCache, iter_items, read_item
+from imgcheck.batch.inputs import InputLimits, ScanItem, ZipCache, iter_items, read_item, unique_items
 from imgcheck.batch.pool import EngineSpec, WorkerPool, check_task
 from imgcheck.engine import error_report
 from imgcheck.errors import InputError
@@ -78,7 +78,8 @@ def scan_iter(inputs: Iterable[str | Path], engine, *, checks: Sequence[str] | N
               workers: int = 1, skip: Callable[[str], bool] | None = None,
               input_limits: InputLimits | None = None, cache: RecordCache | None = None,
               backend: str = "local", **backend_kw: Any) -> Iterator[Record]:
-    """Check every image of ``inputs`` (folders, zips, path listings, files); yield one record each.
+    """Check every image of ``inputs`` (folders, zips, path listings, files); yield one record per
+    distinct source (a path listed twice is one input).
 
     ``engine``: used directly when ``workers == 1``; with more workers, each worker process builds
     its own Engine with the same bank path and settings. ``skip(source)``: True for inputs already
@@ -87,7 +88,7 @@ def scan_iter(inputs: Iterable[str | Path], engine, *, checks: Sequence[str] | N
     ``backend_kw`` goes there: ``address``, ``batch_size``).
     """
     names = tuple(engine.resolve_checks(checks))
-    items = iter_items(inputs, input_limits)
+    items = unique_items(iter_items(inputs, input_limits))
     if backend == "ray":
         from imgcheck.batch.ray_engine import ray_scan_iter
 
