@@ -13,8 +13,18 @@ from pathlib import Path
 import pytest
 from batch_helpers import FIXTURES, variant_bytes, write_zip
 
-from imgcheck.batch import (DoneSet, InputLimits, JsonlWriter, RecordCache, iter_items, read_jsonl,
-                            repair_jsonl, scan_iter, write_csv, write_html)
+from imgcheck.batch import (
+    DoneSet,
+    InputLimits,
+    JsonlWriter,
+    RecordCache,
+    iter_items,
+    read_jsonl,
+    repair_jsonl,
+    scan_iter,
+    write_csv,
+    write_html,
+)
 from imgcheck.batch.inputs import unsafe_member_reason
 
 CHECKS = ["known_image"]
@@ -117,7 +127,7 @@ def test_two_workers_give_the_same_records(mixed_inputs, celeb_engine):
 
 
 def test_skip_and_cache_resume_semantics(mixed_inputs, celeb_engine):
-    inputs, expected = mixed_inputs
+    inputs, _ = mixed_inputs
     first = list(scan_iter(inputs, celeb_engine, checks=CHECKS))
     done_part = first[:5]
     done = DoneSet.from_sources(r["source"] for r in done_part)
