@@ -125,11 +125,11 @@ class ScanProgress:
 
 def count_in_background(inputs: list[str], progress: ScanProgress, limits) -> threading.Thread:
     """Count the inputs (a walk, no reading) so the bar can show a total and an ETA."""
-    from imgcheck.batch.inputs import iter_items
+    from imgcheck.batch.inputs import iter_items, unique_items
 
     def run() -> None:
         n = 0
-        for _ in iter_items(inputs, limits):
+        for _ in unique_items(iter_items(inputs, limits)):
             n += 1
         progress.set_total(n)
 

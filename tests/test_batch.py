@@ -248,3 +248,14 @@ def test_torn_last_line_is_repaired(tmp_path):
     assert path.read_text().endswith("}\n") and repair_jsonl(path) == 0
     done = DoneSet.from_sources(r["source"] for r in read_jsonl(path))
     assert "a" in done and "b" in done and "c" not in done and len(done) == 2
+
+
+def test_identical_broken_files_each_name_themselves(tmp_path, celeb_engine):
+    broken = (FIXTURES / "biden.jpg").read_bytes()[:3000]
+    for name in ("a.jpg", "b.jpg"):
+        (tmp_path / name).write_bytes(broken)
+    for workers in (1, 2):
+        recs = {r["source"]: r for r in scan_iter([str(tmp_path)], celeb_engine, checks=CHECKS, workers=workers)}
+        assert set(recs) == {str(tmp_path / "a.jpg"), str(tmp_path / "b.jpg")}
+        for src, r in recs.items():
+            assert r["verdict"] == "error" and r["error"].startswith(src + ":")

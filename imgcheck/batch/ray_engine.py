@@ -159,8 +159,9 @@ def ray_scan_iter(items: Iterator[ScanItem], spec: EngineSpec, checks: tuple[str
 def _run_window(ray, rows: list[dict[str, str]], spec: EngineSpec, checks: tuple[str, ...], limits: Limits,
                 actors: int, batch_size: int, threads: int, cache_items: int) -> Iterator[Record]:
     ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows) // batch_size, 4 * actors * 8)))
+    # reading is I/O plus a sha256: no CPU reserved (the actors hold the cores), a few tasks at a time
     ds = ds.map_batches(read_batch, fn_kwargs={"limits": limits}, batch_size=batch_size, batch_format="numpy",
-                        num_cpus=0)
+                        num_cpus=0, concurrency=max(1, actors // 4))
     ds = ds.map_batches(CheckActor, fn_constructor_kwargs={"spec": spec, "checks": checks, "threads": threads,
                                                            "cache_items": cache_items},
                         compute=ray.data.ActorPoolStrategy(size=actors), batch_size=batch_size,

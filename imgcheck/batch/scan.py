@@ -31,7 +31,12 @@ def error_record(source: str, message: str) -> Record:
 
 
 def with_source(record: Record, source: str) -> Record:
-    return {**record, "source": source}
+    """The record of an identical file, reported for ``source`` (an error message names it too)."""
+    out = {**record, "source": source}
+    old, err = record.get("source"), record.get("error")
+    if isinstance(err, str) and isinstance(old, str) and old and err.startswith(old):
+        out["error"] = source + err[len(old):]
+    return out
 
 
 class RecordCache:
