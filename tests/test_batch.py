@@ -252,10 +252,12 @@ def test_torn_last_line_is_repaired(tmp_path):
 
 def test_identical_broken_files_each_name_themselves(tmp_path, celeb_engine):
     broken = (FIXTURES / "biden.jpg").read_bytes()[:3000]
+    folder = tmp_path / "in"
+    folder.mkdir()
     for name in ("a.jpg", "b.jpg"):
-        (tmp_path / name).write_bytes(broken)
+        (folder / name).write_bytes(broken)
     for workers in (1, 2):
-        recs = {r["source"]: r for r in scan_iter([str(tmp_path)], celeb_engine, checks=CHECKS, workers=workers)}
-        assert set(recs) == {str(tmp_path / "a.jpg"), str(tmp_path / "b.jpg")}
+        recs = {r["source"]: r for r in scan_iter([str(folder)], celeb_engine, checks=CHECKS, workers=workers)}
+        assert set(recs) == {str(folder / "a.jpg"), str(folder / "b.jpg")}
         for src, r in recs.items():
             assert r["verdict"] == "error" and r["error"].startswith(src + ":")
