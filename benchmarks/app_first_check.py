@@ -33,6 +33,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), to read start-up cost apart from machine load."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--photo", type=Path, default=REPO / "examples" / "photos" / "stolen_astronaut.jpg")
@@ -59,9 +68,11 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.05)
             t_up = time.perf_counter()
+            cpu_up = cpu_seconds(proc.pid)
             client = Client(url, verbose=False)
             first = client.predict(handle_file(str(args.photo)), api_name="/check")
             t_first = time.perf_counter()
+            cpu_first = cpu_seconds(proc.pid)
             warm = []
             for _ in range(5):
                 t = time.perf_counter()
@@ -71,6 +82,7 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
     warm_s = statistics.median(warm)
+    load = os.getloadavg()[0]
     print(f"photo: {args.photo.name} -> verdict {first['verdict']}; checks: "
           f"{', '.join(e['check'] for e in first['evidence'])}")
     print(f"process start -> server answers HTTP:     {t_up - t0:6.2f} s")
@@ -78,6 +90,10 @@ def main() -> None:
     print(f"process start -> first check answered:    {t_first - t0:6.2f} s")
     print(f"warm check (median of 5, baseline):       {warm_s:6.2f} s")
     print(f"first check / warm check:                 {(t_first - t_up) / warm_s:6.2f}x")
+    if cpu_up is not None and cpu_first is not None:
+        print(f"server CPU time until it answers HTTP:    {cpu_up:6.2f} s  (machine load average {load:.1f} "
+              f"on {os.cpu_count()} cores)")
+        print(f"server CPU time until first check done:   {cpu_first:6.2f} s  (warm-up thread included)")
 
 
 if __name__ == "__main__":
