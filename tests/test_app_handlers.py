@@ -292,15 +292,24 @@ def test_batch_over_files_and_a_zip_writes_three_reports(handlers, fixtures, tmp
     jsonl, csv_path, html_path = map(Path, r.files)
     lines = [json.loads(x) for x in jsonl.read_text().splitlines()]
     assert [x["verdict"] for x in lines] == ["flagged", "error", "clear"]
-    assert next(csv.reader(io.StringIO(csv_path.read_text()))) == [
-        "file",
-        "verdict",
-        "flags",
-        "matches",
-        "reason",
-    ]
+    rows = list(csv.DictReader(io.StringIO(csv_path.read_text())))
+    assert [(x["source"], x["verdict"]) for x in rows] == [(row[0], row[1]) for row in r.rows]
+    page = html_path.read_text()
+    assert "data:image/jpeg;base64," in page  # thumbnails read from the uploads before they went
+    for text in (jsonl.read_text(), csv_path.read_text(), page):
+        assert str(tmp_path) not in text  # reports name files as the user did, not by server path
     assert "Eileen Collins" in html_path.read_text()
     assert not zpath.exists() and not Path(single["path"]).exists()
+
+
+def test_batch_refuses_path_listings(handlers, fixtures, tmp_path):
+    """``imgcheck scan`` reads .txt files as lists of paths; an upload must not name server files."""
+    folder = tmp_path / "uploads" / "l"
+    folder.mkdir(parents=True)
+    (folder / "paths.txt").write_text(str(fixtures / "astronaut.png") + "\n")
+    r = handlers.batch([{"path": str(folder / "paths.txt"), "orig_name": "paths.txt"}])
+    assert [row[:2] for row in r.rows] == [["paths.txt", "error"]]
+    assert "not an image or a zip" in r.rows[0][4]
 
 
 # -- bank ----------------------------------------------------------------------------------------------

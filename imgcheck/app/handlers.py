@@ -7,17 +7,13 @@ is kept. Errors a user can act on are raised as ``ImgcheckError`` (the UI shows 
 
 from __future__ import annotations
 
-import csv
-import html
 import importlib
 import io
-import json
 import re
 import shutil
 import time
 import uuid
-import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +32,6 @@ Progress = Callable[[float, str], None]
 BANK_COLUMNS = ["id", "label", "kind", "source", "added"]
 #: batch table columns
 BATCH_COLUMNS = ["file", "verdict", "flags", "matches", "reason"]
-#: a zip uploaded to the batch tab: more entries than this is a job for ``imgcheck scan``
-ZIP_MAX_ENTRIES = 5000
-ZIP_MAX_RATIO = 100.0
 
 
 @dataclass(frozen=True)
@@ -202,37 +195,71 @@ class AppHandlers:
 
     # -- batch -----------------------------------------------------------------------------------
     def batch(self, value: Any, progress: Progress | None = None) -> BatchResult:
-        """Check many files (images or zips of images); write JSONL, CSV and HTML reports."""
+        """Check many files (images or zips of images) with ``imgcheck.batch``, the code behind
+        ``imgcheck scan``, and write its JSON Lines, CSV and HTML reports."""
+        from imgcheck.batch import scan_iter, write_csv, write_html, write_jsonl
+        from imgcheck.batch.inputs import LIST_SUFFIXES, ZIP_SEP, iter_items, unique_items
+        from imgcheck.batch.report_html import thumbnail_uri
+        from imgcheck.batch.scan import error_record, with_source
+
         ups = as_uploads(value)
         try:
             if not ups:
                 raise InputError("choose image files or a zip file first")
-            items = list(_batch_items(ups))
-            reports: list[dict[str, Any]] = []
-            total = len(items)
-            for i, (name, payload) in enumerate(items):
+            # a listing (.txt) names server paths: never let an upload do that
+            refused = [
+                u
+                for u in ups
+                if Path(u.name).suffix.lower() in LIST_SUFFIXES
+                or Path(u.path).suffix.lower() in LIST_SUFFIXES
+            ]
+            scan = [u for u in ups if u not in refused]
+            names = {u.path: u.name for u in scan}
+
+            def shown(source: str) -> str:
+                if source in names:
+                    return names[source]
+                head, sep, member = source.partition(ZIP_SEP)
+                return f"{names.get(head, Path(head).name)}{sep}{member}"
+
+            paths = list(names)
+            total = sum(1 for _ in unique_items(iter_items(paths))) + len(refused)
+            records: list[dict[str, Any]] = [
+                error_record(u.name, f"{u.name}: not an image or a zip file") for u in refused
+            ]
+            real_source: dict[str, str] = {}
+            for rec in scan_iter(paths, self.engine):
+                real = str(rec["source"])
+                rec = with_source(rec, shown(real))
+                real_source[rec["source"]] = real  # where the HTML report reads its thumbnail
+                records.append(rec)
                 if progress is not None:
-                    progress(i / max(total, 1), f"checking {i + 1} of {total}: {name}")
-                if isinstance(payload, str) and payload.startswith("error:"):
-                    reports.append(error_report(name, payload[6:]).to_dict())
-                else:
-                    reports.append(self.engine.check(payload, name=name).to_dict())
-            if progress is not None:
-                progress(1.0, f"checked {total} files")
+                    progress(len(records) / max(total, 1), f"checked {len(records)} of {total}")
+            out = self._out_dir("scan")
+            limits = self.engine.settings.limits
+            files = [
+                write_jsonl(records, out / "imgcheck-report.jsonl"),
+                write_csv(records, out / "imgcheck-report.csv"),
+                write_html(
+                    records,
+                    out / "imgcheck-report.html",
+                    bank=self.engine.bank,
+                    limits=limits,
+                    thumb_for=lambda src: thumbnail_uri(real_source.get(src, ""), limits),
+                ),
+            ]
         finally:
             self.uploads.discard(ups)
-        out = self._out_dir("scan")
-        files = write_batch_reports(reports, out)
         counts: dict[str, int] = {}
-        for r in reports:
+        for r in records:
             counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
         summary = ", ".join(
             f"{counts[v]} {v}" for v in ("flagged", "suspicious", "clear", "error") if v in counts
         )
         return BatchResult(
-            rows=[batch_row(r) for r in reports],
+            rows=[batch_row(r) for r in records],
             files=[str(f) for f in files],
-            summary=f"Checked {len(reports)} files: {summary or 'nothing'}.",
+            summary=f"Checked {len(records)} files: {summary or 'nothing'}.",
             counts=counts,
         )
 
@@ -338,66 +365,6 @@ def batch_row(report: dict[str, Any]) -> list[Any]:
         matches,
         reason,
     ]
-
-
-def _batch_items(ups: Sequence[Upload]) -> Iterator[tuple[str, str | bytes]]:
-    """(display name, path or bytes or 'error:...') for each image of each upload; zips read in memory."""
-    for up in ups:
-        with open(up.path, "rb") as fh:
-            is_zip = fh.read(4) == b"PK\x03\x04"
-        if not is_zip:
-            yield up.name, up.path
-            continue
-        try:
-            with zipfile.ZipFile(up.path) as zf:
-                infos = [i for i in zf.infolist() if not i.is_dir()]
-                if len(infos) > ZIP_MAX_ENTRIES:
-                    yield (
-                        up.name,
-                        (
-                            f"error:the zip holds {len(infos)} files; the app scans at most "
-                            f"{ZIP_MAX_ENTRIES} (use `imgcheck scan` for more)"
-                        ),
-                    )
-                    continue
-                for info in infos:
-                    name = f"{up.name}!{info.filename}"
-                    if info.file_size > 64 * 1024 * 1024 or (
-                        info.compress_size
-                        and info.file_size / info.compress_size > ZIP_MAX_RATIO
-                        and info.file_size > 1024 * 1024
-                    ):
-                        yield name, "error:the zip entry is too large or too compressed to be a photo"
-                        continue
-                    yield name, zf.read(info)
-        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            yield up.name, f"error:cannot read the zip file ({exc})"
-
-
-def write_batch_reports(reports: Sequence[dict[str, Any]], out: Path) -> list[Path]:
-    """JSONL (one report per line), CSV (one row per file) and a self-contained HTML table."""
-    jsonl, csv_path, html_path = (
-        out / "imgcheck-report.jsonl",
-        out / "imgcheck-report.csv",
-        out / "imgcheck-report.html",
-    )
-    with open(jsonl, "w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in reports)
-    with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(BATCH_COLUMNS)
-        w.writerows(batch_row(r) for r in reports)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in batch_row(r)) + "</tr>" for r in reports
-    )
-    head = "".join(f"<th>{c}</th>" for c in BATCH_COLUMNS)
-    html_path.write_text(
-        f"<!doctype html><meta charset='utf-8'><title>imgcheck report</title>"
-        f"<table border='1' cellpadding='4'><thead><tr>{head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table>",
-        encoding="utf-8",
-    )
-    return [jsonl, csv_path, html_path]
 
 
 def warm_up(engine: Engine) -> float:
