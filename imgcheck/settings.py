@@ -24,3 +24,7 @@ class Settings:
     phash_radius: int = 10
     #: onnxruntime threads per session (0: onnxruntime decides)
     intra_op_threads: int = 0
+    #: PEM file of C2PA trust anchors; signers chaining to none of them are reported as untrusted
+    c2pa_trust_anchors: Path | None = None
+    #: share of watermark payload bits that must agree to flag ai_watermark (docs/provenance.md)
+    watermark_agreement: float = 0.9

@@ -53,6 +53,8 @@ class Check(Protocol):
 #: check name -> "module:Class"; modules are imported only when the check is used
 _REGISTRY: dict[str, str] = {
     "known_image": "imgcheck.checks.known_image:KnownImageCheck",
+    "ai_provenance": "imgcheck.checks.ai_provenance:AiProvenanceCheck",
+    "ai_watermark": "imgcheck.checks.ai_watermark:AiWatermarkCheck",
 }
 
 

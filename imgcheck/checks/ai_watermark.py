@@ -1,0 +1,45 @@
+"""Check ``ai_watermark``: does the image carry a Stable Diffusion invisible watermark?
+
+Decodes the dwtDct marks of the Stable Diffusion reference scripts (SD v1, SD v2, SDXL) from the
+full-resolution pixels and flags when the bit agreement with a known payload reaches the calibrated
+threshold (``Settings.watermark_agreement``; calibration in docs/provenance.md). The mark is fragile:
+resizing or strong JPEG re-compression erases it, so its absence proves nothing.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from imgcheck.checks import CheckContext
+from imgcheck.load import LoadedImage
+from imgcheck.provenance import watermark
+from imgcheck.types import Evidence
+
+
+class AiWatermarkCheck:
+    name: ClassVar[str] = "ai_watermark"
+    flags: ClassVar[tuple[str, ...]] = ("ai_watermark",)
+
+    def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence:
+        threshold = ctx.settings.watermark_agreement
+        if img.width * img.height < watermark.MIN_PIXELS:
+            return Evidence(self.name, "inconclusive",
+                            f"Image too small ({img.width}x{img.height}) to carry a Stable Diffusion watermark.",
+                            threshold=threshold)
+        marks = watermark.read_marks(img.rgb(None))
+        if not marks:
+            return Evidence(self.name, "inconclusive", "Image too small to read a watermark payload.",
+                            threshold=threshold)
+        best = marks[0]
+        details = {"best": best.to_dict(), "payloads": [m.to_dict() for m in marks],
+                   "decoded_region": [min(img.width, watermark.MAX_SIDE), min(img.height, watermark.MAX_SIDE)]}
+        agreed = round(best.agreement * best.bits)
+        if best.agreement >= threshold:
+            reason = (f"Invisible Stable Diffusion watermark: {best.payload} payload, {agreed} of {best.bits} "
+                      f"bits agree ({best.agreement:.0%}, threshold {threshold:.0%}).")
+            return Evidence(self.name, "flag", reason, score=round(best.agreement, 4), threshold=threshold,
+                            flags=self.flags, details=details)
+        reason = (f"No known invisible AI watermark (best bit agreement {best.agreement:.0%}, "
+                  f"threshold {threshold:.0%}; resizing or re-compression erases these marks).")
+        return Evidence(self.name, "clear", reason, score=round(best.agreement, 4), threshold=threshold,
+                        details=details)

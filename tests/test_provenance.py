@@ -1,0 +1,226 @@
+"""ai_provenance: crafted generator files flag with the generator named; camera files and real photos don't.
+
+The crafted files are made by tests/make_provenance_fixtures.py; expected.json beside them says what
+each must give.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from imgcheck.provenance import containers, exif, generators, metadata, xmp
+from imgcheck.provenance.c2pa_manifest import make_context, summarise
+from imgcheck.settings import Settings
+
+PROV = Path(__file__).parent / "fixtures" / "provenance"
+EXPECTED: dict[str, list] = json.loads((PROV / "expected.json").read_text())
+#: ../shared/data beside the repository (CI lays it there); a git worktree elsewhere falls back to /work
+SHARED = next((p for p in (Path(__file__).resolve().parents[2] / "shared" / "data", Path("/work/shared/data"))
+               if p.is_dir()), Path("/nonexistent"))
+REAL_FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures").iterdir()
+                       if p.suffix.lower() in (".jpg", ".png", ".gif", ".tif"))
+META_CASES = sorted(k for k, v in EXPECTED.items() if v[0] != "ai_watermark")
+
+
+@pytest.fixture(scope="module")
+def prov_engine():
+    from imgcheck import Engine
+
+    return Engine(bank=None)
+
+
+@pytest.mark.parametrize("name", META_CASES)
+def test_crafted_files(prov_engine, name: str) -> None:
+    flag, needle = EXPECTED[name]
+    report = prov_engine.check(PROV / name, checks=["ai_provenance"])
+    ev = report.evidence[0]
+    assert ev.status != "error", ev.reason
+    if flag:
+        assert flag in report.flags, ev.reason
+        assert report.verdict == "flagged"
+        assert needle in ev.reason
+        assert needle in " ".join(report.reasons)
+    else:
+        assert report.flags == ()
+        assert ev.status == "clear"
+        assert "not proof" in ev.reason           # camera evidence is context, never authenticity
+        assert needle in ev.reason
+
+
+def test_c2pa_untrusted_signer_is_reported(prov_engine) -> None:
+    ev = prov_engine.check(PROV / "c2pa_trained.jpg", checks=["ai_provenance"]).evidence[0]
+    c2pa = ev.details["c2pa"]
+    assert c2pa["trusted"] is False and "not on the configured trust list" in ev.reason
+    assert "trainedAlgorithmicMedia" in ev.reason
+    assert c2pa["signer"].startswith("Example Imaging signer")
+
+
+def test_c2pa_trusted_with_configured_anchor(tmp_path) -> None:
+    from imgcheck import Engine
+
+    engine = Engine(bank=None, settings=Settings(c2pa_trust_anchors=PROV / "certs" / "ca.pem"))
+    ev = engine.check(PROV / "c2pa_trained.jpg", checks=["ai_provenance"]).evidence[0]
+    assert ev.details["c2pa"]["trusted"] is True and "(trusted)" in ev.reason
+
+
+def test_c2pa_tampered_pixels_still_flag_but_say_invalid(prov_engine) -> None:
+    data = bytearray((PROV / "c2pa_trained.jpg").read_bytes())
+    data[-200] ^= 0x55                                  # inside the entropy-coded data, after the manifest
+    report = prov_engine.check(bytes(data), checks=["ai_provenance"])
+    ev = report.evidence[0]
+    assert "ai_provenance" in report.flags
+    assert ev.details["c2pa"]["validation_state"] == "Invalid" and "does NOT validate" in ev.reason
+
+
+def test_c2pa_capture_is_context_only(prov_engine) -> None:
+    ev = prov_engine.check(PROV / "c2pa_capture.jpg", checks=["ai_provenance"]).evidence[0]
+    assert ev.status == "clear" and "c2pa_capture" in ev.details["camera_context"]
+    assert ev.details["digital_source_types"] == ["digitalCapture"]
+
+
+@pytest.mark.parametrize("path", REAL_FIXTURES, ids=lambda p: p.name)
+def test_real_fixture_photos_not_flagged(prov_engine, path: Path) -> None:
+    report = prov_engine.check(path, checks=["ai_provenance"])
+    assert report.flags == () and report.evidence[0].status == "clear"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data not beside the repository")
+def test_shared_photos_not_flagged(prov_engine) -> None:
+    photos = sorted(p for p in SHARED.iterdir() if p.suffix.lower() in (".jpg", ".png", ".gif", ".tif"))
+    assert photos
+    for p in photos:
+        report = prov_engine.check(p, checks=["ai_provenance"])
+        assert report.flags == (), (p.name, report.reasons)
+
+
+# -- rules -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("where,key,value,generator", [
+    ("EXIF", "Software", "Adobe Firefly Image 3", "Adobe Firefly"),
+    ("PNG tEXt", "Software", "DALL·E 3", "DALL-E"),
+    ("XMP", "CreatorTool", "Leonardo.Ai", "Leonardo.Ai"),
+    ("PNG tEXt", "parameters", "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512", "AUTOMATIC1111"),
+    ("PNG tEXt", "prompt", json.dumps({"1": {"class_type": "UNETLoader", "inputs": {"unet_name": "flux1-dev.sft"}}}),
+     "ComfyUI"),
+    ("PNG tEXt", "sui_image_params", "{}", "SwarmUI"),
+    ("PNG tEXt", "Dream", '"a cat" -s 50 -S 42', "InvokeAI"),
+    ("XMP", "Credit", "Made with Google AI", "Google AI"),
+    ("EXIF", "ImageDescription", "a woman --ar 4:5 --v 6.1 --stylize 250", "Midjourney"),
+])
+def test_generator_rules(where, key, value, generator) -> None:
+    found = generators.analyse_field(where, key, value)
+    assert found and generator in found[0].generator
+
+
+@pytest.mark.parametrize("key,value", [
+    ("Software", "Adobe Photoshop 25.0 (Windows)"),
+    ("Software", "GIMP 2.10.34"),
+    ("Make", "Apple"), ("Model", "iPhone 15 Pro"), ("Model", "Pixel 8"),
+    ("Credit", "Sora Tanaka / Reuters"),             # a person's name that is also a generator's
+    ("Source", "Reve Photography"),
+    ("ImageDescription", "Not made with Midjourney, a real photo of me in Paris"),
+    ("UserComment", "Steps: the stairs at the beach"),
+    ("prompt", "be yourself"),
+    ("Comment", '{"uc": 1}'),
+])
+def test_rules_do_not_fire_on_ordinary_metadata(key, value) -> None:
+    assert generators.analyse_field("EXIF", key, value) == []
+
+
+def test_xmp_forms_and_entities() -> None:
+    packet = ('<x:xmpmeta><rdf:RDF><rdf:Description Iptc4xmpExt:DigitalSourceType='
+              '"http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia" xmp:CreatorTool="A &amp; B">'
+              '<dc:description><rdf:Alt><rdf:li xml:lang="x-default">hello</rdf:li></rdf:Alt></dc:description>'
+              '<Iptc4xmpExt:AISystemUsed>Test&#32;Model</Iptc4xmpExt:AISystemUsed>'
+              '</rdf:Description></rdf:RDF></x:xmpmeta>')
+    f = xmp.read_fields(packet)
+    assert xmp.source_type_name(f["DigitalSourceType"][0]) == "trainedAlgorithmicMedia"
+    assert f["CreatorTool"] == ["A & B"] and f["description"] == ["hello"] and f["AISystemUsed"] == ["Test Model"]
+
+
+def test_user_comment_byte_orders() -> None:
+    text = "Steps: 20, Sampler: Euler"
+    for enc, end in (("utf-16-be", ">"), ("utf-16-le", "<"), ("utf-16-be", "<")):
+        assert exif.decode_user_comment(b"UNICODE\x00" + text.encode(enc), end) == text
+    assert exif.decode_user_comment(b"ASCII\x00\x00\x00" + text.encode()) == text
+
+
+def test_c2pa_summary_tolerates_odd_json() -> None:
+    s = summarise({"active_manifest": "m", "manifests": {"m": {"assertions": [
+        {"label": "c2pa.actions", "data": {"actions": [None, {"action": "c2pa.created", "parameters": {
+            "digitalSourceType": "https://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia"}}]}},
+        {"label": "c2pa.actions.v2", "data": "bogus"}]}, "x": None}, "validation_state": "Valid"})
+    assert [a.source_type for a in s.ai_actions] == ["algorithmicMedia"] and not s.trusted
+    assert summarise({"manifests": []}).actions == ()
+
+
+# -- robustness: malformed or huge metadata never raises and stays bounded ----------------------
+def _png_with(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "PNG")
+    data = buf.getvalue()
+    extra = b"".join(struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b)) for t, b in chunks)
+    return data[:33] + extra + data[33:]
+
+
+def test_decompression_bomb_text_chunk_is_capped() -> None:
+    bomb = zlib.compress(b"A" * (64 << 20), 9)                  # 64 MB of text in ~64 KB
+    blocks = containers.extract(_png_with([(b"zTXt", b"parameters\x00\x00" + bomb)] * 3), "PNG")
+    assert sum(len(t.value) for t in blocks.texts) <= containers.MAX_TOTAL_TEXT
+    assert all(len(t.value) <= containers.MAX_TEXT_BYTES for t in blocks.texts)
+
+
+def test_truncated_and_lying_structures() -> None:
+    png = _png_with([(b"tEXt", b"parameters\x00Steps: 20, Sampler: Euler")])
+    for cut in (10, 40, 60, len(png) - 5):
+        metadata.analyse(png[:cut], "PNG", None)
+    lying_len = png[:33] + struct.pack(">I", 0xFFFFFFF0) + b"tEXt" + b"abc"
+    metadata.analyse(lying_len, "PNG", None)
+    jpeg = b"\xff\xd8\xff\xe1\xff\xffExif\x00\x00MM\x00*\x00\x00\x00\x08"
+    metadata.analyse(jpeg, "JPEG", None)
+    bad_ifd = b"MM\x00*\x00\x00\x00\x08" + b"\xff\xff" + b"\x01\x0e\x00\x02\x7f\xff\xff\xff\xff\xff\xff\xf0" * 4
+    assert exif.read_fields(bad_ifd) == ({}, None)
+    loop = b"II*\x00\x08\x00\x00\x00" + b"\x01\x00" + struct.pack("<HHII", 0x8769, 4, 1, 8)
+    assert exif.read_fields(loop) == ({}, None)
+    riff = b"RIFF\x00\x00\x00\x00WEBPEXIF" + struct.pack("<I", 0xFFFFFFFF) + b"Exif\x00\x00II*\x00"
+    metadata.analyse(riff, "WEBP", None)
+
+
+def test_xmp_regex_is_linear_on_hostile_packets() -> None:
+    import time
+
+    hostile = "<x:xmpmeta>" + "<a:DigitalSourceType " * 20000 + "Iptc4xmpExt:CreatorTool=\"" * 2000
+    t = time.perf_counter()
+    xmp.read_fields(hostile)
+    assert time.perf_counter() - t < 5  # generous: a backtracking blow-up takes minutes, not seconds
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600), st.sampled_from(["JPEG", "PNG", "WEBP", "TIFF", "HEIF", "GIF"]))
+def test_random_bytes_never_raise(blob: bytes, fmt: str) -> None:
+    heads = {"JPEG": b"\xff\xd8", "PNG": b"\x89PNG\r\n\x1a\n", "WEBP": b"RIFF\x00\x00\x00\x00WEBP", "TIFF": b"II*\x00"}
+    result = metadata.analyse(heads.get(fmt, b"") + blob, fmt, None)
+    assert isinstance(result.findings, tuple)
+
+
+def test_c2pa_garbage_is_not_a_finding() -> None:
+    data = b"\xff\xd8\xff\xeb\x00\x20JP\x00\x00jumbc2pa" + b"\x00" * 20 + b"\xff\xd9"
+    result = metadata.analyse(data, "JPEG", make_context())
+    assert not result.ai
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_signer_certificate_has_required_usages() -> None:
+    out = subprocess.run(["openssl", "x509", "-in", str(PROV / "certs" / "signer.pem"), "-noout", "-text"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "Digital Signature" in out and "E-mail Protection" in out

@@ -1,0 +1,117 @@
+"""ai_watermark: the dwtDct decoder against files marked by the reference encoder, and clean photos.
+
+The marked fixtures were made with the reference ``invisible-watermark`` encoder by
+tests/make_provenance_fixtures.py, so the default suite tests the decoder without torch. Tests that
+call the reference package itself skip when it is not installed (tools venv:
+``pip install invisible-watermark torch==2.13.0``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imgcheck.provenance import watermark as wm
+
+PROV = Path(__file__).parent / "fixtures" / "provenance"
+EXPECTED = {k: v for k, v in json.loads((PROV / "expected.json").read_text()).items() if v[0] == "ai_watermark"}
+REAL = sorted(p for p in (Path(__file__).parent / "fixtures").iterdir() if p.suffix.lower() in (".jpg", ".png"))
+
+
+@pytest.fixture(scope="module")
+def wm_engine():
+    from imgcheck import Engine
+
+    return Engine(bank=None)
+
+
+def test_marked_fixtures_exist() -> None:
+    assert {"wm_sdv1.png", "wm_sdxl.png"} <= set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_marked_fixtures_flag_with_payload_named(wm_engine, name: str) -> None:
+    _, needle = EXPECTED[name]
+    report = wm_engine.check(PROV / name, checks=["ai_watermark"])
+    ev = report.evidence[0]
+    assert report.flags == ("ai_watermark",) and report.verdict == "flagged", ev.reason
+    assert needle in ev.reason and needle in ev.details["best"]["payload"]
+    assert ev.score is not None and ev.score >= ev.threshold
+    assert "bits agree" in ev.reason
+
+
+def test_sdxl_fixture_needs_the_diffusers_channel_order() -> None:
+    rgb = np.asarray(Image.open(PROV / "wm_sdxl.png").convert("RGB"))
+    best = wm.read_marks(rgb)[0]
+    assert best.channel_order == "rgb" and best.bits == 48
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
+def test_clean_photos_not_flagged(wm_engine, path: Path) -> None:
+    report = wm_engine.check(path, checks=["ai_watermark"])
+    ev = report.evidence[0]
+    assert report.flags == () and ev.status in ("clear", "inconclusive")
+    if ev.status == "clear":
+        assert ev.score < ev.threshold - 0.1        # a margin, not a near miss
+
+
+def test_flat_and_tiny_images(wm_engine) -> None:
+    flat = io.BytesIO()
+    Image.new("RGB", (512, 512), (200, 180, 160)).save(flat, "PNG")
+    ev = wm_engine.check(flat.getvalue(), checks=["ai_watermark"]).evidence[0]
+    assert ev.status == "clear"
+    # a flat image reads all zeros: agreement with a payload is at most its share of zeros
+    assert ev.details["best"]["reference_agreement"] <= 0.7
+    tiny = io.BytesIO()
+    Image.new("RGB", (200, 200)).save(tiny, "PNG")
+    assert wm_engine.check(tiny.getvalue(), checks=["ai_watermark"]).evidence[0].status == "inconclusive"
+
+
+def test_mark_is_fragile_to_downscaling() -> None:
+    rgb = np.asarray(Image.open(PROV / "wm_sdv1.png").convert("RGB"))
+    small = np.asarray(Image.fromarray(rgb).resize((288, 288), Image.Resampling.BILINEAR))
+    best = max(wm.read_marks(small), key=lambda m: m.agreement)
+    assert best.agreement < 0.8
+
+
+def test_payload_bits() -> None:
+    assert wm.PAYLOADS[0].length == 136 and bytes(np.packbits(wm.PAYLOADS[0].bits)) == b"StableDiffusionV1"
+    assert bytes(np.packbits(wm.PAYLOADS[1].bits)) == b"SDV2"
+    assert int("".join(map(str, wm.PAYLOADS[2].bits)), 2) == 0xB3EC907BB19E
+
+
+# -- against the reference package (tools venv only) ---------------------------------------------
+def _reference():
+    return pytest.importorskip("imwatermark", reason="invisible-watermark (and torch) not installed")
+
+
+@pytest.mark.parametrize("src", ["astronaut.png", "coffee.png", "rocket.jpg"])
+def test_decoder_matches_reference_bit_for_bit(src: str) -> None:
+    ref = _reference()
+    from imwatermark.maxDct import EmbedMaxDct
+
+    rgb = np.asarray(Image.open(Path(__file__).parent / "fixtures" / src).convert("RGB"))
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    enc = ref.WatermarkEncoder()
+    enc.set_watermark("bytes", b"StableDiffusionV1")
+    for image in (bgr, enc.encode(bgr.copy(), "dwtDct")):
+        for length in (32, 48, 136):
+            theirs = EmbedMaxDct(watermarks=[], wmLen=length).decode(image).astype(np.uint8)
+            ours, _ = wm.decode_bits(wm.block_bits(image), length)
+            assert np.array_equal(theirs, ours)
+
+
+def test_reference_roundtrip_on_noise_image() -> None:
+    ref = _reference()
+    rng = np.random.default_rng(1)
+    rgb = (rng.random((320, 480, 3)) * 200 + 28).astype(np.uint8)
+    enc = ref.WatermarkEncoder()
+    enc.set_watermark("bits", list(wm.PAYLOADS[2].bits))
+    marked = enc.encode(rgb.copy(), "dwtDct")         # diffusers: RGB handed over as BGR
+    best = wm.read_marks(marked)[0]
+    assert best.payload == wm.PAYLOADS[2].name and best.agreement == 1.0
