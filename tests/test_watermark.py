@@ -79,6 +79,14 @@ def test_mark_is_fragile_to_downscaling() -> None:
     assert best.agreement < 0.8
 
 
+def test_haar_ll_equals_pywavelets() -> None:
+    pywt = pytest.importorskip("pywt")
+    rng = np.random.default_rng(3)
+    u = rng.integers(0, 256, (64, 96), dtype=np.uint8)
+    ll, _ = pywt.dwt2(u, "haar")
+    assert np.array_equal(wm.haar_ll(u), ll)          # exact: bits at the 18.0 boundary depend on it
+
+
 def test_payload_bits() -> None:
     assert wm.PAYLOADS[0].length == 136 and bytes(np.packbits(wm.PAYLOADS[0].bits)) == b"StableDiffusionV1"
     assert bytes(np.packbits(wm.PAYLOADS[1].bits)) == b"SDV2"
