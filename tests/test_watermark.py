@@ -72,6 +72,13 @@ def test_flat_and_tiny_images(wm_engine) -> None:
     assert wm_engine.check(tiny.getvalue(), checks=["ai_watermark"]).evidence[0].status == "inconclusive"
 
 
+def test_huge_image_is_not_decoded(wm_engine) -> None:
+    big = io.BytesIO()
+    Image.new("L", (5000, 4000)).save(big, "PNG")
+    ev = wm_engine.check(big.getvalue(), checks=["ai_watermark"]).evidence[0]
+    assert ev.status == "inconclusive" and "too large" in ev.reason
+
+
 def test_mark_is_fragile_to_downscaling() -> None:
     rgb = np.asarray(Image.open(PROV / "wm_sdv1.png").convert("RGB"))
     small = np.asarray(Image.fromarray(rgb).resize((288, 288), Image.Resampling.BILINEAR))

@@ -26,13 +26,17 @@ class AiWatermarkCheck:
             return Evidence(self.name, "inconclusive",
                             f"Image too small ({img.width}x{img.height}) to carry a Stable Diffusion watermark.",
                             threshold=threshold)
+        if img.width * img.height > watermark.MAX_PIXELS:
+            return Evidence(self.name, "inconclusive",
+                            f"Image too large ({img.width}x{img.height}) for an unresized Stable Diffusion output; "
+                            "upscaling erases these watermarks, so it was not decoded.", threshold=threshold)
         marks = watermark.read_marks(img.rgb(None))
         if not marks:
             return Evidence(self.name, "inconclusive", "Image too small to read a watermark payload.",
                             threshold=threshold)
         best = marks[0]
         details = {"best": best.to_dict(), "payloads": [m.to_dict() for m in marks],
-                   "decoded_region": [min(img.width, watermark.MAX_SIDE), min(img.height, watermark.MAX_SIDE)]}
+                   "decoded_region": [img.width, img.height]}
         agreed = round(best.agreement * best.bits)
         if best.agreement >= threshold:
             reason = (f"Invisible Stable Diffusion watermark: {best.payload} payload, {agreed} of {best.bits} "

@@ -45,6 +45,9 @@ BLOCK = 4
 MIN_PIXELS = 256 * 256          # the reference encoder refuses smaller images
 MIN_REPEATS = 4                 # each payload bit must be carried by at least this many blocks
 MAX_SIDE = 4096                 # larger images are read from their top-left 4096 px (the mark tiles)
+#: images with more pixels are not decoded: a Stable Diffusion output that large has been upscaled,
+#: which erases the mark, and a full decode of a huge image costs seconds and hundreds of MB
+MAX_PIXELS = 4096 * 4096
 WEIGHT_WIDTH = 3.0              # a block's weight falls from 1 at a bin centre to 0 at this distance
 
 
