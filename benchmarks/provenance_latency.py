@@ -65,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - a benchmark skips what it cannot read
             w(f"{p.name:34} skipped ({exc})\n")
             continue
-        dec = _time(lambda: load_image(p).rgb(None), args.repeat)
-        pv = _time(lambda: prov.run(img, ctx), args.repeat)
-        wmk = _time(lambda: mark.run(load_image(p), ctx), args.repeat)
-        eng = _time(lambda: engine.check(p, checks=["ai_provenance", "ai_watermark"]), args.repeat)
+        dec = _time(lambda p=p: load_image(p).rgb(None), args.repeat)
+        pv = _time(lambda img=img: prov.run(img, ctx), args.repeat)
+        wmk = _time(lambda p=p: mark.run(load_image(p), ctx), args.repeat)
+        eng = _time(lambda p=p: engine.check(p, checks=["ai_provenance", "ai_watermark"]), args.repeat)
         rows.append((pv / dec, wmk / dec, eng / dec))
         w(f"{p.name[:34]:34} {img.width * img.height:9d} {dec:9.1f} {pv:8.2f} {wmk:8.1f} {eng:9.1f} "
           f"{pv / dec:8.3f} {wmk / dec:7.2f} {eng / dec:7.2f}\n")
