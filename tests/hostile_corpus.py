@@ -184,6 +184,60 @@ def tiff_grey_tags(w: int, h: int, *, bps: int = 8, spp: int = 1, photometric: i
             339: (3, [sample_format] * spp)}
 
 
+def zeros_deflate(n: int, *, raw: bool = False) -> bytes:
+    """Deflate ``n`` zero bytes in milliseconds: after a full flush, compressing the same 1 MiB block
+    again yields the same bytes, so the stream is one block repeated (adler32 of zeros is computed)."""
+    block = 1 << 20
+    wbits = -15 if raw else 15
+    co = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    first = co.compress(bytes(block)) + co.flush(zlib.Z_FULL_FLUSH)
+    middle = co.compress(bytes(block)) + co.flush(zlib.Z_FULL_FLUSH)
+    whole, rest = divmod(n, block)
+    tail_co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    tail = tail_co.compress(bytes(rest)) + tail_co.flush(zlib.Z_FINISH)
+    if whole == 0:
+        body = tail if raw else zlib.compress(bytes(n), 9)[2:-4]
+    else:
+        body = (first[0 if raw else 2:] + middle * (whole - 1)) + tail
+    if raw:
+        return body
+    adler = ((n % 65521) << 16) | 1
+    return b"\x78\xda" + body + struct.pack(">I", adler)
+
+
+#: zero_crc(2_000_000_000), computed once (2 s) and checked by test_hostile.py
+ZERO_CRC_2GB = 0xBB363D9C
+
+
+def zip_raw(entries: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip from already-deflated members: (name, raw deflate data, crc32, uncompressed size)."""
+    out = bytearray()
+    central = bytearray()
+    for name, data, crc, size in entries:
+        fname = name.encode()
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(fname), 0)
+        out += fname + data
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
+                               len(fname), 0, 0, 0, 0, 0, offset) + fname
+    cd_offset = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), cd_offset, 0)
+    return bytes(out)
+
+
+def deflated_member(name: str, data: bytes) -> tuple[str, bytes, int, int]:
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return name, co.compress(data) + co.flush(), zlib.crc32(data), len(data)
+
+
+def zero_crc(n: int) -> int:
+    crc, block = 0, bytes(1 << 20)
+    for _ in range(n >> 20):
+        crc = zlib.crc32(block, crc)
+    return zlib.crc32(bytes(n & ((1 << 20) - 1)), crc)
+
+
 def isobmff_box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", 8 + len(payload)) + kind + payload
 
@@ -268,7 +322,7 @@ def build() -> list[Case]:
         "error", "")
     # 100 megapixels is under the cap: all of it really is there (zeros compress 1000:1), so this must
     # decode within the memory cap (a real 100 MP panorama is allowed)
-    rows = zlib.compress(b"\x00" * (10001 * 10000), 9)
+    rows = zeros_deflate(10001 * 10000)
     add("png_100mp_zeros", "pano.png", png_raw(10000, 10000, rows), "report",
         ref=tuple([0.0] * REF_SIDE * REF_SIDE))
     add("bomb_gif_65535", "bomb.gif", gif_frames(65535, 65535, 1, frame_w=1, frame_h=1)
@@ -291,7 +345,7 @@ def build() -> list[Case]:
     # a TIFF Pillow cannot open (float64 RGB, decoded by OpenCV) with 600 pages of 2000x2000: decoding
     # every page would need ~58 GB
     page = tiff_grey_tags(2000, 2000, bps=64, spp=3, photometric=2, compression=8, sample_format=3)
-    strip = zlib.compress(b"\x00" * (2000 * 2000 * 24), 9)
+    strip = zeros_deflate(2000 * 2000 * 24)
     add("bomb_tiff_float_pages", "pages.tif", tiff_raw([page] * 600, [strip]), "error", "pages")
     add("bomb_tiff_float_one", "float1.tif", tiff_raw([tiff_grey_tags(
         30000, 30000, bps=64, spp=3, photometric=2, compression=8, sample_format=3)], [strip]), "error", "")
@@ -356,9 +410,9 @@ def build() -> list[Case]:
     good("png_itxt_20mb", "itxt.png", png_insert(png, png_chunk(
         b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + b"<x>" + b"a" * 20_000_000 + b"</x>")))
     add("png_ztxt_bomb", "ztxt.png", png_insert(png, png_chunk(
-        b"zTXt", b"Comment\x00\x00" + zlib.compress(b"A" * 100_000_000, 9))), "error", "text chunk")
+        b"zTXt", b"Comment\x00\x00" + zlib.compress(b"A" * 20_000_000, 9))), "error", "text chunk")
     add("png_itxt_compressed_bomb", "itxtz.png", png_insert(png, png_chunk(
-        b"iTXt", b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(b"<" * 100_000_000, 9))),
+        b"iTXt", b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(b"<" * 20_000_000, 9))),
         "error", "text chunk")
     good("jpeg_icc_garbage", "icc.jpg", jpeg_insert(jpeg, jpeg_segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + bytes(3000))))
     # C2PA: JUMBF boxes with lying lengths in JPEG APP11, PNG caBX, and a truncated multi-segment store
@@ -442,12 +496,28 @@ def build() -> list[Case]:
     add("polyglot_gif_js", "poly.gif", b"GIF89a/*" + bytes(20) + b"*/=1;alert(document.domain);", "error", "damaged")
     add("polyglot_html_then_jpeg", "poly3.jpg", b"<html><!--" + jpeg + b"--></html>", "error", "HTML")
 
-    # zips: batch mode input only
+    cases += zip_cases(jpeg, png)
+    return cases
+
+
+def zip_cases(jpeg: bytes | None = None, png: bytes | None = None) -> list[Case]:
+    """Zips for batch mode (``imgcheck scan``, the app's batch tab): each holds two good images that
+    must be reported whatever else the archive holds."""
+    if jpeg is None or png is None:
+        pic = picture()
+        jpeg, png = encode(pic, "JPEG", quality=90), encode(pic, "PNG")
+    cases: list[Case] = []
+
+    def add(name: str, filename: str, data: bytes, expect: str, needle: str = "", **kw) -> None:
+        cases.append(Case(name, filename, data, expect, needle, **kw))
+
     zgood = [("good/a.jpg", jpeg), ("good/b.png", png)]
     add("zip_traversal", "traversal.zip", zip_of(zgood + [("../../evil.jpg", jpeg), ("/etc/evil.png", png),
                                                           ("..\\..\\win.jpg", jpeg)]),
         "report", zip=True, good_members=("good/a.jpg", "good/b.png"))
-    add("zip_bomb", "bomb.zip", zip_of(zgood + [("huge.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 300_000_000)]),
+    huge = 2_000_000_000  # 2 GB of zeros behind a PNG signature, about 2 MB zipped
+    bomb_member = ("huge.png", zeros_deflate(huge, raw=True), ZERO_CRC_2GB, huge)
+    add("zip_bomb", "bomb.zip", zip_raw([deflated_member(n, d) for n, d in zgood] + [bomb_member]),
         "report", zip=True, good_members=("good/a.jpg", "good/b.png"))
     add("zip_nested", "nested.zip", zip_of(zgood + [("inner.zip", zip_of([("x.jpg", jpeg)] * 1))]), "report",
         zip=True, good_members=("good/a.jpg", "good/b.png"))

@@ -60,6 +60,20 @@ def test_corpus_is_big_and_varied(corpus):
         assert topic in names, topic
 
 
+@pytest.mark.slow
+def test_zip_bomb_crc_constant():
+    assert hostile_corpus.zero_crc(2_000_000_000) == hostile_corpus.ZERO_CRC_2GB
+
+
+def test_zero_streams_are_what_they_claim():
+    import zlib
+
+    n = 3 * 2**20 + 17
+    assert zlib.decompress(hostile_corpus.zeros_deflate(n)) == bytes(n)
+    assert zlib.decompress(hostile_corpus.zeros_deflate(n, raw=True), -15) == bytes(n)
+    assert hostile_corpus.zero_crc(n) == zlib.crc32(bytes(n))
+
+
 def test_no_case_crashes_hangs_or_blows_memory(corpus, corpus_run):
     """Crashes, hangs (> TIME_CAP) and memory-cap kills are charged to the case that caused them."""
     _, manifest = corpus

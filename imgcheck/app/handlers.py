@@ -20,7 +20,7 @@ from typing import Any
 
 from imgcheck import checks as check_registry
 from imgcheck.app import render
-from imgcheck.app.uploads import Upload, UploadPolicy, as_uploads
+from imgcheck.app.uploads import Upload, UploadPolicy
 from imgcheck.engine import Engine, error_report
 from imgcheck.errors import BankError, ImgcheckError, InputError
 from imgcheck.load import LoadedImage
@@ -126,7 +126,7 @@ class AppHandlers:
             return None
 
     def _one_upload(self, value: Any) -> Upload:
-        ups = as_uploads(value)
+        ups = self.uploads.received(value)
         if not ups:
             raise InputError("choose a photo first")
         if len(ups) > 1:
@@ -160,7 +160,7 @@ class AppHandlers:
 
     # -- one profile -----------------------------------------------------------------------------
     def _profile(self, value: Any, with_previews: bool) -> tuple[dict[str, Any], list[render.Preview | None]]:
-        ups = as_uploads(value)
+        ups = self.uploads.received(value)
         try:
             if not ups:
                 raise InputError("choose the profile's photos first")
@@ -202,7 +202,7 @@ class AppHandlers:
         from imgcheck.batch.report_html import thumbnail_uri
         from imgcheck.batch.scan import error_record, with_source
 
-        ups = as_uploads(value)
+        ups = self.uploads.received(value)
         try:
             if not ups:
                 raise InputError("choose image files or a zip file first")
@@ -291,7 +291,7 @@ class AppHandlers:
         return f"{s['entries']} entries, {s['labels']} labels ({kinds})."
 
     def bank_add(self, value: Any, label: str, kind: str) -> str:
-        ups = as_uploads(value)
+        ups = self.uploads.received(value)
         try:
             label = (label or "").strip()
             if not ups:
@@ -337,7 +337,7 @@ class AppHandlers:
     def bank_import(self, value: Any, kind: str) -> str:
         from imgcheck.bank.exchange import import_csv
 
-        ups = as_uploads(value)
+        ups = self.uploads.received(value)
         try:
             if len(ups) != 1:
                 raise InputError("choose one CSV hash list")

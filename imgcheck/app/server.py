@@ -77,7 +77,13 @@ def quiet_environment(temp_root: Path) -> None:
 
 
 def launch_kwargs(opts: ServeOptions) -> dict[str, Any]:
+    from starlette.middleware import Middleware
+
+    from imgcheck.app.guard import OfflineGuard
+
     return {
+        # Gradio would fetch remote URLs named in file= routes and API file arguments (app/guard.py)
+        "app_kwargs": {"middleware": [Middleware(OfflineGuard)]},
         "server_name": opts.host,
         "server_port": opts.port,
         "auth": list(opts.auth) or None,

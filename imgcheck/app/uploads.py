@@ -58,6 +58,23 @@ class UploadPolicy:
     #: paths Gradio must keep (example photos); a callable so it sees files added after build
     keep: Callable[[], Iterable[str]] = field(default=lambda: ())
 
+    def received(self, value: Any) -> list[Upload]:
+        """``as_uploads`` plus the check that each file really is an upload (under ``root``).
+
+        Why: an API caller can send a file argument whose ``path`` names any file on the server
+        (Gradio checks only arguments that carry its ``meta`` marker); without this check the app
+        would read and report on server files. ``root=None`` (library use, tests) checks nothing.
+        """
+        ups = as_uploads(value)
+        if self.root is None:
+            return ups
+        root = self.root.resolve()
+        for up in ups:
+            p = Path(up.path).resolve()
+            if not p.is_relative_to(root) or p == root:
+                raise InputError(f"{up.name}: only files uploaded to this app can be checked")
+        return ups
+
     def discard(self, uploads: Iterable[Upload]) -> int:
         """Delete each upload (and its now-empty per-upload folder); return how many were deleted."""
         if self.root is None:

@@ -1,0 +1,111 @@
+"""Start ``imgcheck serve`` in a subprocess for reliability tests (privacy, access, load).
+
+The server runs with the network guard (tests/netguard) on PYTHONPATH, its own TMPDIR and user
+folders, so a test can inspect every file the server left behind and every outbound attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.request import urlopen
+
+TESTS = Path(__file__).parent
+REPO = TESTS.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def guarded_env(tmp: Path) -> dict[str, str]:
+    """Environment for a guarded child: fresh user folders and TMPDIR, the guard on PYTHONPATH.
+
+    GRADIO_* variables of the caller are dropped on purpose: the server must turn analytics off itself.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADIO_", "HF_"))}
+    for sub in ("data", "cache", "tmp"):
+        (tmp / sub).mkdir(parents=True, exist_ok=True)
+    env.update(XDG_DATA_HOME=str(tmp / "data"), XDG_CACHE_HOME=str(tmp / "cache"), TMPDIR=str(tmp / "tmp"),
+               IMGCHECK_NETGUARD_LOG=str(tmp / "netguard.log"), OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([str(TESTS / "netguard"), *filter(None, [env.get("PYTHONPATH")])]))
+    return env
+
+
+def outbound_attempts(tmp: Path) -> list[dict]:
+    log = tmp / "netguard.log"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+@dataclass
+class Server:
+    url: str
+    tmp: Path
+    bank: Path
+    proc: subprocess.Popen
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def temp_files(self) -> list[Path]:
+        """Every file under the server's temporary folders (uploads, work)."""
+        return [p for p in (self.tmp / "tmp").rglob("*") if p.is_file()]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_server(tmp: Path, bank: Path, *args: str, timeout: float = 240) -> Server:
+    tmp.mkdir(parents=True, exist_ok=True)
+    env = guarded_env(tmp)
+    port = free_port()
+    log_path = tmp / "serve.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "imgcheck.cli", "serve", "--bank", str(bank),
+                                 "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                cwd=REPO)
+    server = Server(f"http://127.0.0.1:{port}", tmp, bank, proc, log_path, env)
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError("imgcheck serve exited: " + server.log())
+        try:
+            with urlopen(server.url + "/", timeout=2):
+                return server
+        except OSError:
+            if time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError("imgcheck serve did not start: " + server.log()) from None
+            time.sleep(0.5)
+
+
+def make_bank(path: Path, fixtures: Path) -> Path:
+    from imgcheck import Engine
+
+    eng = Engine(bank=path)
+    for f, label in [("obama.jpg", "Barack Obama"), ("astronaut.png", "Eileen Collins")]:
+        eng.add_to_bank(fixtures / f, label, "celebrity", f"tests/fixtures/{f}")
+    eng.bank.close()
+    return path
+
+
+def copy_as(src: Path, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src, dest)
+    return dest
