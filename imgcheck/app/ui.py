@@ -15,7 +15,7 @@ import gradio as gr
 
 from imgcheck.app import render
 from imgcheck.app.handlers import BANK_COLUMNS, BATCH_COLUMNS, AppHandlers
-from imgcheck.app.uploads import UploadPolicy
+from imgcheck.app.uploads import UploadPolicy, UploadRegistry
 from imgcheck.engine import Engine
 from imgcheck.errors import ImgcheckError
 from imgcheck.examples import EXAMPLES_DIR
@@ -107,7 +107,10 @@ def build_app(
     blocks = gr.Blocks(title="imgcheck", analytics_enabled=False, delete_cache=delete_cache)
     if upload_root is None:
         upload_root = Path(blocks.GRADIO_CACHE)
-    policy = UploadPolicy(root=upload_root, keep=_keep_set(blocks))
+    registry = UploadRegistry()  # counts concurrent uploads of the same photo (see uploads.py)
+    blocks.temp_file_sets = [registry if s is blocks.upload_file_set else s for s in blocks.temp_file_sets]
+    blocks.upload_file_set = registry
+    policy = UploadPolicy(root=upload_root, keep=_keep_set(blocks), registry=registry)
     h = AppHandlers(engine, policy, work_dir)
     editable = (not _is_example_bank(engine)) if bank_editable is None else bank_editable
     engine_lane = {"concurrency_id": "engine", "concurrency_limit": 2}

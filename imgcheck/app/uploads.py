@@ -10,6 +10,7 @@ cleaner runs. imgcheck promises not to keep uploads, so every handler hands its 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,41 @@ def as_uploads(value: Any) -> list[Upload]:
     raise InputError(f"unexpected upload value of type {type(value).__name__}")
 
 
+class UploadRegistry(set):
+    """Gradio's set of uploaded paths, counting how many uploads produced each path.
+
+    Why: Gradio stores an upload under a folder named by its content, so two users sending the same
+    photo at the same time share one file; deleting it after the first request made the second one
+    fail ("no longer on the server"). Installed as ``blocks.upload_file_set`` (which Gradio's upload
+    route updates), it lets ``UploadPolicy`` delete a file only when its last request is done.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def update(self, *others: Iterable[Any]) -> None:
+        items = [str(p) for other in others for p in other]
+        with self._lock:
+            for p in items:
+                key = os.path.realpath(p)
+                self._counts[key] = self._counts.get(key, 0) + 1
+            super().update(items)
+
+    def release(self, path: str) -> int:
+        """One request is done with ``path``; return how many uploads of it are still pending."""
+        key = os.path.realpath(path)
+        with self._lock:
+            left = self._counts.get(key, 0) - 1
+            if left > 0:
+                self._counts[key] = left
+                return left
+            self._counts.pop(key, None)
+            self.difference_update({path, key})  # Gradio never prunes deleted paths itself
+            return 0
+
+
 @dataclass
 class UploadPolicy:
     """Deletes finished uploads found under ``root``; ``root=None`` deletes nothing."""
@@ -57,6 +93,8 @@ class UploadPolicy:
     root: Path | None = None
     #: paths Gradio must keep (example photos); a callable so it sees files added after build
     keep: Callable[[], Iterable[str]] = field(default=lambda: ())
+    #: upload counts (see UploadRegistry); None: every finished upload is deleted at once
+    registry: UploadRegistry | None = None
 
     def received(self, value: Any) -> list[Upload]:
         """``as_uploads`` plus the check that each file really is an upload (under ``root``).
@@ -86,6 +124,8 @@ class UploadPolicy:
             p = Path(up.path).resolve()
             if str(p) in keep or not p.is_relative_to(root) or p == root:
                 continue
+            if self.registry is not None and self.registry.release(up.path) > 0:
+                continue  # the same photo was uploaded again for a request still to run
             try:
                 p.unlink()
                 n += 1
