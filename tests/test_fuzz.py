@@ -31,8 +31,8 @@ def run_fuzz(seconds: float, out: Path) -> str:
 
 
 def test_fuzz_short(tmp_path):
-    """About 40 s: a few thousand mutated files; each target must run a meaningful number of examples."""
-    summary = run_fuzz(40, tmp_path / "fuzz")
+    """About 30 s: a few thousand mutated files; each target must run a meaningful number of examples."""
+    summary = run_fuzz(30, tmp_path / "fuzz")
     print("\nfuzz:", summary)
     counts = dict(kv.split("=") for kv in summary.split())
     assert counts["failures"] == "0"
