@@ -548,7 +548,8 @@ def _scale_to_uint8(page: np.ndarray) -> np.ndarray:
     """8-bit pixels from OpenCV's 16-bit, 32-bit or float output (NaN and inf made finite)."""
     if page.dtype == np.uint16:
         return (page.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
-    arr = np.nan_to_num(page.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # float64 beyond float32 range becomes inf, then 0
+        arr = np.nan_to_num(page.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     lo, hi = float(arr.min(initial=0.0)), float(arr.max(initial=0.0))
     if np.issubdtype(page.dtype, np.floating) and lo >= 0.0 and hi <= 1.0:
         return (arr * 255.0 + 0.5).astype(np.uint8)
