@@ -28,7 +28,9 @@ def main() -> None:
         if hashlib.sha256(data).hexdigest() in known:
             continue
         entry_id, created = engine.add_to_bank(data, "generated", "other", path.name)
-        rows = store._conn().execute("SELECT COUNT(*) FROM hashes WHERE entry_id=?", (entry_id,)).fetchone()[0]
+        rows = (
+            store._conn().execute("SELECT COUNT(*) FROM hashes WHERE entry_id=?", (entry_id,)).fetchone()[0]
+        )
         print(f"COMMITTED {path.name} {entry_id} {hashlib.sha256(data).hexdigest()} {rows}", flush=True)
     print("DONE", flush=True)
 

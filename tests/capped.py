@@ -36,15 +36,27 @@ def limit_memory(max_bytes: int) -> Callable[[], None]:
     return apply
 
 
-def run_capped(argv_from: Callable[[int], list[str]], n_items: int, *, mem_bytes: int, item_secs: float,
-               start_secs: float = 120.0, env: dict[str, str] | None = None) -> Outcome:
+def run_capped(
+    argv_from: Callable[[int], list[str]],
+    n_items: int,
+    *,
+    mem_bytes: int,
+    item_secs: float,
+    start_secs: float = 120.0,
+    env: dict[str, str] | None = None,
+) -> Outcome:
     """Run ``argv_from(first_index)`` until it has reported every item (or failed on it)."""
     out = Outcome()
     first = 0
     env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
     while first < n_items:
-        proc = subprocess.Popen([sys.executable, *argv_from(first)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, preexec_fn=limit_memory(mem_bytes), env=env)
+        proc = subprocess.Popen(
+            [sys.executable, *argv_from(first)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=limit_memory(mem_bytes),
+            env=env,
+        )
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         current: int | None = None
@@ -93,8 +105,11 @@ def run_capped(argv_from: Callable[[int], list[str]], n_items: int, *, mem_bytes
                 break
             raise RuntimeError(f"worker failed outside any item (rc {proc.returncode}): {stderr}")
         if time.monotonic() < deadline:
-            what = (f"killed by signal {-proc.returncode}" if proc.returncode < 0
-                    else f"exit code {proc.returncode}")
+            what = (
+                f"killed by signal {-proc.returncode}"
+                if proc.returncode < 0
+                else f"exit code {proc.returncode}"
+            )
         out.failures[current] = f"{what}; stderr tail: {stderr[-600:]}"
         out.restarts += 1
         first = current + 1

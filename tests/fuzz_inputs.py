@@ -50,21 +50,46 @@ def seeds() -> list[tuple[str, bytes]]:
     exif[0x0131] = "Stable Diffusion"
     out.append(("jpeg", hc.encode(pic, "JPEG", quality=80, exif=exif.tobytes())))
     out.append(("jpeg_prog", hc.encode(pic, "JPEG", progressive=True)))
-    xmp = (b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf="
-           b"'http://www.w3.org/1999/02/22-rdf-syntax-ns#'><rdf:Description xmlns:xmp='http://ns.adobe.com/"
-           b"xap/1.0/' xmp:CreatorTool='Midjourney'/></rdf:RDF></x:xmpmeta>")
-    jumbf = hc.isobmff_box(b"jumb", hc.isobmff_box(b"jumd", b"c2pa" + bytes(12) + b"\x03c2pa\x00")
-                           + hc.isobmff_box(b"cbor", b"\xa1\x61a\x01"))
-    out.append(("jpeg_meta", hc.jpeg_insert(hc.encode(pic, "JPEG"), hc.jpeg_segment(0xE1, xmp)
-                                            + hc.jumbf_app11(jumbf) + hc.jpeg_segment(0xFE, b"parameters: x"))))
+    xmp = (
+        b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf="
+        b"'http://www.w3.org/1999/02/22-rdf-syntax-ns#'><rdf:Description xmlns:xmp='http://ns.adobe.com/"
+        b"xap/1.0/' xmp:CreatorTool='Midjourney'/></rdf:RDF></x:xmpmeta>"
+    )
+    jumbf = hc.isobmff_box(
+        b"jumb",
+        hc.isobmff_box(b"jumd", b"c2pa" + bytes(12) + b"\x03c2pa\x00")
+        + hc.isobmff_box(b"cbor", b"\xa1\x61a\x01"),
+    )
+    out.append(
+        (
+            "jpeg_meta",
+            hc.jpeg_insert(
+                hc.encode(pic, "JPEG"),
+                hc.jpeg_segment(0xE1, xmp) + hc.jumbf_app11(jumbf) + hc.jpeg_segment(0xFE, b"parameters: x"),
+            ),
+        )
+    )
     out.append(("png", hc.encode(pic, "PNG")))
-    out.append(("png_meta", hc.png_insert(hc.encode(pic, "PNG"), hc.png_chunk(b"tEXt", b"parameters\x00a cat, Steps: 20")
-                                          + hc.png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp[29:])
-                                          + hc.png_chunk(b"caBX", jumbf) + hc.png_chunk(b"eXIf", exif.tobytes()[6:]))))
+    out.append(
+        (
+            "png_meta",
+            hc.png_insert(
+                hc.encode(pic, "PNG"),
+                hc.png_chunk(b"tEXt", b"parameters\x00a cat, Steps: 20")
+                + hc.png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp[29:])
+                + hc.png_chunk(b"caBX", jumbf)
+                + hc.png_chunk(b"eXIf", exif.tobytes()[6:]),
+            ),
+        )
+    )
     pal = Image.fromarray(pic).quantize(16)
     out.append(("png_pal", hc.encode(pal, "PNG", transparency=3)))
-    out.append(("png16", hc.encode(Image.fromarray(np.asarray(Image.fromarray(pic).convert("L"), np.uint16) * 257),
-                                   "PNG")))
+    out.append(
+        (
+            "png16",
+            hc.encode(Image.fromarray(np.asarray(Image.fromarray(pic).convert("L"), np.uint16) * 257), "PNG"),
+        )
+    )
     frames = [Image.fromarray(np.roll(pic, i * 5, axis=1)) for i in range(3)]
     apng = io.BytesIO()
     frames[0].save(apng, "PNG", save_all=True, append_images=frames[1:])
@@ -79,8 +104,15 @@ def seeds() -> list[tuple[str, bytes]]:
     out.append(("gif_anim", agif.getvalue()))
     out.append(("tiff", hc.encode(pic, "TIFF", compression="tiff_deflate")))
     out.append(("tiff_pages", hc.tiff_raw([hc.tiff_grey_tags(8, 8)] * 3, [bytes(64)])))
-    out.append(("tiff_float", hc.tiff_raw([hc.tiff_grey_tags(8, 8, bps=64, spp=3, photometric=2, sample_format=3)],
-                                          [np.linspace(0, 1, 192).astype("<f8").tobytes()])))
+    out.append(
+        (
+            "tiff_float",
+            hc.tiff_raw(
+                [hc.tiff_grey_tags(8, 8, bps=64, spp=3, photometric=2, sample_format=3)],
+                [np.linspace(0, 1, 192).astype("<f8").tobytes()],
+            ),
+        )
+    )
     out.append(("bmp", hc.encode(pic, "BMP")))
     out.append(("heic", hc.encode(pic, "HEIF", quality=50)))
     out.append(("avif", hc.encode(pic, "AVIF", quality=50)))
@@ -110,16 +142,16 @@ def mutated(draw, pool: list[tuple[str, bytes]]) -> bytes:
             width = 4 if op == "int32" else 2
             value = draw(st.sampled_from(INTERESTING_INTS)) & (2 ** (8 * width) - 1)
             order = draw(st.sampled_from(("big", "little")))
-            buf[pos:pos + width] = value.to_bytes(width, order)
+            buf[pos : pos + width] = value.to_bytes(width, order)
         elif op == "truncate":
             del buf[pos:]
         elif op == "insert":
             buf[pos:pos] = draw(st.binary(min_size=1, max_size=64))
         elif op == "delete":
-            del buf[pos:pos + draw(st.integers(1, 256))]
+            del buf[pos : pos + draw(st.integers(1, 256))]
         elif op == "dup":
             n = draw(st.integers(1, 512))
-            buf[pos:pos] = buf[pos:pos + n] * draw(st.integers(1, 8))
+            buf[pos:pos] = buf[pos : pos + n] * draw(st.integers(1, 8))
     return bytes(buf)
 
 
@@ -151,8 +183,13 @@ def target_load(data: bytes) -> None:
 def target_walkers(data: bytes) -> None:
     from imgcheck import load
 
-    results = [load.gif_frame_count(data, 100), load.tiff_page_count(data, 100), load.png_chunk_count(data, 100),
-               *load.jpeg_marker_counts(data, 100, 100), load.orientation_from_exif(data)]
+    results = [
+        load.gif_frame_count(data, 100),
+        load.tiff_page_count(data, 100),
+        load.png_chunk_count(data, 100),
+        *load.jpeg_marker_counts(data, 100, 100),
+        load.orientation_from_exif(data),
+    ]
     if data[:6] == b"Exif\x00\x00" or data[:2] in (b"II", b"MM"):
         results.append(load.orientation_from_exif(data))
     if any(not isinstance(r, int) or r < 0 or r > 2**32 for r in results):
@@ -163,8 +200,9 @@ def metadata_parsers() -> list[tuple[str, Callable[[bytes], object]]]:
     """The provenance parsers that exist in this checkout (none before that package lands)."""
     found: list[tuple[str, Callable[[bytes], object]]] = []
     try:
-        from imgcheck.load import sniff_format
         from imgcheck.provenance import containers, exif, xmp
+
+        from imgcheck.load import sniff_format
     except ImportError:
         return found
 
@@ -192,8 +230,8 @@ def target_metadata(data: bytes) -> None:
 
 def make_engine_target() -> Callable[[bytes], None]:
     from imgcheck import Engine
-    from imgcheck.settings import Settings
     from imgcheck.load import Limits
+    from imgcheck.settings import Settings
 
     engine = Engine(bank=":memory:", settings=Settings(limits=Limits(**FUZZ_LIMITS_KW)))
     engine.add_to_bank(hc.encode(hc.picture(64), "PNG"), "seed")
@@ -213,8 +251,11 @@ def make_engine_target() -> Callable[[bytes], None]:
 
 def run(seconds: float, targets: list[str], out_dir: Path) -> int:
     pool = seeds()
-    funcs: dict[str, Callable[[bytes], None]] = {"load": target_load, "walkers": target_walkers,
-                                                 "metadata": target_metadata}
+    funcs: dict[str, Callable[[bytes], None]] = {
+        "load": target_load,
+        "walkers": target_walkers,
+        "metadata": target_metadata,
+    }
     if "engine" in targets:
         funcs["engine"] = make_engine_target()
     counts = dict.fromkeys(targets, 0)
@@ -234,15 +275,31 @@ def run(seconds: float, targets: list[str], out_dir: Path) -> int:
                 traceback.print_exc()
                 return 1
     current.unlink(missing_ok=True)
-    print(" ".join(f"{k}={v}" for k, v in counts.items()), f"seeds={len(pool)}",
-          f"metadata_parsers={len(metadata_parsers())}", "failures=0", flush=True)
+    print(
+        " ".join(f"{k}={v}" for k, v in counts.items()),
+        f"seeds={len(pool)}",
+        f"metadata_parsers={len(metadata_parsers())}",
+        "failures=0",
+        flush=True,
+    )
     return 0
 
 
-def _property(func: Callable[[bytes], None], name: str, pool: list[tuple[str, bytes]], counts: dict[str, int],
-              current: Path) -> Callable[[], None]:
-    @settings(max_examples=100, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), print_blob=True)
+def _property(
+    func: Callable[[bytes], None],
+    name: str,
+    pool: list[tuple[str, bytes]],
+    counts: dict[str, int],
+    current: Path,
+) -> Callable[[], None]:
+    @settings(
+        max_examples=100,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        print_blob=True,
+    )
     @given(mutated(pool))
     def prop(data: bytes) -> None:
         counts[name] += 1

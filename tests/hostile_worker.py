@@ -42,7 +42,9 @@ def main() -> None:
         if report.verdict != "error":
             try:
                 img = engine.load(case["path"])
-                small = Image.fromarray(np.asarray(img.rgb(256))).convert("L").resize((16, 16), Image.BILINEAR)
+                small = (
+                    Image.fromarray(np.asarray(img.rgb(256))).convert("L").resize((16, 16), Image.BILINEAR)
+                )
                 out["thumb"] = [float(v) for v in np.asarray(small, np.float32).ravel()]
                 out["image"] = report.image.to_dict()
             except InputError as exc:  # loads once, fails the second time: a bug worth seeing

@@ -35,9 +35,14 @@ def guarded_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADIO_", "HF_"))}
     for sub in ("data", "cache", "tmp"):
         (tmp / sub).mkdir(parents=True, exist_ok=True)
-    env.update(XDG_DATA_HOME=str(tmp / "data"), XDG_CACHE_HOME=str(tmp / "cache"), TMPDIR=str(tmp / "tmp"),
-               IMGCHECK_NETGUARD_LOG=str(tmp / "netguard.log"), OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([str(TESTS / "netguard"), *filter(None, [env.get("PYTHONPATH")])]))
+    env.update(
+        XDG_DATA_HOME=str(tmp / "data"),
+        XDG_CACHE_HOME=str(tmp / "cache"),
+        TMPDIR=str(tmp / "tmp"),
+        IMGCHECK_NETGUARD_LOG=str(tmp / "netguard.log"),
+        OMP_NUM_THREADS="1",
+        PYTHONPATH=os.pathsep.join([str(TESTS / "netguard"), *filter(None, [env.get("PYTHONPATH")])]),
+    )
     return env
 
 
@@ -77,9 +82,13 @@ def start_server(tmp: Path, bank: Path, *args: str, timeout: float = 240) -> Ser
     port = free_port()
     log_path = tmp / "serve.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "imgcheck.cli", "serve", "--bank", str(bank),
-                                 "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT, env=env,
-                                cwd=REPO)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "imgcheck.cli", "serve", "--bank", str(bank), "--port", str(port), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO,
+        )
     server = Server(f"http://127.0.0.1:{port}", tmp, bank, proc, log_path, env)
     deadline = time.monotonic() + timeout
     while True:

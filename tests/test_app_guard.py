@@ -12,8 +12,19 @@ from imgcheck.app.uploads import Upload, UploadPolicy, UploadRegistry
 from imgcheck.errors import InputError
 
 
-@pytest.mark.parametrize("value", ["http://example.com/a.jpg", "HTTPS://x", "ftp://h/f", "file:///etc/passwd",
-                                   "http%3A%2F%2Fexample.com", "http%253A%252F%252Fx", " http://x", "http:\\\\x"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://example.com/a.jpg",
+        "HTTPS://x",
+        "ftp://h/f",
+        "file:///etc/passwd",
+        "http%3A%2F%2Fexample.com",
+        "http%253A%252F%252Fx",
+        " http://x",
+        "http:\\\\x",
+    ],
+)
 def test_remote_values(value):
     assert is_remote(value)
 
@@ -24,8 +35,15 @@ def test_local_values(value):
 
 
 def test_remote_reference_walks_nested_json():
-    body = {"data": [None, [{"path": "/tmp/x.jpg", "url": "http://127.0.0.1/gradio_api/file=/tmp/x.jpg"},
-                           {"meta": {}, "path": "https://evil/x.jpg"}]]}
+    body = {
+        "data": [
+            None,
+            [
+                {"path": "/tmp/x.jpg", "url": "http://127.0.0.1/gradio_api/file=/tmp/x.jpg"},
+                {"meta": {}, "path": "https://evil/x.jpg"},
+            ],
+        ]
+    }
     assert remote_reference(body) == "https://evil/x.jpg"
     assert remote_reference({"data": [{"path": "/tmp/x.jpg", "url": "http://127.0.0.1/x"}]}) is None
 
@@ -40,8 +58,14 @@ def run_asgi(app, method: str, path: str, body: bytes = b"", content_type: bytes
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(),
-             "headers": [(b"content-type", content_type)], "query_string": b""}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "headers": [(b"content-type", content_type)],
+        "query_string": b"",
+    }
     asyncio.run(app(scope, receive, send))
     return sent
 
@@ -63,12 +87,20 @@ def test_guard_refuses_remote_and_passes_the_rest():
     assert run_asgi(guard, "POST", "/gradio_api/call/check", bad.encode())[0]["status"] == 403
     escaped = b'{"data": [{"path": "\\u0068ttps://example.com/a.jpg"}]}'
     assert run_asgi(guard, "POST", "/gradio_api/call/check", escaped)[0]["status"] == 403
-    good = json.dumps({"data": [{"path": "/tmp/gradio/a.jpg", "meta": {"_type": "gradio.FileData"}}]}).encode()
+    good = json.dumps(
+        {"data": [{"path": "/tmp/gradio/a.jpg", "meta": {"_type": "gradio.FileData"}}]}
+    ).encode()
     assert run_asgi(guard, "POST", "/gradio_api/call/check", good)[0]["status"] == 200
     assert seen[-1] == good  # the body reaches Gradio unchanged
-    assert run_asgi(guard, "POST", "/gradio_api/upload", b"--x--", b"multipart/form-data; boundary=x")[0][
-        "status"] == 200
-    assert run_asgi(OfflineGuard(inner, max_body=10), "POST", "/gradio_api/call/check", good)[0]["status"] == 413
+    assert (
+        run_asgi(guard, "POST", "/gradio_api/upload", b"--x--", b"multipart/form-data; boundary=x")[0][
+            "status"
+        ]
+        == 200
+    )
+    assert (
+        run_asgi(OfflineGuard(inner, max_body=10), "POST", "/gradio_api/call/check", good)[0]["status"] == 413
+    )
 
 
 def test_uploads_outside_the_root_are_refused(tmp_path):

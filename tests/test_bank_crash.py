@@ -59,8 +59,12 @@ class Tally:
 def run_and_kill(bank: Path, folder: Path, tally: Tally, max_delay: float, rng: random.Random) -> None:
     """Start the writer, let it run a random time after start-up, SIGKILL it; record its commits."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, str(WRITER), str(bank), str(folder)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(WRITER), str(bank), str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     buf = b""
@@ -144,9 +148,24 @@ def crash_rounds(tmp_path: Path, n_images: int, rounds: int, max_delay: float, s
         if tally.finished:
             break
     # `imgcheck bank add` run again completes the job, keeping every id
-    proc = subprocess.run([sys.executable, "-m", "imgcheck.cli", "bank", "add", "--bank", str(bank),
-                           "--label", "generated", str(folder)], capture_output=True, text=True,
-                          timeout=1800, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imgcheck.cli",
+            "bank",
+            "add",
+            "--bank",
+            str(bank),
+            "--label",
+            "generated",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     from imgcheck.bank.store import BankStore
 
@@ -164,8 +183,10 @@ def crash_rounds(tmp_path: Path, n_images: int, rounds: int, max_delay: float, s
 
 def test_bank_survives_sigkill_short(tmp_path):
     tally = crash_rounds(tmp_path, n_images=300, rounds=6, max_delay=0.6, seed=1)
-    print(f"\nbank crash (short): {tally.kills} kills, {tally.kills_with_work_done} mid-run, "
-          f"{len(tally.committed)} commits reported, integrity ok after every kill")
+    print(
+        f"\nbank crash (short): {tally.kills} kills, {tally.kills_with_work_done} mid-run, "
+        f"{len(tally.committed)} commits reported, integrity ok after every kill"
+    )
     assert tally.kills >= 3
     assert tally.kills_with_work_done >= 2
 
@@ -173,6 +194,8 @@ def test_bank_survives_sigkill_short(tmp_path):
 @pytest.mark.slow
 def test_bank_survives_sigkill_5000(tmp_path):
     tally = crash_rounds(tmp_path, n_images=5000, rounds=40, max_delay=1.5, seed=2)
-    print(f"\nbank crash (5,000 images): {tally.kills} kills, {tally.kills_with_work_done} mid-run, "
-          f"{len(tally.committed)} commits reported, integrity ok after every kill")
+    print(
+        f"\nbank crash (5,000 images): {tally.kills} kills, {tally.kills_with_work_done} mid-run, "
+        f"{len(tally.committed)} commits reported, integrity ok after every kill"
+    )
     assert tally.kills >= 30

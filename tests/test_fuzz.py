@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from capped import limit_memory
 
 FUZZ = Path(__file__).parent / "fuzz_inputs.py"
@@ -17,15 +16,22 @@ MEM_CAP = int(2.5 * 2**30)
 
 def run_fuzz(seconds: float, out: Path) -> str:
     try:
-        proc = subprocess.run([sys.executable, str(FUZZ), "--seconds", str(seconds), "--out", str(out)],
-                              capture_output=True, text=True, timeout=seconds + 180,
-                              preexec_fn=limit_memory(MEM_CAP), check=False)
+        proc = subprocess.run(
+            [sys.executable, str(FUZZ), "--seconds", str(seconds), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 180,
+            preexec_fn=limit_memory(MEM_CAP),
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         current = out / "current_input.bin"
         pytest.fail(f"fuzzing hung; the input being processed is {current}")
     if proc.returncode < 0:
-        pytest.fail(f"fuzzing crashed (signal {-proc.returncode}); input: {out / 'current_input.bin'}\n"
-                    f"{proc.stderr[-3000:]}")
+        pytest.fail(
+            f"fuzzing crashed (signal {-proc.returncode}); input: {out / 'current_input.bin'}\n"
+            f"{proc.stderr[-3000:]}"
+        )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout.strip().splitlines()[-1]
 

@@ -8,10 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hostile_corpus
 import numpy as np
 import pytest
-
-import hostile_corpus
 from capped import run_capped
 
 TESTS = Path(__file__).parent
@@ -43,8 +42,12 @@ def hostile_bank(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def corpus_run(corpus, hostile_bank):
     manifest_path, manifest = corpus
-    return run_capped(lambda first: [str(TESTS / "hostile_worker.py"), str(manifest_path), str(hostile_bank),
-                                     str(first)], len(manifest), mem_bytes=MEM_CAP, item_secs=TIME_CAP)
+    return run_capped(
+        lambda first: [str(TESTS / "hostile_worker.py"), str(manifest_path), str(hostile_bank), str(first)],
+        len(manifest),
+        mem_bytes=MEM_CAP,
+        item_secs=TIME_CAP,
+    )
 
 
 def test_corpus_is_big_and_varied(corpus):
@@ -55,8 +58,26 @@ def test_corpus_is_big_and_varied(corpus):
     assert sum(c["expect"] == "report" for c in files) >= 20
     assert sum(c["zip"] for c in manifest) >= 5
     names = " ".join(c["name"] for c in manifest)
-    for topic in ("empty", "trunc_", "random_", "bomb_", "1000_frames", "exif", "xmp", "c2pa", "cabx", "cmyk",
-                  "16bit", "palette_trns", "svg", "html", "polyglot", "heic_bad", "zip_traversal", "zip_bomb"):
+    for topic in (
+        "empty",
+        "trunc_",
+        "random_",
+        "bomb_",
+        "1000_frames",
+        "exif",
+        "xmp",
+        "c2pa",
+        "cabx",
+        "cmyk",
+        "16bit",
+        "palette_trns",
+        "svg",
+        "html",
+        "polyglot",
+        "heic_bad",
+        "zip_traversal",
+        "zip_bomb",
+    ):
         assert topic in names, topic
 
 
@@ -116,15 +137,32 @@ def test_summary_figures(corpus, corpus_run, capsys):
     slowest = max(res, key=lambda r: r["secs"])
     peak = max(r["maxrss_mb"] for r in res)
     with capsys.disabled():
-        print(f"\nhostile corpus: {len(res)} files ({refused} refused, {len(res) - refused} reported), "
-              f"{len(corpus_run.failures)} crashes/hangs, slowest {slowest['name']} {slowest['secs']:.2f} s, "
-              f"peak RSS {peak:.0f} MB (cap {MEM_CAP / 2**30:.1f} GiB address space, {TIME_CAP:.0f} s per file)")
+        print(
+            f"\nhostile corpus: {len(res)} files ({refused} refused, {len(res) - refused} reported), "
+            f"{len(corpus_run.failures)} crashes/hangs, slowest {slowest['name']} {slowest['secs']:.2f} s, "
+            f"peak RSS {peak:.0f} MB (cap {MEM_CAP / 2**30:.1f} GiB address space, {TIME_CAP:.0f} s per file)"
+        )
     assert len(res) == sum(not c["zip"] for c in manifest)
 
 
-CLI_SAMPLE = ("empty", "random_jpg", "trunc_png_half", "bomb_png_30000", "gif_1000_frames", "svg_as_png",
-              "html_as_jpg", "heic_bad_header", "png_ztxt_bomb", "jpeg_1000_scans", "cmyk_jpeg", "png_16bit_rgb",
-              "png_palette_trns", "polyglot_jpeg_zip", "jpeg_named_png", "jpeg_exif_bad_offset")
+CLI_SAMPLE = (
+    "empty",
+    "random_jpg",
+    "trunc_png_half",
+    "bomb_png_30000",
+    "gif_1000_frames",
+    "svg_as_png",
+    "html_as_jpg",
+    "heic_bad_header",
+    "png_ztxt_bomb",
+    "jpeg_1000_scans",
+    "cmyk_jpeg",
+    "png_16bit_rgb",
+    "png_palette_trns",
+    "polyglot_jpeg_zip",
+    "jpeg_named_png",
+    "jpeg_exif_bad_offset",
+)
 
 
 def test_cli_exit_code_2_with_one_report_per_file(corpus, hostile_bank):
@@ -133,12 +171,79 @@ def test_cli_exit_code_2_with_one_report_per_file(corpus, hostile_bank):
     _, manifest = corpus
     by_name = {c["name"]: c for c in manifest}
     sample = [by_name[n] for n in CLI_SAMPLE]
-    proc = subprocess.run([sys.executable, "-m", "imgcheck.cli", "check", "--json", "--bank", str(hostile_bank),
-                           *[c["path"] for c in sample]], capture_output=True, text=True, timeout=300,
-                          check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imgcheck.cli",
+            "check",
+            "--json",
+            "--bank",
+            str(hostile_bank),
+            *[c["path"] for c in sample],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stderr[-2000:]
     reports = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["source"] for r in reports] == [c["path"] for c in sample]
     for case, rep in zip(sample, reports, strict=True):
         assert (rep["verdict"] == "error") == (case["expect"] == "error"), (case["name"], rep["error"])
     assert "Traceback" not in proc.stderr
+
+
+def test_scan_of_the_whole_corpus_reports_every_good_file(corpus, hostile_bank, tmp_path):
+    """``imgcheck scan`` over the corpus folder, zips included, under the same memory cap: it
+    finishes, refuses each bad file or zip entry with a reason, reports every good file and every
+    good zip member, and writes nothing outside (zip members named ../../evil.jpg)."""
+    from capped import limit_memory
+
+    manifest_path, manifest = corpus
+    out = tmp_path / "scan.jsonl"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imgcheck.cli",
+            "scan",
+            str(manifest_path.parent),
+            "--out",
+            str(out),
+            "--bank",
+            str(hostile_bank),
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        cwd=tmp_path,
+        preexec_fn=limit_memory(MEM_CAP),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = {r["source"]: r for r in map(json.loads, out.read_text().splitlines())}
+    wrong = []
+    for case in manifest:
+        if case["zip"]:
+            for member in case["good_members"]:
+                rec = records.get(f"{case['path']}!{member}")
+                if rec is None or rec["verdict"] == "error":
+                    wrong.append(f"{case['name']}!{member}: {rec and rec['error']}")
+            continue
+        rec = records.get(case["path"])
+        if rec is None:
+            wrong.append(f"{case['name']}: no record")
+        elif case["expect"] != "either" and (rec["verdict"] == "error") != (case["expect"] == "error"):
+            wrong.append(f"{case['name']}: {rec['verdict']} {rec['error']}")
+    assert wrong == []
+    escaped = [r for s, r in records.items() if ".." in s.split("!")[-1] and r["verdict"] != "error"]
+    assert escaped == []
+    assert not list(tmp_path.parent.rglob("evil*")) and not Path("/etc/evil.png").exists()
+    print(
+        f"\nscan of the corpus: {len(records)} records, "
+        f"{sum(r['verdict'] != 'error' for r in records.values())} reported, exit 0"
+    )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
+import hostile_corpus as hc
 import numpy as np
 import pytest
 from PIL import Image
 
-import hostile_corpus as hc
 from imgcheck.errors import InputError
 from imgcheck.load import (
     Limits,

@@ -18,10 +18,9 @@ import threading
 import time
 from pathlib import Path
 
+import hostile_corpus
 import httpx
 import pytest
-
-import hostile_corpus
 from served import (
     REPO,
     Server,
@@ -60,8 +59,10 @@ def servers(tmp_path_factory) -> dict[str, Server]:
         except BaseException as exc:  # noqa: BLE001 - re-raised below in the test thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=start, args=("auth", bank_auth, "--auth", f"{USER}:{PASSWORD}")),
-               threading.Thread(target=start, args=("public", bank_public, "--public"))]
+    threads = [
+        threading.Thread(target=start, args=("auth", bank_auth, "--auth", f"{USER}:{PASSWORD}")),
+        threading.Thread(target=start, args=("public", bank_public, "--public")),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -119,20 +120,47 @@ def test_check_and_scan_make_no_outbound_connection(tmp_path):
     """``imgcheck check`` with the default bank (it builds the example bank first) and ``scan``."""
     env = guarded_env(tmp_path)
     files = [str(FIXTURES / f) for f in ("obama2.jpg", "coffee.png", "astronaut.png")]
-    proc = subprocess.run([sys.executable, "-m", "imgcheck.cli", "check", "--json", *files], env=env,
-                          capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "imgcheck.cli", "check", "--json", *files],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(proc.stdout.splitlines()) == 3
-    help_text = subprocess.run([sys.executable, "-m", "imgcheck.cli", "--help"], env=env, capture_output=True,
-                               text=True, timeout=120, check=False).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "imgcheck.cli", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
     if " scan " in help_text:  # batch mode has landed
         folder = tmp_path / "photos"
         folder.mkdir()
         for f in files:
             (folder / Path(f).name).write_bytes(Path(f).read_bytes())
-        proc = subprocess.run([sys.executable, "-m", "imgcheck.cli", "scan", str(folder), "--out",
-                               str(tmp_path / "report.jsonl")], env=env, capture_output=True, text=True,
-                              timeout=600, check=False, cwd=tmp_path)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "imgcheck.cli",
+                "scan",
+                str(folder),
+                "--out",
+                str(tmp_path / "report.jsonl"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            cwd=tmp_path,
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert len((tmp_path / "report.jsonl").read_text().splitlines()) == 3
     assert outbound_attempts(tmp_path) == []
@@ -141,18 +169,25 @@ def test_check_and_scan_make_no_outbound_connection(tmp_path):
 def test_the_guard_itself_sees_outbound_attempts(tmp_path):
     """The guard used above must be able to fail: a child that tries to connect out is recorded."""
     env = guarded_env(tmp_path)
-    code = ("import socket, urllib.request\n"
-            "try: urllib.request.urlopen('http://example.com', timeout=2)\n"
-            "except Exception: pass\n"
-            "try: socket.create_connection(('192.0.2.1', 80), timeout=2)\n"
-            "except Exception: pass\n")
+    code = (
+        "import socket, urllib.request\n"
+        "try: urllib.request.urlopen('http://example.com', timeout=2)\n"
+        "except Exception: pass\n"
+        "try: socket.create_connection(('192.0.2.1', 80), timeout=2)\n"
+        "except Exception: pass\n"
+    )
     subprocess.run([sys.executable, "-c", code], env=env, timeout=60, check=False)
     kinds = [a["kind"] for a in outbound_attempts(tmp_path)]
     assert "dns" in kinds and "connect" in kinds
 
 
-REMOTE = ["http://example.com/a.jpg", "https://93.184.216.34/x.png", "http%3A%2F%2Fexample.com%2Fa.jpg",
-          "ftp://example.com/a.jpg", "HTTP://169.254.169.254/latest/meta-data/"]
+REMOTE = [
+    "http://example.com/a.jpg",
+    "https://93.184.216.34/x.png",
+    "http%3A%2F%2Fexample.com%2Fa.jpg",
+    "ftp://example.com/a.jpg",
+    "HTTP://169.254.169.254/latest/meta-data/",
+]
 
 
 def test_remote_urls_are_never_fetched(servers):
@@ -164,8 +199,12 @@ def test_remote_urls_are_never_fetched(servers):
             status, text = call(c, "check", [{"path": url, "url": url, "meta": {"_type": "gradio.FileData"}}])
             assert status == 403 or "event: error" in text, (url, status, text[:200])
         # an escaped scheme is still a URL once JSON is decoded
-        r = c.post("/gradio_api/call/check", content=b'{"data": [{"path": "\\u0068ttp://example.com/a.jpg", '
-                   b'"meta": {"_type": "gradio.FileData"}}]}', headers={"content-type": "application/json"})
+        r = c.post(
+            "/gradio_api/call/check",
+            content=b'{"data": [{"path": "\\u0068ttp://example.com/a.jpg", '
+            b'"meta": {"_type": "gradio.FileData"}}]}',
+            headers={"content-type": "application/json"},
+        )
         assert r.status_code == 403
         assert outbound_attempts(server.tmp) == [], name
 
@@ -175,15 +214,30 @@ def traversal_paths(server: Server, outside: Path) -> list[str]:
     secret = outside / "secret.txt"
     up = next((server.tmp / "tmp").glob("imgcheck-serve-*")) / "uploads"
     rel = "../" * 12 + str(secret).lstrip("/")
-    return [str(secret), "/etc/passwd", str(server.bank), str(REPO / "README.md"), str(REPO / "imgcheck/cli.py"),
-            rel, rel.replace("/", "%2f"), rel.replace("../", "%2e%2e/"), rel.replace("../", "%252e%252e%252f"),
-            rel.replace("/", "\\"), f"{up}/{rel}", f"{up}/../../../../{secret}", "//" + str(secret).lstrip("/"),
-            "file://" + str(secret), "~/.bashrc", str(outside / "private_photo.jpg"), str(server.log_path)]
+    return [
+        str(secret),
+        "/etc/passwd",
+        str(server.bank),
+        str(REPO / "README.md"),
+        str(REPO / "imgcheck/cli.py"),
+        rel,
+        rel.replace("/", "%2f"),
+        rel.replace("../", "%2e%2e/"),
+        rel.replace("../", "%252e%252e%252f"),
+        rel.replace("/", "\\"),
+        f"{up}/{rel}",
+        f"{up}/../../../../{secret}",
+        "//" + str(secret).lstrip("/"),
+        "file://" + str(secret),
+        "~/.bashrc",
+        str(outside / "private_photo.jpg"),
+        str(server.log_path),
+    ]
 
 
 def test_file_route_refuses_traversal_and_outside_files(servers, outside):
     for name, server in servers.items():
-        for login in ({True, False} if name == "auth" else {False}):
+        for login in {True, False} if name == "auth" else {False}:
             c = http(server, login)
             for p in traversal_paths(server, outside):
                 for prefix in ("/gradio_api/file=", "/file=", "/gradio_api/file/"):
@@ -199,9 +253,17 @@ def test_api_file_arguments_outside_uploads_are_refused(servers, outside):
     digest = sha_of(photo)
     for name, server in servers.items():
         c = http(server, login=name == "auth")
-        for value in ({"path": str(photo), "meta": {"_type": "gradio.FileData"}}, str(photo),
-                      {"path": str(photo)}, {"path": f"{photo}", "orig_name": "x.jpg",
-                                             "meta": {"_type": "gradio.FileData"}, "is_stream": False}):
+        for value in (
+            {"path": str(photo), "meta": {"_type": "gradio.FileData"}},
+            str(photo),
+            {"path": str(photo)},
+            {
+                "path": f"{photo}",
+                "orig_name": "x.jpg",
+                "meta": {"_type": "gradio.FileData"},
+                "is_stream": False,
+            },
+        ):
             for api in ("check", "check_view"):
                 status, text = call(c, api, [value])
                 assert digest not in text and "Joe Biden" not in text, (api, value)
@@ -224,8 +286,15 @@ def test_bank_and_batch_need_login_when_auth_is_on(servers):
 
     before = count()
     anon = http(server, login=False)
-    for api, data in [("bank_add", [[], "x", "celebrity"]), ("bank_remove", ["1"]), ("bank_list", []),
-                      ("bank_export", []), ("bank_import", [None, "other"]), ("batch", [[]]), ("check", [None])]:
+    for api, data in [
+        ("bank_add", [[], "x", "celebrity"]),
+        ("bank_remove", ["1"]),
+        ("bank_list", []),
+        ("bank_export", []),
+        ("bank_import", [None, "other"]),
+        ("batch", [[]]),
+        ("check", [None]),
+    ]:
         status, text = call(anon, api, data)
         assert status == 401, (api, status, text[:200])
     assert anon.get("/gradio_api/info").status_code == 401
@@ -267,7 +336,9 @@ def test_uploads_are_gone_after_each_request(servers, auth_client, public_client
     zips = {c.name: c for c in hostile_corpus.zip_cases()}
     for name in ("zip_traversal", "zip_bomb"):
         (tmp_path / zips[name].filename).write_bytes(zips[name].data)
-    sent = {sha_of(p) for p in [*uploads.values(), bad]} | {hashlib.sha256(z.data).hexdigest() for z in zips.values()}
+    sent = {sha_of(p) for p in [*uploads.values(), bad]} | {
+        hashlib.sha256(z.data).hexdigest() for z in zips.values()
+    }
 
     def assert_clean(server: Server, what: str) -> None:
         left = [p for p in server.temp_files() if sha_of(p) in sent]
@@ -277,14 +348,31 @@ def test_uploads_are_gone_after_each_request(servers, auth_client, public_client
         (public_client, "public", "/check", (handle_file(str(uploads["grace_hopper.jpg"])),)),
         (public_client, "public", "/check", (handle_file(str(bad)),)),
         (public_client, "public", "/check_view", (handle_file(str(uploads["chelsea.png"])),)),
-        (public_client, "public", "/profile", ([handle_file(str(uploads["obama3.jpg"])),
-                                                handle_file(str(uploads["rocket.jpg"]))],)),
+        (
+            public_client,
+            "public",
+            "/profile",
+            ([handle_file(str(uploads["obama3.jpg"])), handle_file(str(uploads["rocket.jpg"]))],),
+        ),
         (auth_client, "auth", "/check", (handle_file(str(uploads["chelsea.png"])),)),
-        (auth_client, "auth", "/batch", ([handle_file(str(tmp_path / zips["zip_traversal"].filename)),
-                                          handle_file(str(uploads["rocket.jpg"]))],)),
+        (
+            auth_client,
+            "auth",
+            "/batch",
+            (
+                [
+                    handle_file(str(tmp_path / zips["zip_traversal"].filename)),
+                    handle_file(str(uploads["rocket.jpg"])),
+                ],
+            ),
+        ),
         (auth_client, "auth", "/batch", ([handle_file(str(tmp_path / zips["zip_bomb"].filename))],)),
-        (auth_client, "auth", "/bank_add", ([handle_file(str(uploads["grace_hopper.jpg"]))], "Grace Hopper",
-                                            "celebrity")),
+        (
+            auth_client,
+            "auth",
+            "/bank_add",
+            ([handle_file(str(uploads["grace_hopper.jpg"]))], "Grace Hopper", "celebrity"),
+        ),
     ]
     for client, name, api, args in requests:
         try:
@@ -323,7 +411,10 @@ def run_load(server: Server, clients: int, seconds: float, min_requests: int, ca
     failures: list[str] = []
     marks: dict[int, float] = {}
     done = 0
-    conns = [Client(server.url, verbose=False, download_files=str(server.tmp / "downloads")) for _ in range(clients)]
+    conns = [
+        Client(server.url, verbose=False, download_files=str(server.tmp / "downloads"))
+        for _ in range(clients)
+    ]
     start = time.monotonic()
 
     def keep_going() -> bool:
@@ -359,18 +450,27 @@ def run_load(server: Server, clients: int, seconds: float, min_requests: int, ca
         t.join()
     elapsed = time.monotonic() - start
     lat = sorted(latencies)
-    return {"requests": done, "failed": len(failures), "failures": failures[:5], "seconds": elapsed,
-            "p50_ms": 1000 * statistics.median(lat) if lat else None,
-            "p95_ms": 1000 * lat[int(0.95 * (len(lat) - 1))] if lat else None,
-            "rss_at_100": marks.get(100), "rss_at_1000": marks.get(1000), "rss_end": rss_mb(pid),
-            "peak_rss": rss_mb(pid, "VmHWM")}
+    return {
+        "requests": done,
+        "failed": len(failures),
+        "failures": failures[:5],
+        "seconds": elapsed,
+        "p50_ms": 1000 * statistics.median(lat) if lat else None,
+        "p95_ms": 1000 * lat[int(0.95 * (len(lat) - 1))] if lat else None,
+        "rss_at_100": marks.get(100),
+        "rss_at_1000": marks.get(1000),
+        "rss_end": rss_mb(pid),
+        "peak_rss": rss_mb(pid, "VmHWM"),
+    }
 
 
 def print_load(title: str, r: dict) -> None:
-    print(f"\n{title}: {r['requests']} requests in {r['seconds']:.0f} s by 20 clients, {r['failed']} failed; "
-          f"latency p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms; server RSS after 100 requests "
-          f"{r['rss_at_100']:.0f} MB, after 1000 {r['rss_at_1000'] or float('nan'):.0f} MB, at the end "
-          f"{r['rss_end']:.0f} MB, peak {r['peak_rss']:.0f} MB")
+    print(
+        f"\n{title}: {r['requests']} requests in {r['seconds']:.0f} s by 20 clients, {r['failed']} failed; "
+        f"latency p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms; server RSS after 100 requests "
+        f"{r['rss_at_100']:.0f} MB, after 1000 {r['rss_at_1000'] or float('nan'):.0f} MB, at the end "
+        f"{r['rss_end']:.0f} MB, peak {r['peak_rss']:.0f} MB"
+    )
 
 
 def test_load_short(servers):
