@@ -27,4 +27,4 @@ class Settings:
     #: PEM file of C2PA trust anchors; signers chaining to none of them are reported as untrusted
     c2pa_trust_anchors: Path | None = None
     #: share of watermark payload bits that must agree to flag ai_watermark (docs/provenance.md)
-    watermark_agreement: float = 0.9
+    watermark_agreement: float = 0.85

@@ -34,11 +34,11 @@ def images(dirs: list[str]) -> list[Path]:
     return out
 
 
-def best_by_payload(rgb: np.ndarray, reference: bool = False) -> dict[str, float]:
-    """Best agreement per payload over both channel orders (``reference``: one vote per block)."""
+def best_by_payload(rgb: np.ndarray, reference: bool = False, weighted: bool = False) -> dict[str, float]:
+    """Best decision agreement per payload over both channel orders (or one of its two readings)."""
     best: dict[str, float] = {}
     for m in wm.read_marks(rgb):
-        a = m.reference_agreement if reference else m.agreement
+        a = m.reference_agreement if reference else m.weighted_agreement if weighted else m.agreement
         best[m.payload] = max(best.get(m.payload, 0.0), a)
     return best
 
@@ -56,6 +56,7 @@ def clean_part(paths: list[Path]) -> tuple[dict, list[np.ndarray]]:
     per_payload: dict[str, list[float]] = {}
     overall: list[float] = []
     overall_ref: list[float] = []
+    overall_weighted: list[float] = []
     kept: list[np.ndarray] = []
     worst: list[tuple[float, str]] = []
     for p in paths:
@@ -73,18 +74,20 @@ def clean_part(paths: list[Path]) -> tuple[dict, list[np.ndarray]]:
             per_payload.setdefault(k, []).append(v)
         overall.append(max(best.values()))
         overall_ref.append(max(best_by_payload(rgb, reference=True).values()))
+        overall_weighted.append(max(best_by_payload(rgb, weighted=True).values()))
         worst.append((max(best.values()), str(p)))
         if min(rgb.shape[:2]) >= 512 and p.suffix.lower() in (".jpg", ".jpeg", ".png"):
             kept.append(rgb)
     worst.sort(reverse=True)
     return {"overall_best": summary(overall), "overall_best_reference_votes": summary(overall_ref),
+            "overall_best_weighted_votes": summary(overall_weighted),
             "per_payload": {k: summary(v) for k, v in per_payload.items()},
             "highest": worst[:5]}, kept
 
 
-def _jpeg(rgb: np.ndarray, q: int) -> np.ndarray:
+def _jpeg(rgb: np.ndarray, q: int, subsampling: int = 2) -> np.ndarray:
     buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, "JPEG", quality=q)
+    Image.fromarray(rgb).save(buf, "JPEG", quality=q, subsampling=subsampling)
     return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
 
 
@@ -93,8 +96,8 @@ def marked_part(photos: list[np.ndarray], n: int) -> dict:
 
     rng = random.Random(0)
     chosen = rng.sample(photos, min(n, len(photos)))
-    conditions = {"png": lambda a: a, "jpeg95": lambda a: _jpeg(a, 95), "jpeg90": lambda a: _jpeg(a, 90),
-                  "jpeg85": lambda a: _jpeg(a, 85), "jpeg75": lambda a: _jpeg(a, 75),
+    conditions = {"png": lambda a: a, "jpeg95_444": lambda a: _jpeg(a, 95, 0), "jpeg90_444": lambda a: _jpeg(a, 90, 0),
+                  "jpeg95_420": lambda a: _jpeg(a, 95), "jpeg85_420": lambda a: _jpeg(a, 85),
                   "resize75": lambda a: cv2.resize(a, None, fx=0.75, fy=0.75, interpolation=cv2.INTER_AREA)}
     out: dict[str, dict] = {}
     for payload, order in ((wm.PAYLOADS[0], "bgr"), (wm.PAYLOADS[1], "bgr"), (wm.PAYLOADS[2], "rgb")):
