@@ -116,6 +116,8 @@ def test_shared_photos_not_flagged(prov_engine) -> None:
     ("PNG tEXt", "Dream", '"a cat" -s 50 -S 42', "InvokeAI"),
     ("XMP", "Credit", "Made with Google AI", "Google AI"),
     ("EXIF", "ImageDescription", "a woman --ar 4:5 --v 6.1 --stylize 250", "Midjourney"),
+    ("XMP", "description", json.dumps({"c": "a cat", "seed": 1, "steps": 8, "sampler": "DPM++ 2M", "scale": 5}),
+     "an image generator"),
 ])
 def test_generator_rules(where, key, value, generator) -> None:
     found = generators.analyse_field(where, key, value)
@@ -135,6 +137,16 @@ def test_generator_rules(where, key, value, generator) -> None:
 ])
 def test_rules_do_not_fire_on_ordinary_metadata(key, value) -> None:
     assert generators.analyse_field("EXIF", key, value) == []
+
+
+def test_generation_parameters_as_separate_keys() -> None:
+    from imgcheck.provenance.containers import TextField
+
+    keys = {"prompt": "a dog", "seed": "7", "num_inference_steps": "25", "guidance_scale": "7.5",
+            "use_stable_diffusion_model": "sd-v1-5"}
+    found = generators.analyse_texts([TextField("PNG tEXt", k, v) for k, v in keys.items()])
+    assert found and found[0].generator == "Easy Diffusion" and found[0].model == "sd-v1-5"
+    assert generators.analyse_texts([TextField("PNG tEXt", "seed", "1"), TextField("PNG tEXt", "Title", "x")]) == []
 
 
 def test_xmp_forms_and_entities() -> None:
@@ -162,6 +174,10 @@ def test_c2pa_summary_tolerates_odd_json() -> None:
         {"label": "c2pa.actions.v2", "data": "bogus"}]}, "x": None}, "validation_state": "Valid"})
     assert [a.source_type for a in s.ai_actions] == ["algorithmicMedia"] and not s.trusted
     assert summarise({"manifests": []}).actions == ()
+    lib_only = summarise({"active_manifest": "m", "manifests": {"m": {
+        "claim_generator": "Adobe_Firefly/0.1.0 c2pa-rs/0.25.2",
+        "claim_generator_info": [{"name": "c2pa-rs", "version": "0.91.3"}]}}})
+    assert lib_only.claim_generators == ("Adobe_Firefly/0.1.0 c2pa-rs/0.25.2",)
 
 
 # -- robustness: malformed or huge metadata never raises and stays bounded ----------------------

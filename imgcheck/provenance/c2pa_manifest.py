@@ -125,7 +125,9 @@ def summarise(store: dict[str, Any]) -> C2paSummary:
         if not isinstance(m, dict):
             continue
         infos = m.get("claim_generator_info") or []
-        gen = ", ".join(_name(i) for i in infos if isinstance(i, dict)) if isinstance(infos, list) else ""
+        # entries naming only the C2PA library that wrote the claim ("c2pa-rs 0.91") say nothing about the tool
+        names = [_name(i) for i in infos if isinstance(i, dict)] if isinstance(infos, list) else []
+        gen = ", ".join(n for n in names if n and not n.lower().startswith("c2pa"))
         gen = gen or str(m.get("claim_generator") or "")[:160]
         if gen and gen not in generators:
             generators.append(gen)

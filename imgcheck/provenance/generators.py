@@ -109,6 +109,19 @@ _MJ_PARAMS = re.compile(r"(?:^|\s)--(?:v|version|niji|ar|aspect|stylize|chaos|sr
 _FOOOCUS = re.compile(r"\bfooocus\b", re.IGNORECASE)
 
 INVOKEAI_KEYS = frozenset({"invokeai_metadata", "invokeai_graph", "invokeai_workflow", "sd-metadata", "dream"})
+#: generation-parameter names; several of them together (as separate text keys or as JSON keys) are the
+#: shape of a diffusion front end's metadata (Easy Diffusion, Draw Things, API wrappers ...)
+PARAM_KEYS = frozenset({"prompt", "negative_prompt", "seed", "steps", "sampler", "sampler_name", "cfg_scale",
+                        "guidance_scale", "num_inference_steps", "scheduler", "denoising_strength",
+                        "use_stable_diffusion_model", "clip_skip", "cfg", "negativeprompt", "sampler_index"})
+_CORE_PARAMS = frozenset({"seed", "steps", "sampler", "sampler_name", "cfg_scale", "guidance_scale",
+                          "num_inference_steps", "cfg", "scheduler", "sampler_index"})
+
+
+def _param_shape(keys: set[str]) -> bool:
+    """At least three generation-parameter names, two of them sampler/seed/steps/guidance settings."""
+    keys = {k.lower() for k in keys}
+    return len(keys & PARAM_KEYS) >= 3 and len(keys & _CORE_PARAMS) >= 2
 
 
 def _excerpt(text: str, n: int = 160) -> str:
@@ -212,6 +225,14 @@ def analyse_field(where: str, key: str, value: str) -> list[Finding]:
             found.append(Finding("NovelAI", label, "novelai_request", "", _excerpt(v)))
             return found
 
+    # JSON generation parameters of some other front end (Draw Things, API wrappers ...)
+    obj = _loads(v) if v[:1] in "{[" and len(v) < 200_000 else None
+    if isinstance(obj, dict) and _param_shape(set(obj)):
+        gen = "Easy Diffusion" if "use_stable_diffusion_model" in obj else "an image generator"
+        model = str(obj.get("model") or obj.get("use_stable_diffusion_model") or "")[:120]
+        found.append(Finding(gen, label, "generation_parameters_json", model, _excerpt(v)))
+        return found
+
     # Midjourney: "Job ID: <uuid>" in the description, or its prompt parameters in a description field
     if _MJ_JOB.search(v[:20000]) or (k in ("description", "imagedescription") and
                                       len(_MJ_PARAMS.findall(v[:20000])) >= 2):
@@ -261,4 +282,15 @@ def analyse_texts(fields: list[TextField]) -> list[Finding]:
     out: list[Finding] = []
     for f in fields:
         out += analyse_field(f.where, f.key, f.value)
+    # generation parameters written as separate text keys (Easy Diffusion writes one PNG chunk per setting)
+    by_where: dict[str, dict[str, str]] = {}
+    for f in fields:
+        by_where.setdefault(f.where.split()[0], {})[f.key] = f.value
+    for where, kv in by_where.items():
+        if not out and _param_shape(set(kv)):
+            lower = {k.lower(): v for k, v in kv.items()}
+            gen = "Easy Diffusion" if "use_stable_diffusion_model" in lower else "an image generator"
+            model = lower.get("use_stable_diffusion_model", lower.get("model", ""))[:120]
+            keys = ", ".join(sorted(k for k in kv if k.lower() in PARAM_KEYS))
+            out.append(Finding(gen, f"{where} text keys", "generation_parameters_keys", model, _excerpt(keys)))
     return out
