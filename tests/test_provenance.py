@@ -100,8 +100,9 @@ def test_shared_photos_not_flagged(prov_engine) -> None:
     photos = sorted(p for p in SHARED.iterdir() if p.suffix.lower() in (".jpg", ".png", ".gif", ".tif"))
     assert photos
     for p in photos:
-        report = prov_engine.check(p, checks=["ai_provenance"])
+        report = prov_engine.check(p, checks=["ai_provenance", "ai_watermark"])
         assert report.flags == (), (p.name, report.reasons)
+        assert all(e.status != "error" for e in report.evidence), (p.name, report.evidence)
 
 
 # -- rules -----------------------------------------------------------------------------------------
