@@ -257,6 +257,30 @@ def test_face_match_shows_the_face_crop_beside_the_bank_thumbnail(fixtures, cele
     assert len(uris) == 2 and uris[0] != preview.data_uri  # the crop, not the whole photo
 
 
+def test_profile_level_rows_are_shown_on_their_photo_tiles():
+    """Profile evidence whose details list photos (face consistency) annotates each photo's tile."""
+    ev = {
+        "check": "face_consistency",
+        "status": "flag",
+        "flags": ["inconsistent_faces"],
+        "reason": "different",
+        "details": {
+            "photos": [
+                {"photo": "a.jpg", "distance": 0.31, "face_index": 0, "status": "agrees"},
+                {"photo": "b.jpg", "distance": 0.83, "face_index": 1, "status": "disagrees"},
+            ]
+        },
+    }
+    photos = [
+        _report(source="a.jpg", verdict="clear", flags=[], reasons=[]),
+        _report(source="b.jpg", verdict="clear", flags=[], reasons=[]),
+    ]
+    out = render.profile_html({"verdict": "flagged", "evidence": [ev], "photos": photos}, [None, None])
+    tiles = out.split('class="ic-tile ic-')[1:]
+    assert "Face consistency: agrees (distance 0.31, face index 0)" in tiles[0]
+    assert "Face consistency: disagrees (distance 0.83, face index 1)" in tiles[1]
+
+
 # -- profile -----------------------------------------------------------------------------------------
 def test_profile_matches_the_engine_and_shows_each_photo(handlers, celeb_engine, fixtures, tmp_path):
     names = ["astronaut.png", "coffee.png", "obama2.jpg"]

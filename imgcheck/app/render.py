@@ -342,6 +342,27 @@ def report_html(
     return "".join(parts)
 
 
+def per_photo_notes(evidence: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
+    """What profile-level checks say about each photo, from details rows that name a ``photo``
+    (e.g. face consistency: whether this photo's face is the same person as the others)."""
+    notes: dict[str, list[str]] = {}
+    for ev in evidence:
+        rows = (ev.get("details") or {}).get("photos")
+        if not isinstance(rows, list):
+            continue
+        for row in rows:
+            if not isinstance(row, dict) or "photo" not in row:
+                continue
+            extra = [
+                f"{str(k).replace('_', ' ')} {_fmt(v)}"
+                for k, v in row.items()
+                if k not in ("photo", "status") and isinstance(v, (int, float)) and not isinstance(v, bool)
+            ]
+            text = f"{humanize(str(ev.get('check', '')))}: {row.get('status', '')}"
+            notes.setdefault(str(row["photo"]), []).append(text + (f" ({', '.join(extra)})" if extra else ""))
+    return notes
+
+
 def profile_html(
     profile: dict[str, Any],
     previews: Sequence[Preview | None],
@@ -353,6 +374,7 @@ def profile_html(
     if profile.get("evidence"):
         parts.append("<h3>Across the profile</h3>")
         parts += [evidence_card(ev, known_ai_checks) for ev in profile["evidence"]]
+    notes = per_photo_notes(profile.get("evidence") or [])
     parts.append('<h3>Photo by photo</h3><div class="ic-grid">')
     for i, rep in enumerate(profile.get("photos") or []):
         preview = previews[i] if i < len(previews) else None
@@ -360,6 +382,9 @@ def profile_html(
         img = f'<img src="{preview.data_uri}" alt="photo {i + 1}">' if preview else ""
         why = rep.get("reasons") or ([rep["error"]] if rep.get("error") else [])
         items = "".join(f"<li>{esc(r)}</li>" for r in why) or "<li>No warning signs found.</li>"
+        items += "".join(
+            f'<li class="ic-profile-note">{esc(n)}</li>' for n in notes.get(str(rep.get("source")), [])
+        )
         parts.append(
             f'<div class="ic-tile ic-{esc(verdict)}" data-verdict="{esc(verdict)}">{img}'
             f'<div class="ic-tile-head">{i + 1}. {esc(rep.get("source", ""))}: '
