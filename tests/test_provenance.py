@@ -140,6 +140,18 @@ def test_rules_do_not_fire_on_ordinary_metadata(key, value) -> None:
     assert generators.analyse_field("EXIF", key, value) == []
 
 
+def test_source_type_takes_the_generator_name_from_other_fields() -> None:
+    packet = (b'<x:xmpmeta><rdf:RDF><rdf:Description Iptc4xmpExt:DigitalSourceType='
+              b'"http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia">'
+              b'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">a red fox --ar 4:5 --v 7 Job ID: '
+              b'0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0</rdf:li></rdf:Alt></dc:description>'
+              b'</rdf:Description></rdf:RDF></x:xmpmeta>')
+    jpeg = b"\xff\xd8" + b"\xff\xe1" + struct.pack(">H", len(packet) + 31) + b"http://ns.adobe.com/xap/1.0/\x00" + packet
+    result = metadata.analyse(jpeg + b"\xff\xd9", "JPEG", None)
+    assert result.findings[0].rule == "iptc_trainedAlgorithmicMedia"
+    assert {f.generator for f in result.findings} == {"Midjourney"}
+
+
 def test_generation_parameters_as_separate_keys() -> None:
     from imgcheck.provenance.containers import TextField
 

@@ -8,7 +8,7 @@ reported but never counts as proof that a photo is real: metadata is copied and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from imgcheck.provenance import c2pa_manifest, containers, exif, generators, xmp
@@ -18,6 +18,9 @@ from imgcheck.provenance.generators import Finding
 #: XMP fields passed through the generator rules (local name -> display name)
 _XMP_TEXT_FIELDS = ("CreatorTool", "Software", "Make", "Model", "Credit", "description", "UserComment",
                     "ImageDescription", "Source", "title")
+
+
+_UNNAMED = "an undisclosed"
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def _c2pa_findings(summary: C2paSummary) -> list[Finding]:
         gen = act.software_agent or (summary.claim_generators[0] if summary.claim_generators else "")
         via = summary.claim_generators[0] if summary.claim_generators else ""
         name = gen if not via or via == gen else f"{gen} (via {via})"
-        out.append(Finding(name or "an unnamed AI generator", f"C2PA manifest action '{act.action}'",
+        out.append(Finding(name or _UNNAMED + " AI generator", f"C2PA manifest action '{act.action}'",
                            "c2pa_" + act.source_type, "", f"digitalSourceType {act.source_type}; "
                            f"{summary.signer_text()}"))
     return out
@@ -71,7 +74,7 @@ def _xmp_findings(fields: dict[str, list[str]]) -> tuple[list[Finding], list[str
     for t in types:
         if t in AI_SOURCE_TYPES:
             named = system or (generators.match_name(tool) if tool else None) or tool
-            findings.append(Finding((named or "an undisclosed AI generator")[:120],
+            findings.append(Finding((named or _UNNAMED + " AI generator")[:120],
                                     "XMP Iptc4xmpExt:DigitalSourceType", "iptc_" + t, "", t))
     for name in _XMP_TEXT_FIELDS:
         for v in fields.get(name, [])[:4]:
@@ -127,6 +130,9 @@ def analyse(data: bytes, fmt: str, c2pa_context: Any | None) -> ProvenanceResult
             camera["exif_datetime_original"] = exif_map["DateTimeOriginal"][:40]
     order = {"c2pa": 0, "iptc": 1, "named_tool": 3, "platform_label": 3}
     findings = sorted(_dedupe(findings), key=lambda f: order.get(f.rule.split("_")[0], order.get(f.rule, 2)))
+    named = next((f.generator for f in findings if not f.generator.startswith(_UNNAMED)), None)
+    if named:   # a source-type declaration without a tool name takes the name other metadata gives
+        findings = [replace(f, generator=named) if f.generator.startswith(_UNNAMED) else f for f in findings]
     return ProvenanceResult(
         findings=tuple(findings), camera=camera, source_types=tuple(dict.fromkeys(source_types)), c2pa=summary,
         blocks={"exif": len(blocks.exif), "xmp": len(xmp_packets), "text": len(blocks.texts)},
