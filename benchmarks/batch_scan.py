@@ -54,8 +54,9 @@ def make_images(src: Path, dest: Path, n: int, seed: int = 7) -> None:
         (dest / f"v{i:05d}.jpg").write_bytes(buf.getvalue())
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of ``pid`` and all its descendants, in bytes (Linux /proc)."""
+def tree_stats(pid: int) -> tuple[int, float]:
+    """Resident memory (bytes) and CPU time used so far (user + system, seconds) of ``pid`` and all
+    its descendants (Linux /proc)."""
     children: dict[int, list[int]] = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -66,19 +67,23 @@ def tree_rss(pid: int) -> int:
             children.setdefault(ppid, []).append(int(d))
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    rss, cpu, todo = 0, 0.0, [pid]
     while todo:
         p = todo.pop()
         todo += children.get(p, [])
         try:
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
             with open(f"/proc/{p}/status") as fh:
                 for line in fh:
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                        rss += int(line.split()[1]) * 1024
                         break
-        except OSError:
+        except (OSError, IndexError, ValueError):
             continue
-    return total
+    return rss, cpu
 
 
 def measure(args: list[str]) -> dict:
@@ -87,12 +92,16 @@ def measure(args: list[str]) -> dict:
     proc = subprocess.Popen([sys.executable, __file__, "--run", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env=env, cwd=REPO)
     peak = 0
+    cpu = 0.0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        # CPU time of the tree only grows while its processes live; the last sample before the
+        # workers exit is at most 0.1 s old
+        nonlocal peak, cpu
         while not stop.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            rss, used = tree_stats(proc.pid)
+            peak, cpu = max(peak, rss), max(cpu, used)
             stop.wait(0.1)
 
     t = threading.Thread(target=sample, daemon=True)
@@ -104,6 +113,8 @@ def measure(args: list[str]) -> dict:
         raise SystemExit(f"run {args} failed with code {proc.returncode}")
     result = json.loads(out.strip().splitlines()[-1])
     result["peak_rss_mb"] = round(peak / 1e6, 1)
+    result["cpu_s"] = round(cpu, 1)
+    result["cpu_ms_per_image"] = round(1000 * cpu / max(result["n"], 1), 1)
     return result
 
 
@@ -144,6 +155,7 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=2000)
     ap.add_argument("--photos", type=Path, default=REPO / "tests" / "fixtures")
     ap.add_argument("--skip-ray", action="store_true")
+    ap.add_argument("--image-dir", type=Path, help="keep the generated images here (reused when present)")
     ap.add_argument("--million-listing", action="store_true",
                     help="only measure memory while scanning a 1,000,000-line listing (missing files)")
     ap.add_argument("--run", action="store_true", help=argparse.SUPPRESS)
@@ -179,10 +191,11 @@ def main() -> None:
             print(f"1,000,000-line listing: {r['n']} records in {r['seconds']} s, "
                   f"peak RSS {r['peak_rss_mb']} MB")
             return
-        images = tmpd / "images"
-        t = time.perf_counter()
-        make_images(ns.photos, images, ns.images)
-        print(f"# made {ns.images} images in {time.perf_counter() - t:.0f} s")
+        images = ns.image_dir or tmpd / "images"
+        if not (images.is_dir() and len(list(images.glob("v*.jpg"))) == ns.images):
+            t = time.perf_counter()
+            make_images(ns.photos, images, ns.images)
+            print(f"# made {ns.images} images in {time.perf_counter() - t:.0f} s")
         base = ["--inputs", str(images), "--bank", str(bank)]
         results: dict[str, dict] = {}
         configs = [("hash 1w", "known_image", 1), ("hash 2w", "known_image", 2)]
@@ -198,16 +211,19 @@ def main() -> None:
                                               "--engine", "ray"])
             print(json.dumps({"config": "ray hash 2w", **results["ray hash 2w"]}), flush=True)
         print()
-        print(f"{'config':<14}{'images/s':>10}{'steady/s':>10}{'seconds':>10}{'1st rec s':>10}{'peak RSS MB':>13}")
+        print(f"{'config':<14}{'images/s':>10}{'steady/s':>10}{'seconds':>10}{'1st rec s':>10}{'peak RSS MB':>13}"
+              f"{'CPU ms/img':>12}")
         for label, r in results.items():
             print(f"{label:<14}{r['images_per_s']:>10}{r['steady_images_per_s']:>10}{r['seconds']:>10}"
-                  f"{r['first_record_s']:>10}{r['peak_rss_mb']:>13}")
+                  f"{r['first_record_s']:>10}{r['peak_rss_mb']:>13}{r['cpu_ms_per_image']:>12}")
         for kind in ("hash", "full"):
             if f"{kind} 1w" not in results:
                 continue
             a, b = results[f"{kind} 1w"], results[f"{kind} 2w"]
             print(f"speed-up {kind}, 2 workers vs 1: {b['images_per_s'] / a['images_per_s']:.2f}x end to end, "
-                  f"{b['steady_images_per_s'] / a['steady_images_per_s']:.2f}x after start-up")
+                  f"{b['steady_images_per_s'] / a['steady_images_per_s']:.2f}x after start-up; CPU per image "
+                  f"{b['cpu_ms_per_image'] / a['cpu_ms_per_image']:.2f}x (so on 2 idle cores at most "
+                  f"{2 * a['cpu_ms_per_image'] / b['cpu_ms_per_image']:.2f}x)")
         if "ray hash 2w" in results:
             loc, ray = results["hash 2w"], results["ray hash 2w"]
             ratio = ray["seconds"] / loc["seconds"]
@@ -215,7 +231,8 @@ def main() -> None:
             print(f"ray vs local at 2 cores (hash-only, {ns.images} images): scan wall time {ratio:.2f}x "
                   f"(overhead {100 * (ratio - 1):+.0f}%), {with_init:.2f}x counting ray.init "
                   f"({ray['ray_init_s']} s); steady rate "
-                  f"{ray['steady_images_per_s'] / loc['steady_images_per_s']:.2f}x local's")
+                  f"{ray['steady_images_per_s'] / loc['steady_images_per_s']:.2f}x local's; CPU per image "
+                  f"{ray['cpu_ms_per_image'] / loc['cpu_ms_per_image']:.2f}x local's (Ray's own processes included)")
         print(f"# load average at end: {os.getloadavg()[0]:.1f}")
 
 

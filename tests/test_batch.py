@@ -261,3 +261,28 @@ def test_identical_broken_files_each_name_themselves(tmp_path, celeb_engine):
         assert set(recs) == {str(folder / "a.jpg"), str(folder / "b.jpg")}
         for src, r in recs.items():
             assert r["verdict"] == "error" and r["error"].startswith(src + ":")
+
+
+def test_a_crashed_worker_costs_one_file_not_the_scan(celeb_engine):
+    import os
+    import signal
+
+    from imgcheck.batch.pool import EngineSpec, WorkerPool
+
+    pool = WorkerPool(EngineSpec.of(celeb_engine), ("known_image",), workers=1, threads=1)
+    try:
+        data = [(FIXTURES / n).read_bytes() for n in ("obama.jpg", "biden.jpg", "coffee.png")]
+        for tid, d in enumerate(data[:2]):
+            pool.submit(tid, f"f{tid}", d)
+        os.kill(pool._slots[0].proc.pid, signal.SIGKILL)  # as if a decoder segfaulted on f0
+        got = {}
+        while len(got) < 2:
+            for tid, record, crash in pool.wait(30):
+                got[tid] = (record, crash)
+        assert got[0][0] is None and "crashed" in got[0][1] and got[0][1].startswith("f0:")
+        assert got[1][0]["source"] == "f1" and got[1][0]["matches"][0]["label"] == "Joe Biden"  # re-sent
+        pool.submit(2, "f2", data[2])
+        (tid, record, crash), = pool.wait(30)
+        assert tid == 2 and record["verdict"] == "clear" and crash is None
+    finally:
+        pool.close()

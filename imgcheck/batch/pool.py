@@ -1,8 +1,9 @@
 """Worker processes for local parallel scans, each with its own Engine.
 
 Why not ``ProcessPoolExecutor``: a decoder crash on a hostile file kills a worker, and the executor
-then fails every pending task ("broken pool"). Here each worker holds at most one task; when a worker
-dies, that one file gets an error record, the worker is replaced and the scan goes on.
+then fails every pending task ("broken pool"). Here each worker holds at most two files; when a
+worker dies, the file it was on gets an error record, the one queued behind it goes to the worker's
+replacement, and the scan goes on.
 
 Workers are started with ``spawn`` (no inherited onnxruntime or OpenMP thread state) and each limits
 its own thread pools to ``threads`` so N workers do not oversubscribe the cores.
@@ -11,8 +12,10 @@ its own thread pools to ``threads`` so N workers do not oversubscribe the cores.
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
 import signal
-from dataclasses import dataclass, replace
+import threading
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -67,11 +70,23 @@ def _worker_main(conn: Connection, spec: EngineSpec, checks: tuple[str, ...], th
         conn.send(("fatal", str(exc)))
         return
     conn.send(("ready", None))
+    # a reader thread drains the pipe into a local queue, so the parent's send never blocks on
+    # us while we block sending a result to it (no deadlock with more than one task queued)
+    tasks: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                msg = None
+            tasks.put(msg)
+            if msg is None:
+                return
+
+    threading.Thread(target=read, name="imgcheck-worker-reader", daemon=True).start()
     while True:
-        try:
-            msg = conn.recv()
-        except EOFError:
-            return
+        msg = tasks.get()
         if msg is None:
             return
         tid, source, data = msg
@@ -82,16 +97,21 @@ def _worker_main(conn: Connection, spec: EngineSpec, checks: tuple[str, ...], th
 class _Slot:
     proc: Any
     conn: Connection
-    task: tuple[int, str] | None = None  # (task id, source) of the file the worker holds
+    #: task id -> (source, bytes) of the files sent to this worker, oldest first (it works in order)
+    tasks: dict[int, tuple[str, bytes]] = field(default_factory=dict)
 
 
 class WorkerPool:
-    """``workers`` processes, one task each at a time. ``submit`` needs an idle worker (``has_idle``);
-    ``wait`` returns finished (task id, record) pairs, including error records for crashed workers."""
+    """``workers`` processes with up to ``depth`` files queued each (the next file is already there
+    when one finishes, which hides the parent's read-and-dispatch latency on a busy machine).
+    ``submit`` needs room (``has_idle``); ``wait`` returns finished tasks, including an error for the
+    file a crashed worker was on (the files queued behind it go to its replacement)."""
 
-    def __init__(self, spec: EngineSpec, checks: tuple[str, ...], workers: int, threads: int) -> None:
+    def __init__(self, spec: EngineSpec, checks: tuple[str, ...], workers: int, threads: int,
+                 depth: int = 2) -> None:
         self._ctx = mp.get_context("spawn")
         self._args = (spec, checks, threads)
+        self._depth = max(1, depth)
         self._slots: list[_Slot] = []
         try:
             for _ in range(workers):
@@ -116,14 +136,18 @@ class WorkerPool:
         return _Slot(proc, parent)
 
     def has_idle(self) -> bool:
-        return any(s.task is None for s in self._slots)
+        return any(len(s.tasks) < self._depth for s in self._slots)
 
     def busy(self) -> int:
-        return sum(s.task is not None for s in self._slots)
+        return sum(len(s.tasks) for s in self._slots)
 
     def submit(self, tid: int, source: str, data: bytes) -> None:
-        slot = next(s for s in self._slots if s.task is None)
-        slot.task = (tid, source)
+        slot = min(self._slots, key=lambda s: len(s.tasks))
+        self._send(slot, tid, source, data)
+
+    @staticmethod
+    def _send(slot: _Slot, tid: int, source: str, data: bytes) -> None:
+        slot.tasks[tid] = (source, data)
         try:
             slot.conn.send((tid, source, data))
         except (BrokenPipeError, OSError):
@@ -131,32 +155,32 @@ class WorkerPool:
 
     def wait(self, timeout: float | None = None) -> list[tuple[int, dict[str, Any] | None, str | None]]:
         """Finished tasks as (task id, record, None), or (task id, None, reason) when the worker died."""
-        busy = [s for s in self._slots if s.task is not None]
+        busy = [s for s in self._slots if s.tasks]
         if not busy:
             return []
-        waitables: list[Any] = [s.conn for s in busy] + [s.proc.sentinel for s in busy]
-        ready = wait(waitables, timeout)
+        ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout)
         out: list[tuple[int, dict[str, Any] | None, str | None]] = []
         for i, slot in enumerate(self._slots):
-            if slot.task is None:
+            if not slot.tasks or (slot.conn not in ready and slot.proc.sentinel not in ready):
                 continue
-            tid, source = slot.task
-            if slot.conn in ready or slot.proc.sentinel in ready:
-                try:
-                    if slot.conn.poll():
-                        _kind, payload = slot.conn.recv()
-                        slot.task = None
-                        out.append((payload[0], payload[1], None))
-                        continue
-                except (EOFError, OSError):
-                    pass
-                if not slot.proc.is_alive():
-                    code = slot.proc.exitcode
-                    slot.conn.close()
-                    self._slots[i] = self._start()
-                    reason = (f"{source}: the checker process crashed on this file (exit code {code}); "
-                              "the scan went on without it")
-                    out.append((tid, None, reason))
+            try:
+                while slot.tasks and slot.conn.poll():
+                    _kind, (tid, record) = slot.conn.recv()
+                    slot.tasks.pop(tid, None)
+                    out.append((tid, record, None))
+            except (EOFError, OSError):
+                pass
+            if slot.tasks and not slot.proc.is_alive():
+                code = slot.proc.exitcode
+                slot.conn.close()
+                pending = list(slot.tasks.items())
+                new = self._slots[i] = self._start()
+                (tid, (source, _)), rest = pending[0], pending[1:]
+                reason = (f"{source}: the checker process crashed on this file (exit code {code}); "
+                          "the scan went on without it")
+                out.append((tid, None, reason))
+                for tid, (source, data) in rest:
+                    self._send(new, tid, source, data)
         return out
 
     def close(self) -> None:

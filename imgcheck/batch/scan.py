@@ -5,7 +5,7 @@ Records are report JSON documents (``Report.to_dict()``, schema ``imgcheck.repor
 completion order, which with several workers is not input order.
 
 Memory stays bounded whatever the number of inputs: inputs are walked lazily, at most one file per
-worker is in flight, and the cache of records kept for identical files is capped in bytes.
+worker (two with worker processes) is in flight, and the cache of records kept for identical files is capped in bytes.
 """
 
 from __future__ import annotations
