@@ -34,6 +34,16 @@ class Engine:
         self.bank: Bank | None = bank if isinstance(bank, Bank) or bank is None else Bank(bank)
         self.models = ModelRegistry(self.settings.models_dir, self.settings.intra_op_threads)
         self._checks: dict[str, Check] = {}
+        self._faces = None
+
+    @property
+    def faces(self):
+        """The face pipeline (imgcheck.faces.FacePipeline), created on first use."""
+        if self._faces is None:
+            from imgcheck.faces import FacePipeline
+
+            self._faces = FacePipeline(self.models, self.settings)
+        return self._faces
 
     # -- checks ------------------------------------------------------------------------------
     def available_checks(self) -> tuple[str, ...]:
@@ -73,8 +83,9 @@ class Engine:
         timings = {"load": (time.perf_counter() - t0) * 1000}
         return self._run(img, names, timings)
 
-    def _run(self, img: LoadedImage, names: Sequence[str], timings: dict[str, float]) -> Report:
-        ctx = CheckContext(self)
+    def _run(self, img: LoadedImage, names: Sequence[str], timings: dict[str, float],
+             ctx: CheckContext | None = None) -> Report:
+        ctx = ctx or CheckContext(self)
         evidence: list[Evidence] = []
         for n in names:
             t = time.perf_counter()
@@ -97,10 +108,30 @@ class Engine:
     def check_profile(self, sources: Sequence[str | Path | bytes | LoadedImage],
                       names: Sequence[str] | None = None) -> ProfileReport:
         """Check every photo of one profile and add profile-level evidence."""
-        reports = tuple(self.check(s, name=(names[i] if names else None)) for i, s in enumerate(sources))
-        profile_evidence: tuple[Evidence, ...] = ()
+        from imgcheck.faces import face_observations
+        from imgcheck.faces.consistency import PhotoFaces, face_consistency
+
+        checks = self.resolve_checks(None)
+        reports: list[Report] = []
+        photos: list[PhotoFaces] = []
+        for i, s in enumerate(sources):
+            name = names[i] if names else None
+            display = name or (s.source if isinstance(s, LoadedImage) else
+                               "<bytes>" if isinstance(s, (bytes, bytearray)) else str(s))
+            t0 = time.perf_counter()
+            try:
+                img = s if isinstance(s, LoadedImage) else self.load(s, name=name)
+            except ImgcheckError as exc:
+                reports.append(error_report(display, str(exc)))
+                continue
+            ctx = CheckContext(self)
+            reports.append(self._run(img, checks, {"load": (time.perf_counter() - t0) * 1000}, ctx))
+            photos.append(PhotoFaces(reports[-1].source, face_observations(ctx, img)))
+        cfg = self.settings
+        profile_evidence: tuple[Evidence, ...] = (
+            face_consistency(photos, cfg.face_same_distance, cfg.face_different_distance),)
         flags = verdict.collect_flags([ev for r in reports for ev in r.evidence] + list(profile_evidence))
-        return ProfileReport(reports=reports, verdict=verdict.decide(flags), flags=flags,
+        return ProfileReport(reports=tuple(reports), verdict=verdict.decide(flags), flags=flags,
                              reasons=verdict.reasons(profile_evidence) + tuple(
                                  f"{r.source}: {x}" for r in reports for x in r.reasons),
                              evidence=profile_evidence)
@@ -110,7 +141,7 @@ class Engine:
         """Everything the bank stores for one image (hashes, thumbnail; faces when a face model exists)."""
         return NewEntry(label=label, kind=kind, source=source or img.source, sha256=img.sha256,
                         width=img.width, height=img.height, hashes=views.bank_hashes(img),
-                        thumb_jpeg=thumbnail_jpeg(img))
+                        thumb_jpeg=thumbnail_jpeg(img), faces=self.faces.bank_faces(img))
 
     def add_to_bank(self, source: str | Path | bytes | LoadedImage, label: str, kind: str = "other",
                     note: str = "") -> tuple[int, bool]:

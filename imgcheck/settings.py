@@ -28,3 +28,19 @@ class Settings:
     c2pa_trust_anchors: Path | None = None
     #: share of watermark payload bits that must agree to flag ai_watermark (docs/provenance.md)
     watermark_agreement: float = 0.85
+    #: faces (calibration: docs/faces.md): longest side of the copy the detector sees, and of the
+    #: copy faces are cut from for embedding; detector score floors (whole photo, tiles)
+    face_detect_side: int = 1280
+    face_embed_side: int = 2048
+    face_min_score: float = 0.5
+    face_tile_min_score: float = 0.75
+    #: known_face names a bank person only within this Euclidean distance (dlib's own 0.6 is looser)
+    #: and when the next other person is at least ``face_match_margin`` further away
+    face_match_distance: float = 0.45
+    face_match_margin: float = 0.08
+    #: faces smaller than this (pixels between the eyes) are too coarse to name anyone
+    face_min_eye_distance: float = 16.0
+    #: profile consistency: same person within ``face_same_distance``; a photo disagrees when all
+    #: its faces are further than ``face_different_distance`` from the profile's person
+    face_same_distance: float = 0.5
+    face_different_distance: float = 0.6

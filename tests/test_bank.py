@@ -31,7 +31,7 @@ def test_reopen_sees_entries_and_index_refreshes(bank_path, engine, fixtures):
     assert engine.check(fixtures / "astronaut.png").verdict == "clear"
     engine.add_to_bank(fixtures / "astronaut.png", "Eileen Collins", "celebrity")
     # the cached index is stale after the add and must be rebuilt
-    assert engine.check(fixtures / "astronaut.png").flags == ("known_image",)
+    assert "known_image" in engine.check(fixtures / "astronaut.png").flags
     assert engine.bank.store.remove_label("Eileen Collins") == 1
     assert engine.check(fixtures / "astronaut.png").verdict == "clear"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from imgcheck.bank.face_index import FaissFaceIndex
 from imgcheck.bank.index import FaissHammingIndex, Hit
 from imgcheck.bank.store import BankStore, Entry, FaceRow, NewEntry
 from imgcheck.hashing.base import Hash
@@ -19,6 +20,23 @@ class HashHit:
     distance: int
     bank_variant: str
     query_index: int
+
+
+@dataclass(frozen=True)
+class FaceHit:
+    """A bank face near a query face (Euclidean distance between embeddings)."""
+
+    entry_id: int
+    face_index: int
+    distance: float
+
+
+class _FaceTable:
+    def __init__(self, rows: list[FaceRow]) -> None:
+        self.entry_ids = [r.entry_id for r in rows]
+        self.face_indexes = [r.face_index for r in rows]
+        emb = np.stack([r.embedding for r in rows]) if rows else np.zeros((0, 128), np.float32)
+        self.index = FaissFaceIndex(emb)
 
 
 class _HashTable:
@@ -36,6 +54,7 @@ class Bank:
         self.path = self.store.path
         self._lock = threading.Lock()
         self._tables: dict[str, tuple[int, _HashTable]] = {}
+        self._face_tables: dict[str, tuple[int, _FaceTable]] = {}
 
     def close(self) -> None:
         self.store.close()
@@ -67,8 +86,27 @@ class Bank:
                     best[eid] = HashHit(eid, hit.distance, table.variants[hit.row], qi)
         return sorted(best.values(), key=lambda h: (h.distance, h.entry_id))
 
+    def _face_table(self, model: str) -> _FaceTable:
+        gen = self.store.generation
+        with self._lock:
+            cached = self._face_tables.get(model)
+            if cached is None or cached[0] != gen:
+                cached = (gen, _FaceTable(self.store.face_rows(model)))
+                self._face_tables[model] = cached
+            return cached[1]
+
+    def face_count(self, model: str) -> int:
+        return len(self._face_table(model).index)
+
+    def search_faces(self, embeddings: np.ndarray, model: str, k: int = 20) -> list[list[FaceHit]]:
+        """For each query embedding, the ``k`` nearest bank faces of ``model``, closest first."""
+        table = self._face_table(model)
+        dist, rows = table.index.search(np.atleast_2d(embeddings), k)
+        return [[FaceHit(table.entry_ids[r], table.face_indexes[r], float(d))
+                 for d, r in zip(drow, rrow) if r >= 0] for drow, rrow in zip(dist, rows)]
+
     def get(self, entry_id: int) -> Entry | None:
         return self.store.get(entry_id)
 
 
-__all__ = ["Bank", "BankStore", "Entry", "FaceRow", "HashHit", "Hit", "NewEntry"]
+__all__ = ["Bank", "BankStore", "Entry", "FaceHit", "FaceRow", "HashHit", "Hit", "NewEntry"]

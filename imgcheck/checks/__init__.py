@@ -55,6 +55,7 @@ _REGISTRY: dict[str, str] = {
     "known_image": "imgcheck.checks.known_image:KnownImageCheck",
     "ai_provenance": "imgcheck.checks.ai_provenance:AiProvenanceCheck",
     "ai_watermark": "imgcheck.checks.ai_watermark:AiWatermarkCheck",
+    "known_face": "imgcheck.checks.known_face:KnownFaceCheck",
 }
 
 

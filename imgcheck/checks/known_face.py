@@ -1,0 +1,92 @@
+"""Check ``known_face``: does a face in this photo belong to a person in the bank?
+
+Naming someone wrongly is the worst outcome here, so a name is given only when the face is close to
+that person's bank faces (``face_match_distance``, stricter than dlib's 0.6), clearly closer than
+to anyone else in the bank (``face_match_margin``), and large enough to carry identity
+(``face_min_eye_distance``). Calibration: docs/faces.md.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from imgcheck.checks import CheckContext
+from imgcheck.faces import EMBEDDER_ID, FaceObservation, face_observations
+from imgcheck.load import LoadedImage
+from imgcheck.types import Evidence, Match
+
+
+def best_per_label(hits, entries) -> list[tuple[str, float, int, int]]:
+    """(label, distance, entry_id, face_index) of each label's closest bank face, closest first."""
+    best: dict[str, tuple[str, float, int, int]] = {}
+    for h in hits:
+        entry = entries(h.entry_id)
+        if entry is None:
+            continue
+        cur = best.get(entry.label)
+        if cur is None or h.distance < cur[1]:
+            best[entry.label] = (entry.label, h.distance, h.entry_id, h.face_index)
+    return sorted(best.values(), key=lambda t: t[1])
+
+
+def decide(ranked: list[tuple[str, float, int, int]], max_distance: float, margin: float) -> bool:
+    """Name the top label only when it is within ``max_distance`` and ``margin`` ahead of the next label."""
+    if not ranked or ranked[0][1] > max_distance:
+        return False
+    return len(ranked) == 1 or ranked[1][1] - ranked[0][1] >= margin
+
+
+class KnownFaceCheck:
+    name: ClassVar[str] = "known_face"
+    flags: ClassVar[tuple[str, ...]] = ("known_face",)
+
+    def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence:
+        settings = ctx.settings
+        pipeline = ctx.engine.faces
+        model_info = {"model": EMBEDDER_ID, "model_sha256": pipeline.model_sha256(EMBEDDER_ID)}
+        observations = face_observations(ctx, img)
+        bank = ctx.bank
+        if not observations:
+            return Evidence(self.name, "inconclusive", "No face found in the photo.", **model_info)
+        if bank is None or bank.face_count(EMBEDDER_ID) == 0:
+            return Evidence(self.name, "inconclusive", "The bank holds no known faces.", **model_info,
+                            details={"faces": len(observations)})
+        usable: list[FaceObservation] = [o for o in observations
+                                         if o.eye_distance >= settings.face_min_eye_distance]
+        if not usable:
+            return Evidence(self.name, "inconclusive",
+                            f"{len(observations)} face(s) found, all too small to recognise.", **model_info,
+                            details={"faces": len(observations)})
+        hits = bank.search_faces([o.embedding for o in usable], EMBEDDER_ID, k=50)
+        matches: list[Match] = []
+        closest: list[dict] = []
+        for obs, face_hits in zip(usable, hits):
+            ranked = best_per_label(face_hits, bank.get)
+            if not ranked:
+                continue
+            label, dist, entry_id, _ = ranked[0]
+            closest.append({"face_index": obs.index, "distance": round(dist, 4),
+                            "next_label_distance": round(ranked[1][1], 4) if len(ranked) > 1 else None})
+            if decide(ranked, settings.face_match_distance, settings.face_match_margin):
+                entry = bank.get(entry_id)
+                matches.append(Match(kind="face", label=label, entry_id=entry_id, method=EMBEDDER_ID,
+                                     distance=round(dist, 4), similarity=round(max(0.0, 1 - dist), 4),
+                                     bank_kind=entry.kind if entry else "other",
+                                     source=entry.source if entry else "", face_index=obs.index))
+        details = {"faces": len(observations), "compared": len(usable), "closest": closest,
+                   "metric": "euclidean distance between dlib ResNet embeddings"}
+        threshold = settings.face_match_distance
+        if not matches:
+            best = min((c["distance"] for c in closest), default=None)
+            reason = "No face matches a known person in the bank"
+            if best is not None:
+                reason += f" (closest bank face at distance {best:.2f}; names need {threshold:.2f} or less)"
+            return Evidence(self.name, "clear", reason + ".", score=best, threshold=threshold, **model_info,
+                            details=details)
+        matches.sort(key=lambda m: m.distance or 0.0)
+        top = matches[0]
+        names = ", ".join(dict.fromkeys(f"'{m.label}'" for m in matches))
+        reason = (f"Face of {names} from the bank (face {top.face_index + 1}, distance {top.distance:.2f}; "
+                  f"same person below {threshold:.2f})")
+        return Evidence(self.name, "flag", reason, score=top.distance, threshold=threshold, flags=self.flags,
+                        matches=tuple(matches), **model_info, details=details)

@@ -1,0 +1,149 @@
+"""Faces: detection (BlazeFace), alignment (dlib chip), embeddings (dlib ResNet), all through ONNX.
+
+``FacePipeline`` is owned by the Engine (``engine.faces``); checks reach it through the per-image
+helpers ``detected_faces`` and ``face_observations``, which memoise in the check context so detection
+runs once per image and the report's ``faces`` field is filled from ``ctx.memo["faces"]``.
+
+Landmark order of ``Face.landmarks`` (BlazeFace keypoints, sides as seen from the person):
+0 right eye centre, 1 left eye centre, 2 nose tip, 3 mouth centre, 4 right ear tragion, 5 left ear tragion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from imgcheck.faces import align
+from imgcheck.faces.detector import FaceDetector
+from imgcheck.faces.embed import FaceEmbedder
+from imgcheck.types import Face
+
+if TYPE_CHECKING:
+    from imgcheck.checks import CheckContext
+    from imgcheck.load import LoadedImage
+    from imgcheck.models import ModelRegistry
+    from imgcheck.settings import Settings
+
+DETECTOR_ID = "blazeface_full"
+EMBEDDER_ID = "dlib_resnet_v1"
+
+#: landmark indices in Face.landmarks
+RIGHT_EYE, LEFT_EYE, NOSE_TIP, MOUTH, RIGHT_EAR, LEFT_EAR = range(6)
+
+
+def eye_centres(face: Face) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """(right eye, left eye) centres in image pixels, or None when the face has no landmarks."""
+    if len(face.landmarks) <= LEFT_EYE:
+        return None
+    return face.landmarks[RIGHT_EYE], face.landmarks[LEFT_EYE]
+
+
+@dataclass(frozen=True)
+class FaceObservation:
+    """One detected face with its embedding: what matching and profile consistency work on."""
+
+    index: int
+    face: Face
+    embedding: np.ndarray
+    sharpness: float
+    #: distance between the eye centres in image pixels (how much detail the embedding saw)
+    eye_distance: float
+
+
+class FacePipeline:
+    """Detector + aligner + embedder with explicit settings; sessions come from the model registry."""
+
+    def __init__(self, models: ModelRegistry, settings: Settings) -> None:
+        self.models = models
+        self.settings = settings
+        self._detector: FaceDetector | None = None
+        self._embedder: FaceEmbedder | None = None
+
+    @property
+    def detector(self) -> FaceDetector:
+        if self._detector is None:
+            s = self.settings
+            self._detector = FaceDetector(self.models.session(DETECTOR_ID), min_score=s.face_min_score,
+                                          tile_min_score=s.face_tile_min_score)
+        return self._detector
+
+    @property
+    def embedder(self) -> FaceEmbedder:
+        if self._embedder is None:
+            self._embedder = FaceEmbedder(self.models.session(EMBEDDER_ID))
+        return self._embedder
+
+    def model_sha256(self, model_id: str) -> str:
+        return self.models.spec(model_id).sha256
+
+    def detect(self, img: LoadedImage) -> tuple[Face, ...]:
+        """Faces of the image, best score first; boxes and landmarks in oriented image pixels."""
+        rgb = img.rgb(self.settings.face_detect_side)
+        det = self.detector.detect(rgb)
+        sx, sy = img.width / rgb.shape[1], img.height / rgb.shape[0]
+        faces = []
+        for box, score, kps in zip(det.boxes, det.scores, det.keypoints):
+            x0, y0, x1, y1 = box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy
+            faces.append(Face(box=(round(x0), round(y0), max(1, round(x1 - x0)), max(1, round(y1 - y0))),
+                              score=float(score),
+                              landmarks=tuple((float(x * sx), float(y * sy)) for x, y in kps)))
+        return tuple(faces)
+
+    def observe(self, img: LoadedImage, faces: tuple[Face, ...]) -> tuple[FaceObservation, ...]:
+        """Align and embed the given faces, on a copy of the photo large enough for detail."""
+        if not faces:
+            return ()
+        rgb = img.rgb(self.settings.face_embed_side)
+        sx, sy = rgb.shape[1] / img.width, rgb.shape[0] / img.height
+        chips, sharp, eyes = [], [], []
+        for f in faces:
+            kps = np.array(f.landmarks, np.float64) * [sx, sy]
+            chip = align.extract_chip(rgb, align.chip_transform(kps))
+            chips.append(chip)
+            sharp.append(align.sharpness(chip))
+            eyes.append(float(np.hypot(*(np.array(f.landmarks[RIGHT_EYE]) - f.landmarks[LEFT_EYE]))))
+        emb = self.embedder.embed(np.stack(chips))
+        return tuple(FaceObservation(i, f, emb[i], sharp[i], eyes[i]) for i, f in enumerate(faces))
+
+    def bank_faces(self, img: LoadedImage) -> list:
+        return bank_faces(self, img)
+
+
+def bank_faces(pipeline: FacePipeline, img: LoadedImage) -> list[tuple[tuple[int, int, int, int], float, str,
+                                                                   np.ndarray]]:
+    """What the bank stores for an image's faces: its main face only, as (box, score, model, embedding).
+
+    Why only the main face: a bank entry carries one label, and the bystanders of a celebrity photo
+    are not that celebrity; storing them would name strangers. No face models: nothing is stored.
+    """
+    if not (pipeline.models.has(DETECTOR_ID) and pipeline.models.has(EMBEDDER_ID)):
+        return []
+    main = main_face(pipeline.observe(img, pipeline.detect(img)))
+    if main is None:
+        return []
+    return [(main.face.box, main.face.score, EMBEDDER_ID, main.embedding)]
+
+
+def main_face(observations: tuple[FaceObservation, ...], size_ratio: float = 0.5) -> FaceObservation | None:
+    """The photo's main face: among faces at least ``size_ratio`` as large as the largest, the sharpest.
+
+    Why not just the largest: a blurred foreground face is a worse witness of identity than a sharp
+    one of nearly the same size; why not just the sharpest: a small sharp bystander is not the subject.
+    """
+    if not observations:
+        return None
+    largest = max(o.face.box[2] * o.face.box[3] for o in observations)
+    big = [o for o in observations if o.face.box[2] * o.face.box[3] >= size_ratio * largest]
+    return max(big, key=lambda o: o.sharpness)
+
+
+def detected_faces(ctx: CheckContext, img: LoadedImage) -> tuple[Face, ...]:
+    """Faces of the image, computed once per check context (stored in ``ctx.memo["faces"]``)."""
+    return ctx.cached("faces", lambda: ctx.engine.faces.detect(img))
+
+
+def face_observations(ctx: CheckContext, img: LoadedImage) -> tuple[FaceObservation, ...]:
+    """Faces with embeddings, computed once per check context."""
+    return ctx.cached("face_observations", lambda: ctx.engine.faces.observe(img, detected_faces(ctx, img)))

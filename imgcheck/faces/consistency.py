@@ -1,0 +1,76 @@
+"""Profile face consistency: do the photos of one profile show one person?
+
+Each photo has a main face (largest, then sharpest; see ``main_face``) and maybe others (group
+photos). The profile's person is the face seen (as some face) in the most photos, main faces first; a
+photo agrees when any of its faces is within ``same`` of that person, disagrees when all its faces
+are further than ``different``, and is undecided in between. Why any face rather than the main one:
+in a group photo the profile owner is often not the largest face, and a group photo must not make a
+consistent profile look inconsistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from imgcheck.faces import FaceObservation, main_face
+from imgcheck.faces.embed import distances
+from imgcheck.types import Evidence
+
+CHECK_NAME = "face_consistency"
+
+
+@dataclass(frozen=True)
+class PhotoFaces:
+    name: str
+    observations: tuple[FaceObservation, ...]
+
+
+def _nearest(anchor: np.ndarray, photo: PhotoFaces) -> tuple[float, int]:
+    d = distances(anchor, np.stack([o.embedding for o in photo.observations]))[0]
+    i = int(np.argmin(d))
+    return float(d[i]), photo.observations[i].index
+
+
+def face_consistency(photos: Sequence[PhotoFaces], same: float, different: float) -> Evidence:
+    with_faces = [p for p in photos if p.observations]
+    no_face = [p.name for p in photos if not p.observations]
+    details: dict = {"photos_without_face": no_face, "same_distance": same, "different_distance": different}
+    if len(with_faces) < 2:
+        return Evidence(CHECK_NAME, "inconclusive",
+                        "Fewer than two photos show a face; nothing to compare.", details=details)
+    # candidate persons: every face; support = photos holding a face within `same` of it. Main faces
+    # win ties, then the candidate closest to all photos.
+    best = None
+    for i, p in enumerate(with_faces):
+        main = main_face(p.observations)
+        for cand in p.observations:
+            near = [_nearest(cand.embedding[None], q) for q in with_faces]
+            support = sum(d <= same for d, _ in near)
+            key = (support, cand is main, -sum(d for d, _ in near))
+            if best is None or key > best[0]:
+                best = (key, i, cand, near)
+    _, anchor_i, anchor, near = best
+    agree, disagree, undecided = [], [], []
+    per_photo = []
+    for p, (d, face_i) in zip(with_faces, near):
+        verdict = "agrees" if d <= same else "disagrees" if d > different else "undecided"
+        {"agrees": agree, "disagrees": disagree, "undecided": undecided}[verdict].append(p.name)
+        per_photo.append({"photo": p.name, "distance": round(d, 4), "face_index": face_i, "status": verdict})
+    details.update({"reference_photo": with_faces[anchor_i].name, "reference_face": anchor.index,
+                    "photos": per_photo})
+    score = max(d for d, _ in near)
+    if disagree:
+        reason = (f"Photos show different people: {', '.join(disagree)} "
+                  f"{'does' if len(disagree) == 1 else 'do'} not match the person in "
+                  f"{', '.join(agree)}")
+        return Evidence(CHECK_NAME, "flag", reason, score=round(score, 4), threshold=different,
+                        flags=("inconsistent_faces",), details=details)
+    if undecided:
+        return Evidence(CHECK_NAME, "inconclusive",
+                        f"Unsure whether {', '.join(undecided)} show(s) the same person as {', '.join(agree)}.",
+                        score=round(score, 4), threshold=different, details=details)
+    return Evidence(CHECK_NAME, "clear", f"All {len(with_faces)} photos with a face show the same person.",
+                    score=round(score, 4), threshold=same, details=details)
