@@ -126,7 +126,7 @@ class Engine:
                 continue
             ctx = CheckContext(self)
             reports.append(self._run(img, checks, {"load": (time.perf_counter() - t0) * 1000}, ctx))
-            photos.append(PhotoFaces(reports[-1].source, face_observations(ctx, img)))
+            photos.append(PhotoFaces(Path(reports[-1].source).name, face_observations(ctx, img)))
         cfg = self.settings
         profile_evidence: tuple[Evidence, ...] = (
             face_consistency(photos, cfg.face_same_distance, cfg.face_different_distance),)

@@ -321,7 +321,7 @@ def test_browser_check_a_photo_shows_verdict_and_evidence(served, browser):
     evidence = page.locator("#check-evidence")
     assert "Bank: Eileen Collins" in evidence.inner_text()
     assert evidence.locator('.ic-card[data-check="known_image"]').count() == 1
-    assert evidence.locator(".ic-pair img").count() == 2  # the upload beside the bank's picture
+    assert evidence.locator(".ic-pair img").count() >= 2  # the upload beside the bank's picture(s)
     _shot(page, "app-check")
     # first run: one click on an example photo checks it
     page.locator('button.gallery-item:has(img[src$="coffee.png"])').click()
