@@ -32,7 +32,7 @@ class Settings:
     #: copy faces are cut from for embedding; detector score floors (whole photo, tiles)
     face_detect_side: int = 1280
     face_embed_side: int = 2048
-    face_min_score: float = 0.5
+    face_min_score: float = 0.6
     face_tile_min_score: float = 0.75
     #: known_face names a bank person only within this Euclidean distance (dlib's own 0.6 is looser)
     #: and when the next other person is at least ``face_match_margin`` further away

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from imgcheck.faces import align
+from imgcheck.faces.blazeface import shrink
 from imgcheck.faces.detector import FaceDetector
 from imgcheck.faces.embed import FaceEmbedder
 from imgcheck.types import Face
@@ -78,11 +79,36 @@ class FacePipeline:
     def model_sha256(self, model_id: str) -> str:
         return self.models.spec(model_id).sha256
 
+    def _detection_copy(self, img: LoadedImage) -> np.ndarray:
+        """The detector's copy. When the embedding copy is the full image anyway (longer side up to
+        ``face_embed_side``), shrink that one rather than decode the file a second time."""
+        side = self.settings.face_detect_side
+        if max(img.width, img.height) <= self.settings.face_embed_side:
+            return _shrink(img.rgb(None), side)
+        return img.rgb(side)
+
     def detect(self, img: LoadedImage) -> tuple[Face, ...]:
         """Faces of the image, best score first; boxes and landmarks in oriented image pixels."""
-        rgb = img.rgb(self.settings.face_detect_side)
+        return self._detect_array(self._detection_copy(img), img.width, img.height)
+
+    def observe(self, img: LoadedImage, faces: tuple[Face, ...]) -> tuple[FaceObservation, ...]:
+        """Align and embed the given faces, on a copy of the photo large enough for detail."""
+        if not faces:
+            return ()
+        return self._observe_array(img.rgb(self.settings.face_embed_side), img.width, img.height, faces)
+
+    def analyse_array(self, rgb: np.ndarray) -> tuple[FaceObservation, ...]:
+        """Detect, align and embed every face of an RGB array already in memory (benchmarks, tools)."""
+        h, w = rgb.shape[:2]
+        det = _shrink(rgb, self.settings.face_detect_side)
+        faces = self._detect_array(det, w, h)
+        if not faces:
+            return ()
+        return self._observe_array(_shrink(rgb, self.settings.face_embed_side), w, h, faces)
+
+    def _detect_array(self, rgb: np.ndarray, width: int, height: int) -> tuple[Face, ...]:
         det = self.detector.detect(rgb)
-        sx, sy = img.width / rgb.shape[1], img.height / rgb.shape[0]
+        sx, sy = width / rgb.shape[1], height / rgb.shape[0]
         faces = []
         for box, score, kps in zip(det.boxes, det.scores, det.keypoints):
             x0, y0, x1, y1 = box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy
@@ -91,12 +117,9 @@ class FacePipeline:
                               landmarks=tuple((float(x * sx), float(y * sy)) for x, y in kps)))
         return tuple(faces)
 
-    def observe(self, img: LoadedImage, faces: tuple[Face, ...]) -> tuple[FaceObservation, ...]:
-        """Align and embed the given faces, on a copy of the photo large enough for detail."""
-        if not faces:
-            return ()
-        rgb = img.rgb(self.settings.face_embed_side)
-        sx, sy = rgb.shape[1] / img.width, rgb.shape[0] / img.height
+    def _observe_array(self, rgb: np.ndarray, width: int, height: int,
+                       faces: tuple[Face, ...]) -> tuple[FaceObservation, ...]:
+        sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
         chips, sharp, eyes = [], [], []
         for f in faces:
             kps = np.array(f.landmarks, np.float64) * [sx, sy]
@@ -109,6 +132,15 @@ class FacePipeline:
 
     def bank_faces(self, img: LoadedImage) -> list:
         return bank_faces(self, img)
+
+
+def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
+    """``rgb`` with its longer side at most ``side`` (area averaging); the array itself when it fits."""
+    h, w = rgb.shape[:2]
+    if max(h, w) <= side:
+        return rgb
+    scale = side / max(h, w)
+    return shrink(rgb, (max(1, round(w * scale)), max(1, round(h * scale))))
 
 
 def bank_faces(pipeline: FacePipeline, img: LoadedImage) -> list[tuple[tuple[int, int, int, int], float, str,

@@ -105,6 +105,22 @@ def weighted_nms(det: Detections, iou_threshold: float = 0.3) -> Detections:
                       np.array(kps, np.float32))
 
 
+def shrink(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize to ``size`` (w, h), averaging pixels when shrinking by 2x or more.
+
+    OpenCV's area averaging is fast only for integer factors, so a large shrink goes bilinear to the
+    nearest integer multiple of the target first (a mild step), then averages by that integer.
+    """
+    w, h = size
+    src_h, src_w = rgb.shape[:2]
+    k = int(min(src_w / w, src_h / h))
+    if k >= 2:
+        if (src_w, src_h) != (w * k, h * k):
+            rgb = cv2.resize(rgb, (w * k, h * k), interpolation=cv2.INTER_LINEAR)
+        return cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    return cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def letterbox(rgb: np.ndarray, side: int = INPUT_SIDE) -> tuple[np.ndarray, float, float, float]:
     """Resize keeping aspect ratio and pad to a square; returns (square, scale, pad_x, pad_y).
 
@@ -113,8 +129,7 @@ def letterbox(rgb: np.ndarray, side: int = INPUT_SIDE) -> tuple[np.ndarray, floa
     h, w = rgb.shape[:2]
     scale = side / max(h, w)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(rgb, (nw, nh), interpolation=interp)
+    resized = shrink(rgb, (nw, nh))
     pad_x, pad_y = (side - nw) / 2, (side - nh) / 2
     out = np.zeros((side, side, 3), np.uint8)
     x0, y0 = int(pad_x), int(pad_y)

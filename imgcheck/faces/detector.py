@@ -15,8 +15,9 @@ class FaceDetector:
     reach the stricter ``tile_min_score`` (calibration in docs/faces.md).
     """
 
-    def __init__(self, session, *, min_score: float = 0.5, tile_min_score: float = 0.75,
-                 tile_fraction: float = 0.4, min_tile: int = 384, iou_threshold: float = 0.3) -> None:
+    def __init__(self, session, *, min_score: float = 0.6, tile_min_score: float = 0.75,
+                 tile_fraction: float = 0.4, min_tile: int = 384, iou_threshold: float = 0.3,
+                 tile_trigger: float = 2.5) -> None:
         self.session = session
         self.input_name = session.get_inputs()[0].name
         self.min_score = min_score
@@ -24,6 +25,7 @@ class FaceDetector:
         self.tile_fraction = tile_fraction
         self.min_tile = min_tile
         self.iou_threshold = iou_threshold
+        self.tile_trigger = tile_trigger
         self._anchors = bf.anchors()
 
     def _run(self, rgb: np.ndarray, min_score: float, x0: int = 0, y0: int = 0) -> bf.Detections:
@@ -32,6 +34,15 @@ class FaceDetector:
         det = bf.decode(raw_boxes[0], raw_scores[0], self._anchors, min_score)
         return bf.unletterbox(det, scale, pad_x, pad_y, x0, y0)
 
+    def _may_hide_small_faces(self, whole: bf.Detections, side: int) -> bool:
+        """Whether the tile pass is worth running: the whole-photo pass found nothing, or found a group
+        whose faces are small enough (under ``tile_trigger`` times the smallest it can see, ~1/25 of
+        the side) that more, smaller ones may be there. A photo with one face found skips the tiles:
+        its subject is that face, and bystanders too small to see whole are not worth 6 more passes."""
+        if not len(whole):
+            return True
+        return len(whole) >= 2 and _smallest_width(whole) < self.tile_trigger * side / 25
+
     def detect(self, rgb: np.ndarray) -> bf.Detections:
         """Faces in ``rgb`` (H, W, 3 uint8), best first, boxes and keypoints in its pixels."""
         if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 8:
@@ -39,12 +50,16 @@ class FaceDetector:
         h, w = rgb.shape[:2]
         parts = [self._run(rgb, self.min_score)]
         tile = max(self.min_tile, int(max(h, w) * self.tile_fraction))
-        if max(h, w) > tile * 1.5:
+        if max(h, w) > tile * 1.5 and self._may_hide_small_faces(parts[0], max(h, w)):
             for x, y, tw, th in bf.tiles(w, h, tile):
                 found = self._run(rgb[y:y + th, x:x + tw], self.tile_min_score, x, y)
                 parts.append(drop_cut(found, (x, y, tw, th), w, h))
         merged = bf.weighted_nms(bf.concat(parts), self.iou_threshold)
         return clip_to_image(merged, w, h)
+
+
+def _smallest_width(det: bf.Detections) -> float:
+    return float((det.boxes[:, 2] - det.boxes[:, 0]).min()) if len(det) else 0.0
 
 
 def drop_cut(det: bf.Detections, tile: tuple[int, int, int, int], width: int, height: int,
