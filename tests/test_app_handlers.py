@@ -168,6 +168,7 @@ def test_unknown_checks_render_generically_with_their_details():
     assert 'data-check="future_check"' in out and "Future check" in out
     assert "Nothing to see &lt;here&gt;" in out
     assert "Camera make" in out and "Acme" in out and "could not tell" in out
+    assert '<details class="ic-more"><summary>Details</summary>' in out  # closed: nothing was found
     assert "model m1 (abababababab)" in out
 
 

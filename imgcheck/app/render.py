@@ -227,7 +227,12 @@ def evidence_card(ev: dict[str, Any], known_ai_checks: frozenset[str] = frozense
         nums.append(f"model {esc(ev['model'])}" + (f" ({esc(sha)})" if sha else ""))
     if nums:
         parts.append(f'<p class="ic-nums">{" · ".join(nums)}</p>')
-    parts.append(details_table(ev.get("details") or {}))
+    table = details_table(ev.get("details") or {})
+    if table:  # open when the check found a problem; otherwise one click away
+        parts.append(
+            f'<details class="ic-more"{" open" if status == "flag" else ""}>'
+            f"<summary>Details</summary>{table}</details>"
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -423,6 +428,7 @@ CSS = """
 .ic-reason{margin:4px 0}.ic-nums,.ic-note{font-size:.85em;opacity:.8;margin:2px 0}
 .ic-details{font-size:.85em;display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:4px 0}
 .ic-details dt{font-weight:600}.ic-details dd{margin:0;word-break:break-word;min-width:0}
+.ic-more summary{cursor:pointer;font-size:.85em;opacity:.8}
 .ic-rows{font-size:.95em;border-collapse:collapse;display:block;overflow-x:auto;max-width:100%}
 .ic-rows th,.ic-rows td{text-align:left;padding:1px 8px 1px 0;vertical-align:top}
 .ic-meter{position:relative;height:12px;background:#ddd;border-radius:6px;margin:6px 0;max-width:420px}
