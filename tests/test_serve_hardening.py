@@ -321,6 +321,15 @@ def test_public_mode_has_no_bank_and_no_batch(servers, public_client):
     assert "Add to the bank" not in page and "batch-table" not in page
 
 
+def test_public_upload_size_cap(servers):
+    """The public demo refuses uploads over 20 MB before they reach any handler."""
+    c = http(servers["public"], login=False)
+    big = b"\xff\xd8\xff" + bytes(21 * 1024 * 1024)
+    r = c.post("/gradio_api/upload", files={"files": ("big.jpg", big, "image/jpeg")})
+    assert r.status_code == 413, (r.status_code, r.text[:200])
+    assert not [p for p in servers["public"].temp_files() if p.stat().st_size > 20 * 1024 * 1024]
+
+
 # -- uploads --------------------------------------------------------------------------------------
 def test_uploads_are_gone_after_each_request(servers, auth_client, public_client, tmp_path):
     """After every request (good image, bad image, profile, batch with hostile zips, bank add),
@@ -379,6 +388,8 @@ def test_uploads_are_gone_after_each_request(servers, auth_client, public_client
             result = client.predict(*args, api_name=api)
         except Exception as exc:  # noqa: BLE001 - a refusal is fine here; what matters is the disk
             result = exc
+        if api == "/check" and args[0]["path"] == str(bad):  # the app's message for a hostile file
+            assert result["verdict"] == "error" and "SVG" in result["error"], result
         if api == "/batch" and not isinstance(result, Exception):
             summary, table = result[0], result[1]
             rows = table["data"] if isinstance(table, dict) else table
