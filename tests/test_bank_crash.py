@@ -51,6 +51,8 @@ class Committed:
 @dataclass
 class Tally:
     committed: dict[str, Committed] = field(default_factory=dict)
+    #: entries committed just before a kill but not reported (checked whole when first seen)
+    unreported: set[str] = field(default_factory=set)
     kills: int = 0
     kills_with_work_done: int = 0
     finished: bool = False
@@ -126,8 +128,11 @@ def check_bank(bank: Path, tally: Tally) -> int:
         assert len(expected_rows) <= 1, expected_rows
         for c in tally.committed.values():
             assert rows.get(c.name) == (c.entry_id, c.sha256), f"lost or changed: {c}"
-        unreported = set(rows) - set(tally.committed)
+        # a kill between COMMIT and the print leaves one whole entry nobody reported; later runs skip
+        # it (same sha256), so each round may add at most one
+        unreported = set(rows) - set(tally.committed) - tally.unreported
         assert len(unreported) <= 1, f"entries nobody reported: {sorted(unreported)[:5]}"
+        tally.unreported |= unreported
         for eid, _ in rows.values():
             assert hash_rows.get(eid) in expected_rows, f"half entry {eid}: {hash_rows.get(eid)} hash rows"
             assert eid in thumbs, f"half entry {eid}: no thumbnail"
