@@ -422,8 +422,10 @@ def run_load(server: Server, clients: int, seconds: float, min_requests: int, ca
     failures: list[str] = []
     marks: dict[int, float] = {}
     done = 0
+    # a request "fails" when the server fails it, not when a client on a crowded machine stops waiting
+    # (gradio_client's default read timeout is 20 s)
     conns = [
-        Client(server.url, verbose=False, download_files=str(server.tmp / "downloads"))
+        Client(server.url, verbose=False, download_files=str(server.tmp / "downloads"), httpx_kwargs={"timeout": 300})
         for _ in range(clients)
     ]
     start = time.monotonic()
@@ -451,7 +453,7 @@ def run_load(server: Server, clients: int, seconds: float, min_requests: int, ca
                     latencies.append(dt)
                 else:
                     failures.append(why)
-                if done in (100, 1000):
+                if done in (100, 250, 500, 750, 1000, 1500, 2000):
                     marks[done] = rss_mb(pid)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
@@ -472,6 +474,7 @@ def run_load(server: Server, clients: int, seconds: float, min_requests: int, ca
         "rss_at_1000": marks.get(1000),
         "rss_end": rss_mb(pid),
         "peak_rss": rss_mb(pid, "VmHWM"),
+        "rss_marks": {n: round(v) for n, v in sorted(marks.items())},
     }
 
 
@@ -480,7 +483,7 @@ def print_load(title: str, r: dict) -> None:
         f"\n{title}: {r['requests']} requests in {r['seconds']:.0f} s by 20 clients, {r['failed']} failed; "
         f"latency p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms; server RSS after 100 requests "
         f"{r['rss_at_100']:.0f} MB, after 1000 {r['rss_at_1000'] or float('nan'):.0f} MB, at the end "
-        f"{r['rss_end']:.0f} MB, peak {r['peak_rss']:.0f} MB"
+        f"{r['rss_end']:.0f} MB, peak {r['peak_rss']:.0f} MB; RSS (MB) by requests done {r['rss_marks']}"
     )
 
 
