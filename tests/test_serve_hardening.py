@@ -425,7 +425,9 @@ def run_load(server: Server, clients: int, seconds: float, min_requests: int, ca
     # a request "fails" when the server fails it, not when a client on a crowded machine stops waiting
     # (gradio_client's default read timeout is 20 s)
     conns = [
-        Client(server.url, verbose=False, download_files=str(server.tmp / "downloads"), httpx_kwargs={"timeout": 300})
+        Client(
+            server.url, verbose=False, download_files=str(server.tmp / "downloads"), httpx_kwargs={"timeout": 300}
+        )
         for _ in range(clients)
     ]
     start = time.monotonic()
