@@ -426,7 +426,10 @@ def run_load(server: Server, clients: int, seconds: float, min_requests: int, ca
     # (gradio_client's default read timeout is 20 s)
     conns = [
         Client(
-            server.url, verbose=False, download_files=str(server.tmp / "downloads"), httpx_kwargs={"timeout": 300}
+            server.url,
+            verbose=False,
+            download_files=str(server.tmp / "downloads"),
+            httpx_kwargs={"timeout": 300},
         )
         for _ in range(clients)
     ]
