@@ -141,7 +141,8 @@ class Engine:
         """Everything the bank stores for one image (hashes, thumbnail; faces when a face model exists)."""
         return NewEntry(label=label, kind=kind, source=source or img.source, sha256=img.sha256,
                         width=img.width, height=img.height, hashes=views.bank_hashes(img),
-                        thumb_jpeg=thumbnail_jpeg(img), faces=self.faces.bank_faces(img))
+                        features=views.bank_features(img), thumb_jpeg=thumbnail_jpeg(img),
+                        faces=self.faces.bank_faces(img))
 
     def add_to_bank(self, source: str | Path | bytes | LoadedImage, label: str, kind: str = "other",
                     note: str = "") -> tuple[int, bool]:

@@ -147,8 +147,7 @@ class LoadedImage:
                 im = Image.open(io.BytesIO(self.data))
                 is_jpeg = im.format in ("JPEG", "MPO")
                 if max_side is not None and is_jpeg:
-                    # draft keeps the decoded size >= the request, so scale a bit above it
-                    im.draft("RGB", (max_side, max_side))
+                    im.draft("RGB", _draft_size(im.size, max_side))
                 im.load()
                 if max_side is not None and not is_jpeg:
                     im = _reduce(im, max_side)
@@ -242,6 +241,19 @@ def orientation_from_exif(raw: bytes) -> int:
     except struct.error:
         return 1
     return 1
+
+
+def _draft_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """The size to ask Pillow ``draft`` for: the deepest JPEG DCT scaling (1/2, 1/4, 1/8) whose longer
+    side still reaches 95% of ``max_side``. A square request would let the short side decide (a
+    4032x3024 photo asked for 512 px would decode at 1/4, 1008x756); this way it decodes at 1/8
+    (504x378), about twice as fast, and checks get at most 5% fewer pixels than they asked for.
+    """
+    w, h = size
+    for s in (8, 4, 2):
+        if max(w, h) / s >= 0.95 * max_side:
+            return max(1, w // s), max(1, h // s)
+    return w, h
 
 
 def _short(exc: BaseException) -> str:

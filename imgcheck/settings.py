@@ -22,6 +22,11 @@ class Settings:
     #: hash match radii (calibration: docs/calibration.md)
     pdq_radius: int = 31
     phash_radius: int = 10
+    #: known_image stage 2: how many near-miss bank entries get local-feature verification (0: off),
+    #: the PDQ radius that makes an entry a near miss, and the ORB votes that make one a candidate
+    verify_candidates: int = 3
+    pdq_candidate_radius: int = 90
+    min_feature_votes: int = 8
     #: onnxruntime threads per session (0: onnxruntime decides)
     intra_op_threads: int = 0
     #: PEM file of C2PA trust anchors; signers chaining to none of them are reported as untrusted

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from imgcheck.bank.face_index import FaissFaceIndex
-from imgcheck.bank.index import FaissHammingIndex, Hit
+from imgcheck.bank.index import DescriptorVoteIndex, FaissHammingIndex, Hit
 from imgcheck.bank.store import BankStore, Entry, FaceRow, NewEntry
 from imgcheck.hashing.base import Hash
 
@@ -55,6 +55,7 @@ class Bank:
         self._lock = threading.Lock()
         self._tables: dict[str, tuple[int, _HashTable]] = {}
         self._face_tables: dict[str, tuple[int, _FaceTable]] = {}
+        self._votes: dict[str, tuple[int, DescriptorVoteIndex]] = {}
 
     def close(self) -> None:
         self.store.close()
@@ -104,6 +105,26 @@ class Bank:
         dist, rows = table.index.search(np.atleast_2d(embeddings), k)
         return [[FaceHit(table.entry_ids[r], table.face_indexes[r], float(d))
                  for d, r in zip(drow, rrow) if r >= 0] for drow, rrow in zip(dist, rows)]
+
+    def descriptor_votes(self, kind: str, descriptors: np.ndarray, max_distance: int = 48) -> dict[int, int]:
+        """Entry id -> local-feature votes of the query descriptors (see DescriptorVoteIndex)."""
+        from imgcheck.hashing.local import Features
+
+        gen = self.store.generation
+        with self._lock:
+            cached = self._votes.get(kind)
+            if cached is None or cached[0] != gen:
+                ids: list[np.ndarray] = []
+                descs: list[np.ndarray] = []
+                for entry_id, blob in self.store.feature_rows(kind):
+                    f = Features.from_bytes(blob)
+                    ids.append(np.full(len(f), entry_id, np.int64))
+                    descs.append(f.descriptors)
+                index = DescriptorVoteIndex(np.concatenate(ids) if ids else np.zeros(0, np.int64),
+                                            np.concatenate(descs) if descs else np.zeros((0, 32), np.uint8))
+                cached = (gen, index)
+                self._votes[kind] = cached
+        return cached[1].vote(descriptors, max_distance)
 
     def get(self, entry_id: int) -> Entry | None:
         return self.store.get(entry_id)

@@ -1,9 +1,16 @@
 """Share banks as hash lists with other trust-and-safety tools.
 
-The CSV holds one PDQ hash per row, in the style of ThreatExchange / Hasher-Matcher-Actioner hash
-lists: ``signal_type,signal_value`` first (``pdq`` and 64 hex digits), then imgcheck's own columns
-(label, kind, source, sha256, quality). Import also accepts plain ``pdq_hash[,label]`` rows.
-Imported entries carry hashes only (no pixels), so they match by PDQ alone.
+Conventions checked against Meta's tools (python-threatexchange and Hasher-Matcher-Actioner):
+signals are named by ``signal_type`` (``pdq``, lower case) and ``signal_value`` (the hash as 64
+lower-case hex digits), as in HMA's lookup API; python-threatexchange's file exchange reads one
+signal per line as ``<signal_type> <signal>`` separated by a space (or the bare hash when the
+collaboration names the type).
+
+``export_csv`` writes a CSV with ``signal_type,signal_value`` first, then imgcheck's own columns
+(label, kind, source, sha256, quality), so tools that read the first two columns ignore the rest;
+``style="te"`` writes the bare ``pdq <hash>`` lines the threatexchange CLI reads. ``import_csv``
+reads all of these, plus plain ``pdq_hash[,label]`` rows. Imported entries carry hashes only (no
+pixels), so they match by PDQ alone.
 """
 
 from __future__ import annotations
@@ -19,19 +26,34 @@ from imgcheck.types import BANK_KINDS
 COLUMNS = ("signal_type", "signal_value", "label", "kind", "source", "sha256", "quality")
 
 
-def export_csv(store: BankStore, path: Path) -> int:
+def export_csv(store: BankStore, path: Path, style: str = "csv") -> int:
+    """Write every entry's full-image PDQ hash; return how many. ``style``: "csv" or "te"."""
+    if style not in ("csv", "te"):
+        raise InputError(f"unknown hash-list style {style!r}; use csv or te")
     n = 0
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
+        writer = csv.writer(fh, lineterminator="\n")
+        if style == "csv":
+            writer.writerow(COLUMNS)
         for entry in store.entries():
             for variant, h in store.hashes_of(entry.id):
                 if h.kind != "pdq" or variant != "full":
                     continue
-                writer.writerow(["pdq", str(h), entry.label, entry.kind, entry.source, entry.sha256 or "",
-                                 "" if h.quality is None else h.quality])
+                if style == "te":
+                    fh.write(f"pdq {h}\n")
+                else:
+                    writer.writerow(["pdq", str(h), entry.label, entry.kind, entry.source, entry.sha256 or "",
+                                     "" if h.quality is None else h.quality])
                 n += 1
     return n
+
+
+def _te_lines(lines: list[str]) -> list[list[str]] | None:
+    """``<signal_type> <signal>`` lines (python-threatexchange's file format) as CSV-like rows."""
+    body = [ln.strip() for ln in lines if ln.strip()]
+    if not body or any("," in ln for ln in body) or not all(" " in ln for ln in body):
+        return None
+    return [["signal_type", "signal_value"]] + [ln.split(None, 1) for ln in body]
 
 
 def _hex256(text: str, where: str) -> str:
@@ -49,7 +71,7 @@ def import_csv(store: BankStore, path: Path, default_kind: str = "other") -> tup
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the hash list ({exc})") from exc
-    rows = list(csv.reader(text.splitlines()))
+    rows = _te_lines(text.splitlines()) or list(csv.reader(text.splitlines()))
     if not rows:
         return 0, 0
     header = [c.strip().lower() for c in rows[0]]
@@ -65,7 +87,7 @@ def import_csv(store: BankStore, path: Path, default_kind: str = "other") -> tup
             continue
         where = f"{path}:{lineno}"
 
-        def get(name: str, default: str = "") -> str:
+        def get(name: str, default: str = "", row: list[str] = row) -> str:
             i = col.get(name)
             return row[i].strip() if i is not None and i < len(row) else default
 

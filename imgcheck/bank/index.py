@@ -15,6 +15,8 @@ _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 #: banks larger than this use multi-index hashing (kept exact by the probe width, see range_search)
 MULTIHASH_MIN_ROWS = 2_000_000
+#: bits per multi-index-hashing chunk
+CHUNK_BITS = 16
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,10 @@ class FaissHammingIndex:
             self._index = None
             return
         if self.multihash:
-            # 256-bit PDQ split into 8 chunks of 32 bits; searched with pigeonhole radius so it stays exact
-            self._index = faiss.IndexBinaryMultiHash(self.nbits, self.nbits // 32, 32)
+            # 256-bit PDQ split into 16 chunks of 16 bits; searched with a pigeonhole radius so it stays
+            # exact. 16-bit chunks keep the probe small (radius 31 -> 1 flip per chunk, 17 buckets each),
+            # which measured faster than 8 chunks of 32 bits (3 flips, 5,489 buckets each)
+            self._index = faiss.IndexBinaryMultiHash(self.nbits, self.nbits // CHUNK_BITS, CHUNK_BITS)
         else:
             self._index = faiss.IndexBinaryFlat(self.nbits)
         self._index.add(bits)
@@ -85,3 +89,35 @@ class FaissHammingIndex:
             pairs = sorted(zip(dist[sl].tolist(), rows[sl].tolist()))
             out.append([Hit(int(r), int(d)) for d, r in pairs])
         return out
+
+
+class DescriptorVoteIndex:
+    """Which bank images share the most local-feature descriptors with a query (candidate generation).
+
+    All bank ORB descriptors sit in one FAISS binary flat index; each query descriptor votes for the
+    entry of its nearest bank descriptor when that is within ``max_distance`` bits and clearly nearer
+    than the second nearest (Lowe's ratio test over the whole bank, so texture that many images share
+    casts no vote). Votes only pick which few entries get the (costly) geometric verification; they
+    decide nothing on their own.
+    """
+
+    def __init__(self, entry_ids: np.ndarray, descriptors: np.ndarray) -> None:
+        import faiss
+
+        self.entry_ids = np.asarray(entry_ids, np.int64)
+        self._index = faiss.IndexBinaryFlat(256)
+        if len(descriptors):
+            self._index.add(np.ascontiguousarray(descriptors, dtype=np.uint8))
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def vote(self, descriptors: np.ndarray, max_distance: int = 48, ratio: float = 0.8) -> dict[int, int]:
+        """Entry id -> number of query descriptors whose nearest bank descriptor belongs to it."""
+        if not len(self) or not len(descriptors):
+            return {}
+        dist, rows = self._index.search(np.ascontiguousarray(descriptors, dtype=np.uint8), 2)
+        second = dist[:, 1] if len(self) > 1 else np.full(len(dist), 256)
+        ok = (dist[:, 0] <= max_distance) & (rows[:, 0] >= 0) & (dist[:, 0] < ratio * second)
+        ids, counts = np.unique(self.entry_ids[rows[ok, 0]], return_counts=True)
+        return {int(i): int(c) for i, c in zip(ids, counts)}

@@ -285,6 +285,12 @@ class BankStore:
                                    (entry_id, kind)).fetchone()
         return bytes(row[0]) if row else None
 
+    def feature_rows(self, kind: str) -> Iterator[tuple[int, bytes]]:
+        """(entry id, blob) of every entry that has features of ``kind``, in entry order."""
+        for entry_id, data in self._conn().execute(
+                "SELECT entry_id, data FROM features WHERE kind=? ORDER BY entry_id", (kind,)):
+            yield int(entry_id), bytes(data)
+
     def thumb(self, entry_id: int) -> bytes | None:
         row = self._conn().execute("SELECT jpeg FROM thumbs WHERE entry_id=?", (entry_id,)).fetchone()
         return bytes(row[0]) if row else None

@@ -1,13 +1,27 @@
-"""Check ``known_image``: is this photo a (possibly edited) copy of an image in the bank?"""
+"""Check ``known_image``: is this photo a (possibly edited) copy of an image in the bank?
+
+Two stages. (1) Hash lookup: PDQ and pHash of the upload, its mirror and its border-trimmed view
+against the bank's hashes at the calibrated radii; a hit is a match (method ``pdq`` / ``phash``).
+(2) Verification of near misses: bank entries that are close in PDQ but outside the radius, or that
+share many ORB descriptors with the upload, are checked geometrically (RANSAC affine) and by PDQ
+after alignment (``hashing/local.py``); a confirmed one is a match with method ``pdq+orb`` whose
+distance is the PDQ distance after alignment. Stage 2 catches what moves the picture inside the
+frame: corner crops, app screenshots, caption bars, letterboxes with text.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+import cv2
+import numpy as np
+
 from imgcheck.checks import CheckContext
-from imgcheck.hashing import views
+from imgcheck.hashing import local, views
 from imgcheck.load import LoadedImage
 from imgcheck.types import Evidence, Match
+
+_NBITS = {"pdq": 256, "phash": 64, "pdq+orb": 256}
 
 
 class KnownImageCheck:
@@ -25,24 +39,56 @@ class KnownImageCheck:
         for hash_type, named in queries.items():
             hashes = [h for _, h in named]
             for hit in bank.search_hashes(hashes, radii[hash_type]):
-                prev = best.get(hit.entry_id)
-                rel = hit.distance / hashes[0].nbits
-                if prev is None or rel < prev.distance / (256 if prev.method == "pdq" else 64):
-                    entry = bank.get(hit.entry_id)
-                    if entry is None:
-                        continue
-                    best[hit.entry_id] = Match(
-                        kind="image", label=entry.label, entry_id=entry.id, method=hash_type,
-                        distance=hit.distance, similarity=round(1 - rel, 4), bank_kind=entry.kind,
-                        source=entry.source)
-        matches = tuple(sorted(best.values(), key=lambda m: -(m.similarity or 0)))
+                self._keep(best, bank, hit.entry_id, hash_type, hit.distance)
+        verified = self._verify_near_misses(img, ctx, queries, best) if settings.verify_candidates > 0 else []
+        matches = tuple(sorted(best.values(), key=lambda m: (-(m.similarity or 0), m.entry_id)))
+        details = {"bank_entries": bank.store.count(), "verified": verified}
         if not matches:
-            return Evidence(self.name, "clear", "No known image in the bank matches this photo.",
-                            details={"bank_entries": bank.store.count()})
+            return Evidence(self.name, "clear", "No known image in the bank matches this photo.", details=details)
         top = matches[0]
-        nbits = 256 if top.method == "pdq" else 64
-        reason = (f"Matches a known image of '{top.label}' ({top.method.upper()} distance "
-                  f"{int(top.distance or 0)} of {nbits})")
+        nbits = _NBITS[top.method]
+        how = "PDQ distance after alignment" if top.method == "pdq+orb" else f"{top.method.upper()} distance"
+        reason = f"Matches a known image of '{top.label}' ({how} {int(top.distance or 0)} of {nbits})"
+        radius = radii.get(top.method, local.VerifyParams().max_aligned_distance)
         return Evidence(self.name, "flag", reason, score=top.similarity, flags=self.flags, matches=matches,
-                        threshold=round(1 - radii[top.method] / nbits, 4),
-                        details={"bank_entries": bank.store.count()})
+                        threshold=round(1 - radius / nbits, 4), details=details)
+
+    @staticmethod
+    def _keep(best: dict[int, Match], bank, entry_id: int, method: str, distance: int) -> None:
+        rel = distance / _NBITS[method]
+        prev = best.get(entry_id)
+        if prev is not None and rel >= (prev.distance or 0) / _NBITS[prev.method]:
+            return
+        entry = bank.get(entry_id)
+        if entry is None:
+            return
+        best[entry_id] = Match(kind="image", label=entry.label, entry_id=entry.id, method=method,
+                               distance=distance, similarity=round(1 - rel, 4), bank_kind=entry.kind,
+                               source=entry.source)
+
+    def _verify_near_misses(self, img: LoadedImage, ctx: CheckContext, queries, best: dict[int, Match]) -> list:
+        """Confirm or drop the few bank entries that are plausible but not hash matches."""
+        bank, settings = ctx.bank, ctx.settings
+        k = settings.verify_candidates
+        pdq = [h for _, h in queries["pdq"]]
+        near = [h.entry_id for h in bank.search_hashes(pdq, settings.pdq_candidate_radius)
+                if h.entry_id not in best][:k]
+        qf = ctx.cached("known_image.query_features", lambda: views.query_features(img))
+        votes = bank.descriptor_votes(local.FEATURE_KIND, qf.all_descriptors())
+        voted = [e for e, n in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+                 if n >= settings.min_feature_votes and e not in best][:k]
+        out = []
+        for entry_id in dict.fromkeys(near + voted):
+            blob = bank.store.feature(entry_id, local.FEATURE_KIND)
+            thumb = bank.store.thumb(entry_id)
+            if blob is None or thumb is None:
+                continue  # imported hash-only entries have nothing to verify against
+            bank_grey = cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_GRAYSCALE)
+            if bank_grey is None:
+                continue
+            v = local.verify(qf.features, qf.mirrored, local.Features.from_bytes(blob), qf.grey, bank_grey)
+            out.append({"entry_id": entry_id, "accepted": v.accepted, "inliers": v.inliers,
+                        "mirrored": v.mirrored, "aligned_distance": v.aligned_distance, "why": v.why})
+            if v.accepted and v.aligned_distance is not None:
+                self._keep(best, bank, entry_id, "pdq+orb", v.aligned_distance)
+        return out

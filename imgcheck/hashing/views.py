@@ -1,13 +1,18 @@
-"""Which hashes are stored for a bank image and which are computed for a query.
+"""Which hashes and features are stored for a bank image and which are computed for a query.
 
-Bank side: hashes of the image as it is. Query side: the image, its mirror, and the image with
-uniform borders trimmed, so mirrored and letterboxed re-uploads land near the original.
+Bank side: hashes of the image as it is, plus its ORB keypoints (``bank_features``) for the
+local-feature verification. Query side: the image, its mirror, and the image with uniform borders
+trimmed, so mirrored and letterboxed re-uploads land near the original; and the query's keypoints
+and those of its mirror (``query_features``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from imgcheck.hashing import local
 from imgcheck.hashing.base import Hash
 from imgcheck.hashing.pdq import PdqHash
 from imgcheck.hashing.phash import PHash
@@ -62,3 +67,24 @@ def query_hashes(img: LoadedImage) -> dict[str, list[tuple[str, Hash]]]:
         "pdq": [(name, _PDQ.compute(v)) for name, v in views.items()],
         "phash": [(name, _PHASH.compute(v)) for name, v in views.items()],
     }
+
+
+def bank_features(img: LoadedImage) -> dict[str, bytes]:
+    """What the bank ``features`` table stores per image: kind -> blob."""
+    f = local.compute(local.grey(img.rgb(local.FEATURE_SIDE)))
+    return {local.FEATURE_KIND: f.to_bytes()}
+
+
+@dataclass(frozen=True)
+class QueryFeatures:
+    grey: np.ndarray
+    features: local.Features
+    mirrored: local.Features
+
+    def all_descriptors(self) -> np.ndarray:
+        return np.concatenate([self.features.descriptors, self.mirrored.descriptors])
+
+
+def query_features(img: LoadedImage) -> QueryFeatures:
+    g = local.grey(img.rgb(local.FEATURE_SIDE), local.FEATURE_SIDE, local.MIN_QUERY_SIDE)
+    return QueryFeatures(g, local.compute(g), local.compute(np.ascontiguousarray(g[:, ::-1])))
