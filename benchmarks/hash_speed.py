@@ -15,7 +15,6 @@ decisions (pHash distance <= 10) for every (query, bank photo) pair.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,14 +24,10 @@ import imagehash
 import numpy as np
 from PIL import Image
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-
-import robustness as R  # noqa: E402
-
-from imgcheck.hashing import HASH_TYPES  # noqa: E402
-from imgcheck.hashing.views import HASH_SIDE  # noqa: E402
-from imgcheck.load import load_image  # noqa: E402
+from imgcheck.hashing import HASH_TYPES
+from imgcheck.hashing.views import HASH_SIDE
+from imgcheck.load import load_image
+from tests import robustness as R
 
 SIZE = (4000, 3000)
 

@@ -21,17 +21,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import imagehash
-import numpy as np
 from PIL import Image
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-
-import robustness as R  # noqa: E402
-
-from imgcheck import Engine  # noqa: E402
-from imgcheck.hashing import HASH_TYPES  # noqa: E402
-from imgcheck.load import load_image  # noqa: E402
+from imgcheck import Engine
+from imgcheck.hashing import HASH_TYPES
+from imgcheck.load import load_image
+from tests import robustness as R
 
 
 class Baseline:
@@ -91,7 +86,9 @@ def evaluate(split: str, matchers: dict[str, object], originals: tuple[str, ...]
             timing[m] += time.perf_counter() - t
             if got is not None:
                 false[m].append(f"negative {q.edit}:{q.source}->{got}")
-    return {"per_edit": per_edit, "false": false, "n_neg": n_neg, "n_pos": n_queries,
+    near = {f"{m} {q.source}": matcher.match(q.data) for m, matcher in matchers.items()
+            for q in R.negative_queries(R.NEAR_DUPLICATES, split, R.NEGATIVE_EDITS[:1])}
+    return {"per_edit": per_edit, "false": false, "n_neg": n_neg, "n_pos": n_queries, "near_duplicates": near,
             "ms_per_query": {m: 1000 * timing[m] / (n_queries + n_neg) for m in matchers}}
 
 
@@ -154,9 +151,10 @@ def main() -> None:
             if errs and (args.show_misses or m == "imgcheck"):
                 print(f"[{split}] {m} false matches: {', '.join(errs)}", file=sys.stderr)
     print(table(results, args.markdown))
-    if args.show_misses:
-        pass
-    _ = np
+    for split in splits:
+        near = results[split]["near_duplicates"]
+        print(f"[{split}] near-duplicate frames (not negatives, see docs/calibration.md): "
+              + ", ".join(f"{q} -> {got}" for q, got in near.items()))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ DEV_ORIGINALS = (
 )
 HELDOUT_ORIGINALS = (
     "grace_hopper", "biden", "coffee", "camera", "group_photo_3", "motorcycle_left", "lomiri_friends",
-    "lomiri_sunset", "lomiri_picosdeeuropa", "lomiri_paintingcolors", "mate_dune", "mate_storm", "opencv_graf1",
+    "lomiri_sunset", "lomiri_picosdeeuropa", "opencv_chicky_512", "mate_dune", "mate_storm", "opencv_graf1",
     "opencv_building", "opencv_baboon",
 )
 #: unrelated photos; the first ones show the same people or places as bank photos (hard negatives)

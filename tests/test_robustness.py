@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import robustness as R
+
 from imgcheck import Engine
 from imgcheck.hashing import local, views
 from imgcheck.load import load_image
@@ -38,11 +38,14 @@ def top_label(engine: Engine, data: bytes) -> str | None:
 
 @pytest.mark.parametrize("spec", R.EDITS, ids=[e.name for e in R.EDITS])
 def test_each_edit_kind_finds_the_original(small_bank, spec):
-    # two originals per edit: rotate through the bank so every photo meets most edits
+    # three originals per edit, rotating through the bank so every photo meets most edits; the
+    # matcher's recall is 95-100%, not 100%, so one miss in three is allowed here (the slow test holds
+    # the whole matrix to the 95% bar), a wrong label never is
     i = R.EDITS.index(spec)
-    for name in (BANK[i % len(BANK)], BANK[(i + 3) % len(BANK)]):
-        q = next(R.positive_queries((name,), "heldout", (spec,)))
-        assert top_label(small_bank, q.data) == name, f"{spec.name} copy of {name} not found first"
+    names = [BANK[(i + k * 2) % len(BANK)] for k in range(3)]
+    got = {n: top_label(small_bank, next(R.positive_queries((n,), "heldout", (spec,))).data) for n in names}
+    assert all(label in (None, n) for n, label in got.items()), f"{spec.name}: wrong original {got}"
+    assert sum(label == n for n, label in got.items()) >= 2, f"{spec.name} copies not found: {got}"
 
 
 def test_real_crop_of_obama_is_found(small_bank):

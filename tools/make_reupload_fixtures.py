@@ -47,7 +47,6 @@ SOURCES: dict[str, tuple[str, str]] = {
     "lomiri_seeding": ("debs", f"{LOMIRI16}/seeding_by_Clements_Engelhardt.jpg"),
     "lomiri_fossa": ("debs", f"{LOMIRI20}/Fossa_by_Jasper_Roks.jpg"),
     "lomiri_kleiber": ("debs", f"{LOMIRI20}/Kleiber_by_Lukas_Baubkus.jpg"),
-    "lomiri_paintingcolors": ("debs", f"{LOMIRI20}/Painting-Colors_by__herobrine7gamer.jpg"),
     **{f"mate_{n.lower()}": ("debs", f"{MATE}/{n}.jpg")
        for n in ("Garden", "LadyBird", "Dune", "Storm", "Wood", "Aqua", "TwoWings", "GreenMeadow", "RainDrops",
                  "Blinds", "FreshFlower", "YellowFlower")},
@@ -57,6 +56,7 @@ SOURCES: dict[str, tuple[str, str]] = {
                  "pca_test1", "licenseplate_motion")},
     **{f"opencv_{n.lower()}": ("debs", f"{OCV}/{n}.png")
        for n in ("basketball1", "basketball2", "graf1", "graf3", "box_in_scene", "smarties", "rubberwhale1")},
+    "opencv_chicky_512": ("debs", f"{OCV}/chicky_512.png"),
     **{f"hfs_{n}": ("debs", f"{HFS}/{n}.jpg") for n in ("000", "001", "002")},
 }
 

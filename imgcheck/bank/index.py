@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+_POPCOUNT = np.array([i.bit_count() for i in range(256)], dtype=np.uint8)
 
 #: banks larger than this use multi-index hashing (kept exact by the probe width, see range_search)
 MULTIHASH_MIN_ROWS = 2_000_000

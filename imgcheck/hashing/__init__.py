@@ -8,4 +8,4 @@ from imgcheck.hashing.phash import PHash
 
 HASH_TYPES: dict[str, HashType] = {"pdq": PdqHash(), "phash": PHash()}
 
-__all__ = ["HASH_TYPES", "Hash", "HashType", "PdqHash", "PHash"]
+__all__ = ["HASH_TYPES", "Hash", "HashType", "PHash", "PdqHash"]

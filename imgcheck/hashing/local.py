@@ -148,8 +148,13 @@ def _shape_ok(a: np.ndarray, p: VerifyParams) -> tuple[bool, str]:
 
 
 def aligned_distance(query_grey: np.ndarray, bank_grey: np.ndarray, affine: np.ndarray,
-                     min_overlap: float) -> int | None:
-    """PDQ distance between the bank image and the query warped onto it, over their common box."""
+                     min_overlap: float, within: tuple[int, int, int, int] | None = None) -> int | None:
+    """PDQ distance between the bank image and the query warped onto it, over their common box.
+
+    ``within`` (x0, y0, x1, y1) limits the box to where the query actually shows the bank image (the
+    extent of the RANSAC inliers): an app screenshot's bars and text lie inside the warped query's
+    frame but show nothing of the photo, and would otherwise be compared with it.
+    """
     h, w = bank_grey.shape
     warped = cv2.warpAffine(query_grey, affine, (w, h), flags=cv2.INTER_AREA, borderValue=0)
     mask = cv2.warpAffine(np.full(query_grey.shape, 255, np.uint8), affine, (w, h), flags=cv2.INTER_NEAREST)
@@ -176,6 +181,13 @@ def aligned_distance(query_grey: np.ndarray, bank_grey: np.ndarray, affine: np.n
             x1 -= step_x
     if (y1 - y0) * (x1 - x0) < min_overlap * h * w or y1 - y0 < 16 or x1 - x0 < 16:
         return None
+    if within is not None:
+        # keep the inlier box only when it is a usable region: flat skies and walls have no keypoints
+        # but are part of the copy, so a small inlier box says nothing about bars
+        bx0, by0 = max(x0, within[0]), max(y0, within[1])
+        bx1, by1 = min(x1, within[2]), min(y1, within[3])
+        if (by1 - by0) * (bx1 - bx0) >= 0.5 * (y1 - y0) * (x1 - x0):
+            x0, y0, x1, y1 = bx0, by0, bx1, by1
     a = np.stack([bank_grey[y0:y1, x0:x1]] * 3, axis=-1)
     b = np.stack([warped[y0:y1, x0:x1]] * 3, axis=-1)
     return _PDQ.compute(np.ascontiguousarray(a)) - _PDQ.compute(np.ascontiguousarray(b))
@@ -209,8 +221,12 @@ def verify(query: Features, query_mirror: Features, bank: Features, query_grey: 
                     qsy = q.size[1] / qg.shape[0]
                     full = np.diag([sx, sy]) @ a[:, :2] @ np.diag([qsx, qsy])
                     t = np.array([sx, sy]) * a[:, 2]
+                    pts = bp[inl.ravel().astype(bool)] * np.array([sx, sy], np.float32)
+                    pad = 0.08 * np.array(bank_grey.shape[::-1], np.float32)
+                    lo = np.floor(pts.min(axis=0) - pad).astype(int)
+                    hi = np.ceil(pts.max(axis=0) + pad).astype(int)
                     dist = aligned_distance(np.ascontiguousarray(qg), bank_grey, np.hstack([full, t[:, None]]),
-                                            p.min_overlap)
+                                            p.min_overlap, (int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])))
                     if dist is None:
                         ok, why = False, "too little of the bank image is in the query"
                     elif dist > p.max_aligned_distance:
