@@ -304,6 +304,11 @@ def serve(bank: BankOpt = None, models: ModelsOpt = None,
     run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public), on_ready=ready)
 
 
+from imgcheck.cli_detector import detector_app  # noqa: E402 - registered after the core commands
+
+app.add_typer(detector_app, name="detector")
+
+
 def main() -> None:
     try:
         app()

@@ -49,3 +49,9 @@ class Settings:
     #: its faces are further than ``face_different_distance`` from the profile's person
     face_same_distance: float = 0.5
     face_different_distance: float = 0.6
+    #: pixel detector head (models/manifest.json id); its flag threshold comes from the manifest unless
+    #: ai_pixels_flag_at overrides it (calibration: models/MODELS.md, docs/ai_detector.md)
+    ai_pixels_model: str = "ai_pixels_head"
+    ai_pixels_flag_at: float | None = None
+    #: GAN-face geometry: largest eye-centre distance from the FFHQ layout, fraction of the image side
+    gan_eye_tolerance: float = 0.03

@@ -56,6 +56,8 @@ _REGISTRY: dict[str, str] = {
     "ai_provenance": "imgcheck.checks.ai_provenance:AiProvenanceCheck",
     "ai_watermark": "imgcheck.checks.ai_watermark:AiWatermarkCheck",
     "known_face": "imgcheck.checks.known_face:KnownFaceCheck",
+    "ai_pixels": "imgcheck.checks.ai_pixels:AiPixelsCheck",
+    "gan_face_geometry": "imgcheck.checks.gan_face_geometry:GanFaceGeometryCheck",
 }
 
 

@@ -1,0 +1,65 @@
+"""Latency of the full AI-evidence path per image, as a ratio to decoding the same image.
+
+Runs every AI check the engine has (provenance, watermark, pixel detector, GAN-face geometry; those not
+installed are skipped) on the test fixtures and prints, per stage, the median milliseconds per image and
+the ratio to the baseline measured in the same process: decoding the image to the detector's working
+size. Ratios travel between machines better than milliseconds; nothing here asserts a time.
+
+    OMP_NUM_THREADS=1 python benchmarks/ai_evidence_latency.py [--repeat 3] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+IMAGES = ["grace_hopper.jpg", "rocket.jpg", "coffee.png", "astronaut.png", "ai_z_image_turbo.webp",
+          "ai_hidream_i1.webp"]
+AI_CHECKS = ("ai_provenance", "ai_watermark", "ai_pixels", "gan_face_geometry")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
+    args = ap.parse_args()
+
+    from imgcheck import Engine
+    from imgcheck.detectors.pixels import WORK_SIDE
+    from imgcheck.settings import Settings
+
+    engine = Engine(settings=Settings(intra_op_threads=args.threads))
+    checks = [c for c in AI_CHECKS if c in engine.available_checks()]
+    paths = [FIXTURES / n for n in IMAGES if (FIXTURES / n).exists()]
+    engine.check(paths[0], checks=checks)  # load sessions once, outside the timing
+
+    base: list[float] = []
+    per_check: dict[str, list[float]] = {c: [] for c in checks}
+    total: list[float] = []
+    for _ in range(args.repeat):
+        for p in paths:
+            t = time.perf_counter()
+            engine.load(p).rgb(WORK_SIDE)
+            base.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            report = engine.check(p, checks=checks)
+            total.append((time.perf_counter() - t) * 1000)
+            for c in checks:
+                per_check[c].append(report.timings_ms.get(c, 0.0))
+    b = statistics.median(base)
+    print(f"images: {len(paths)} x {args.repeat} repeats; onnxruntime threads: {args.threads}")
+    print(f"{'stage':<22}{'median ms':>12}{'x baseline':>12}")
+    print(f"{'baseline: decode':<22}{b:>12.1f}{1.0:>12.1f}")
+    for c in checks:
+        m = statistics.median(per_check[c])
+        print(f"{c:<22}{m:>12.1f}{m / b:>12.1f}")
+    m = statistics.median(total)
+    print(f"{'full AI evidence path':<22}{m:>12.1f}{m / b:>12.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Check ``ai_pixels``: a calibrated probability that the pixels were made by an image generator.
+
+This is a statistical signal, never proof: it flags ``ai_generated`` only above a conservative
+threshold chosen for a low false-positive rate on real photos (see models/MODELS.md), reports
+``inconclusive`` in the band between "clearly real-looking" and that threshold, and ``clear`` below.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from imgcheck.checks import CheckContext
+from imgcheck.detectors import pixels
+from imgcheck.load import LoadedImage
+from imgcheck.types import Evidence
+
+#: images smaller than this (shorter side, px) carry too little pixel detail to judge
+MIN_SIDE = 64
+
+
+class AiPixelsCheck:
+    name: ClassVar[str] = "ai_pixels"
+    flags: ClassVar[tuple[str, ...]] = ("ai_generated",)
+
+    def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence:
+        registry = ctx.engine.models
+        model_id = ctx.settings.ai_pixels_model
+        if not registry.has(model_id):
+            return Evidence(self.name, "inconclusive", f"The pixel detector model {model_id!r} is not installed.")
+        if min(img.width, img.height) < MIN_SIDE:
+            return Evidence(self.name, "inconclusive",
+                            f"The image is too small ({img.width}x{img.height}) for the pixel detector.")
+        result = pixels.score_rgb(registry, img.rgb(pixels.WORK_SIDE), model_id)
+        p, info = result.probability, result.head
+        flag_at = ctx.settings.ai_pixels_flag_at or info.flag_at
+        details = {"probability": round(p, 4), "flag_at": flag_at, "clear_below": info.clear_below,
+                   "encoder": info.encoder, "encoder_sha256": result.encoder_sha256,
+                   "features": list(info.blocks)}
+        common = {"score": round(p, 4), "threshold": flag_at, "model": model_id,
+                  "model_sha256": result.head_sha256, "details": details}
+        if p >= flag_at:
+            return Evidence(self.name, "flag",
+                            f"The pixel detector gives {p:.0%} probability that this image is AI-generated "
+                            f"(flags at {flag_at:.0%}); a statistical signal, not proof.",
+                            flags=self.flags, **common)
+        if p < info.clear_below:
+            return Evidence(self.name, "clear",
+                            f"The pixel detector finds no sign of AI generation ({p:.0%}).", **common)
+        return Evidence(self.name, "inconclusive",
+                        f"The pixel detector is undecided ({p:.0%}; it flags only at {flag_at:.0%}).", **common)

@@ -1,0 +1,52 @@
+"""Check ``gan_face_geometry``: a square portrait whose eyes sit exactly where StyleGAN/FFHQ puts them.
+
+Needs the face pipeline (eye keypoints). A statistical signal: it flags ``gan_face_geometry``, which on
+its own makes a report "suspicious", never "flagged". Tolerance calibration: docs/ai_detector.md.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from imgcheck.checks import CheckContext
+from imgcheck.detectors import gan_geometry as geo
+from imgcheck.load import LoadedImage
+from imgcheck.types import Evidence
+
+#: the main face's eyes must be at least this far apart (fraction of the side): FFHQ puts them 25% apart
+MIN_EYE_SPAN = 0.15
+
+
+class GanFaceGeometryCheck:
+    name: ClassVar[str] = "gan_face_geometry"
+    flags: ClassVar[tuple[str, ...]] = ("gan_face_geometry",)
+
+    def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence:
+        tol = float(ctx.settings.gan_eye_tolerance)
+        if not geo.is_square(img.width, img.height):
+            return Evidence(self.name, "clear", f"Not a square full-frame portrait ({img.width}x{img.height}).",
+                            threshold=tol)
+        try:
+            from imgcheck import faces as face_pipeline
+        except ImportError:
+            return Evidence(self.name, "inconclusive", "The face pipeline is not installed.", threshold=tol)
+        if not ctx.engine.models.has(face_pipeline.DETECTOR_ID):
+            return Evidence(self.name, "inconclusive", "The face detector model is not installed.", threshold=tol)
+        found = face_pipeline.detected_faces(ctx, img)
+        with_eyes = [f for f in found if face_pipeline.eye_centres(f) is not None]
+        if not with_eyes:
+            return Evidence(self.name, "inconclusive", "No face with eye landmarks was found.", threshold=tol)
+        face = max(with_eyes, key=lambda f: f.box[2] * f.box[3])
+        eye_a, eye_b = face_pipeline.eye_centres(face)
+        layout = geo.eye_layout(eye_a, eye_b, img.width, img.height)
+        details = {**layout.to_dict(), "tolerance": tol, "faces": len(found)}
+        span = layout.right[0] - layout.left[0]
+        if layout.distance <= tol and span >= MIN_EYE_SPAN:
+            return Evidence(self.name, "flag",
+                            f"The eyes sit {layout.distance:.1%} of the image width from the StyleGAN/FFHQ "
+                            f"layout (tolerance {tol:.1%}) in a square portrait, typical of GAN-made faces; "
+                            "a statistical signal, not proof.",
+                            score=round(layout.distance, 4), threshold=tol, flags=self.flags, details=details)
+        return Evidence(self.name, "clear",
+                        f"The eyes are {layout.distance:.1%} of the width away from the StyleGAN/FFHQ layout.",
+                        score=round(layout.distance, 4), threshold=tol, details=details)

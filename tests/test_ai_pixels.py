@@ -1,0 +1,152 @@
+"""The pixel detector: pure parts (chain, features, head fitting, ONNX export) and the real model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imgcheck.detectors import chain, features
+from imgcheck.detectors import head as headlib
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REAL = ["grace_hopper.jpg", "rocket.jpg", "coffee.png"]
+AI = ["ai_z_image_turbo.webp", "ai_hidream_i1.webp"]
+
+
+def rgb(name: str) -> np.ndarray:
+    return np.asarray(Image.open(FIXTURES / name).convert("RGB"))
+
+
+# -- pure functions ------------------------------------------------------------------------------
+def test_reference_chain_is_the_acceptance_chain():
+    out = chain.reference_chain(rgb("rocket.jpg"))
+    assert out.shape == (500, 400, 3)
+
+
+def test_random_chain_crops_and_recompresses():
+    rng = np.random.default_rng(1)
+    src = rgb("grace_hopper.jpg")
+    outs = [chain.random_chain(src, rng) for _ in range(5)]
+    assert all(o.ndim == 3 and o.shape[2] == 3 and max(o.shape[:2]) <= 1000 for o in outs)
+    assert len({o.shape for o in outs}) > 1  # random crops and sizes
+
+
+def test_residual_features_see_recompression():
+    src = rgb("coffee.png")
+    a = features.residual_features(src)
+    b = features.residual_features(chain.jpeg(chain.resize(src, (256, 192)), 40))
+    assert a.shape == (len(features.RESIDUAL_NAMES),) and np.isfinite(a).all()
+    assert not np.allclose(a, b)
+
+
+def test_clip_tensor_shape_and_normalisation():
+    t = features.clip_tensor(rgb("grace_hopper.jpg"))
+    assert t.shape == (1, 3, 224, 224) and t.dtype == np.float32
+    assert -3 < t.mean() < 3
+
+
+def test_auc_and_tpr_at_fpr():
+    assert headlib.auc(np.array([3.0, 4.0]), np.array([1.0, 2.0])) == 1.0
+    assert headlib.auc(np.array([1.0]), np.array([1.0])) == 0.5
+    assert headlib.auc(np.array([1.0, 2.0]), np.array([3.0, 4.0])) == 0.0
+    pos, neg = np.linspace(0.5, 1.5, 100), np.linspace(0, 1, 100)
+    tpr, thr = headlib.tpr_at_fpr(pos, neg, 0.05)
+    assert (neg >= thr).mean() <= 0.05 and 0 < tpr <= 1
+
+
+def test_fit_head_separates_and_calibrates():
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(0, 1, (200, 5)), rng.normal(0, 1, (200, 5)) + [2, 0, 0, 0, 0]])
+    y = np.r_[np.zeros(200), np.ones(200)]
+    h = headlib.fit_head(x, y, l2=1.0)
+    p = h.probability(x)
+    assert headlib.auc(p[y == 1], p[y == 0]) > 0.9
+    assert 0.4 < p.mean() < 0.6  # balanced classes, calibrated to equal priors
+    assert h.probability(np.array([[5, 0, 0, 0, 0]]))[0] > 0.95
+
+
+def test_onnx_head_matches_numpy_head():
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    rng = np.random.default_rng(3)
+    h = headlib.LinearHead(weight=rng.normal(size=7), bias=0.3)
+    sess = ort.InferenceSession(headlib.to_onnx_bytes(h), providers=["CPUExecutionProvider"])
+    x = rng.normal(size=(4, 7))
+    got = sess.run(None, {"features": x.astype(np.float32)})[0].reshape(-1)
+    assert np.abs(got - h.probability(x)).max() < 1e-5
+
+
+# -- the shipped model -----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def det_engine():
+    from imgcheck import Engine
+
+    eng = Engine()
+    if not eng.models.has("ai_pixels_head"):
+        pytest.fail("models/ai_pixels_head is missing: python tools/build_ai_detector.py all")
+    return eng
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_photos_are_not_flagged(det_engine, name):
+    report = det_engine.check(FIXTURES / name, checks=["ai_pixels"])
+    ev = report.evidence[0]
+    assert ev.check == "ai_pixels" and ev.status in ("clear", "inconclusive"), ev.reason
+    assert 0.0 <= ev.score < ev.threshold
+    assert ev.model == "ai_pixels_head" and len(ev.model_sha256) == 64
+    assert "ai_generated" not in report.flags
+
+
+def test_ai_images_score_higher_than_real_photos(det_engine):
+    real = [det_engine.check(FIXTURES / n, checks=["ai_pixels"]).evidence[0].score for n in REAL]
+    ai = [det_engine.check(FIXTURES / n, checks=["ai_pixels"]).evidence[0].score for n in AI]
+    assert min(ai) > max(real), (ai, real)
+
+
+def test_flag_reason_says_statistical(det_engine):
+    from imgcheck import Engine
+    from imgcheck.settings import Settings
+
+    eng = Engine(settings=Settings(ai_pixels_flag_at=0.5))
+    report = eng.check(FIXTURES / AI[0], checks=["ai_pixels"])
+    ev = report.evidence[0]
+    assert ev.status == "flag" and ev.flags == ("ai_generated",)
+    assert "not proof" in ev.reason
+    assert report.verdict == "suspicious"  # a statistical signal alone never makes "flagged"
+
+
+def test_tiny_image_is_inconclusive(det_engine, tmp_path):
+    p = tmp_path / "tiny.png"
+    Image.fromarray(rgb("coffee.png")[:40, :40]).save(p)
+    ev = det_engine.check(p, checks=["ai_pixels"]).evidence[0]
+    assert ev.status == "inconclusive"
+
+
+def test_missing_head_is_inconclusive(tmp_path):
+    from imgcheck import Engine
+    from imgcheck.settings import Settings
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"models": {}}))
+    eng = Engine(settings=Settings(models_dir=tmp_path))
+    ev = eng.check(FIXTURES / "coffee.png", checks=["ai_pixels"]).evidence[0]
+    assert ev.status == "inconclusive" and "not installed" in ev.reason
+
+
+def test_corrupt_head_is_a_model_error(tmp_path):
+    from imgcheck import Engine
+    from imgcheck.settings import Settings
+
+    models = Path(__file__).resolve().parent.parent / "models"
+    src = json.loads((models / "manifest.json").read_text())["models"]
+    entry = dict(src["ai_pixels_head"])
+    encoder = dict(src["clip_vit_b16_int8"], file=str(models / src["clip_vit_b16_int8"]["file"]))
+    (tmp_path / entry["file"]).write_bytes(b"not an onnx model")
+    (tmp_path / "manifest.json").write_text(json.dumps({"models": {"ai_pixels_head": entry,
+                                                                   "clip_vit_b16_int8": encoder}}))
+    eng = Engine(settings=Settings(models_dir=tmp_path))
+    ev = eng.check(FIXTURES / "coffee.png", checks=["ai_pixels"]).evidence[0]
+    assert ev.status == "error" and "sha256" in ev.reason
