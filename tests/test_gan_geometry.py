@@ -90,3 +90,55 @@ def test_check_clears_other_layouts_and_non_square_photos():
     assert wide.status == "clear"
     none = chk.run(_Img(1024, 1024), _Ctx([]))
     assert none.status == "inconclusive"
+
+
+# -- with the real face pipeline ---------------------------------------------------------------------
+def _ffhq_crop_of(path, side: int = 512):
+    """An FFHQ-layout crop of the main face of a real photo (the layout a StyleGAN face would have)."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    from imgcheck import Engine
+
+    eng = Engine()
+    img = eng.load(path)
+    faces = eng.faces.detect(img)
+    face = max(faces, key=lambda f: f.box[2] * f.box[3])
+    a, b = face.landmarks[0], face.landmarks[1]
+    left, right = (a, b) if a[0] <= b[0] else (b, a)
+    centre, half, (ux, uy) = geo.ffhq_quad(left, right, face.landmarks[3])
+    s = side / (2 * half)
+    m = np.array([[ux * s, uy * s, 0.0], [-uy * s, ux * s, 0.0]])
+    m[:, 2] = np.array([side / 2, side / 2]) - m[:, :2] @ np.array(centre)
+    rgb = np.asarray(Image.open(path).convert("RGB"))
+    return cv2.warpAffine(rgb, m, (side, side), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
+
+
+@pytest.fixture(scope="module")
+def face_engine():
+    pytest.importorskip("imgcheck.faces")
+    from imgcheck import Engine
+
+    eng = Engine()
+    if not eng.models.has("blazeface_full"):
+        pytest.fail("the face detector model is missing from models/")
+    return eng
+
+
+def test_real_square_portraits_are_not_flagged(face_engine, fixtures):
+    for name in ("astronaut.png", "grace_hopper.jpg", "obama.jpg"):
+        ev = face_engine.check(fixtures / name, checks=["gan_face_geometry"]).evidence[0]
+        assert ev.status in ("clear", "inconclusive"), (name, ev.reason)
+
+
+def test_ffhq_layout_crop_of_a_real_face_is_flagged(face_engine, fixtures, tmp_path):
+    from PIL import Image
+
+    p = tmp_path / "ffhq_layout.jpg"
+    Image.fromarray(_ffhq_crop_of(fixtures / "grace_hopper.jpg")).save(p, quality=90)
+    report = face_engine.check(p, checks=["gan_face_geometry"])
+    ev = report.evidence[0]
+    assert ev.status == "flag", ev.reason
+    assert ev.details["distance"] <= ev.threshold and f"{ev.details['distance']:.1%}" in ev.reason
+    assert report.verdict == "suspicious"
