@@ -90,6 +90,8 @@ class ModelRegistry:
                 if self.intra_op_threads:
                     opts.intra_op_num_threads = self.intra_op_threads
                 opts.inter_op_num_threads = 1
+                # no busy-waiting between ops: checks, app requests and batch workers share few cores
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 try:
                     sess = ort.InferenceSession(str(path), sess_options=opts,
                                                 providers=["CPUExecutionProvider"])
