@@ -398,6 +398,9 @@ def png_chunk_count(data: bytes, stop: int) -> int:
     return n
 
 
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
 def jpeg_marker_counts(data: bytes, stop_segments: int, stop_scans: int) -> tuple[int, int]:
     """(marker segments, scans) of the first image of a JPEG (up to its EOI), without decoding.
 
@@ -424,15 +427,12 @@ def jpeg_marker_counts(data: bytes, stop_segments: int, stop_scans: int) -> tupl
         pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
         if marker == 0xDA:
             scans += 1
-            while True:
-                pos = data.find(b"\xff", pos)
-                if pos < 0 or pos + 1 >= end:
-                    return segments, scans
-                nxt = data[pos + 1]
-                if nxt == 0x00 or nxt == 0xFF or 0xD0 <= nxt <= 0xD7:
-                    pos += 1
-                    continue
-                break
+            # the next real marker: 0xFF not followed by a stuffed 0x00, a fill 0xFF or a restart
+            # marker (one C-level regex search; a Python loop over every 0xFF costs ~35 ms on 12 MP)
+            m = _NEXT_MARKER.search(data, pos)
+            if m is None:
+                return segments, scans
+            pos = m.start()
     return segments, scans
 
 
