@@ -131,38 +131,29 @@ def test_check_and_scan_make_no_outbound_connection(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(proc.stdout.splitlines()) == 3
-    help_text = subprocess.run(
-        [sys.executable, "-m", "imgcheck.cli", "--help"],
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for f in files:
+        (folder / Path(f).name).write_bytes(Path(f).read_bytes())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imgcheck.cli",
+            "scan",
+            str(folder),
+            "--out",
+            str(tmp_path / "report.jsonl"),
+        ],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         check=False,
-    ).stdout
-    if " scan " in help_text:  # batch mode has landed
-        folder = tmp_path / "photos"
-        folder.mkdir()
-        for f in files:
-            (folder / Path(f).name).write_bytes(Path(f).read_bytes())
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "imgcheck.cli",
-                "scan",
-                str(folder),
-                "--out",
-                str(tmp_path / "report.jsonl"),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-            cwd=tmp_path,
-        )
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        assert len((tmp_path / "report.jsonl").read_text().splitlines()) == 3
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len((tmp_path / "report.jsonl").read_text().splitlines()) == 3
     assert outbound_attempts(tmp_path) == []
 
 
