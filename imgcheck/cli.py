@@ -161,6 +161,31 @@ def scan(inputs: Annotated[list[str], typer.Argument(help="Folders (recursive), 
              max_html_rows=max_html_rows, bank=bank, models=models)
 
 
+@app.command("hash")
+def hash_cmd(paths: Annotated[list[Path], typer.Argument(help="Image files or folders.")],
+             types: Annotated[str, typer.Option("--type", help="Comma-separated hash types: pdq, phash.")]
+             = "pdq,phash",
+             workers: Annotated[Optional[int], typer.Option(help="Threads (default: one per CPU).")] = None
+             ) -> None:
+    """Print perceptual hashes as JSON Lines (hex, as the bank stores them): one line per file."""
+    from imgcheck.hashing.files import hash_files
+
+    kinds = [t.strip() for t in types.split(",") if t.strip()]
+    try:
+        results = hash_files(_iter_images(paths), kinds, workers=workers)
+        bad = 0
+        for r in results:
+            if r.error:
+                bad += 1
+                err.print(f"[red]error:[/red] {r.error}")
+            sys.stdout.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    except ImgcheckError as exc:
+        fail(exc)
+    if bad:
+        raise typer.Exit(InputError.exit_code)
+
+
 # -- bank ----------------------------------------------------------------------------------------
 def _iter_images(paths: list[Path]):
     for p in paths:
@@ -177,6 +202,8 @@ def bank_add(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
              source: Annotated[str, typer.Option(help="Where the images come from.")] = "",
              label_from_folder: Annotated[bool, typer.Option(
                  "--label-from-folder", help="Label each image with its parent folder's name.")] = False,
+             workers: Annotated[Optional[int], typer.Option(
+                 help="Threads preparing images (default: one per CPU).")] = None,
              bank: BankOpt = None, models: ModelsOpt = None) -> None:
     """Add images to the bank (adding the same file twice does nothing)."""
     if kind not in BANK_KINDS:
@@ -187,11 +214,22 @@ def bank_add(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
         engine = open_engine(bank, models, for_writing=True)
     except ImgcheckError as exc:
         fail(exc)
-    added = same = bad = 0
-    for p in _iter_images(paths):
-        name = p.parent.name if label_from_folder else label
+    from imgcheck import threads
+
+    def prepare(p: Path):
+        # hashing, features, thumbnail and faces on worker threads; SQLite writes stay on this one
         try:
-            _, created = engine.add_to_bank(p, name, kind, source)
+            return engine.entry_for(engine.load(p), p.parent.name if label_from_folder else label,
+                                    kind, source)
+        except InputError as exc:
+            return exc
+
+    added = same = bad = 0
+    for entry in threads.imap(prepare, _iter_images(paths), workers):
+        try:
+            if isinstance(entry, InputError):
+                raise entry
+            _, created = engine.bank.store.add(entry)
         except InputError as exc:
             bad += 1
             err.print(f"[yellow]skipped:[/yellow] {exc}")

@@ -77,3 +77,31 @@ def test_default_is_example_bank(tmp_path):
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["matches"][0]["label"] == "Barack Obama"
     assert "example bank" in p.stderr
+
+
+def test_hash_command_json_lines(tmp_path, fixtures):
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("not an image")
+    files = [str(fixtures / "obama.jpg"), str(bad), str(fixtures / "coffee.png")]
+    p = run(["hash", "--type", "phash,pdq", "--workers", "2", *files], tmp_path)
+    assert p.returncode == 2, p.stderr
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [r["source"] for r in lines] == files
+    assert set(lines[0]) == {"source", "sha256", "phash", "pdq", "pdq_quality"}
+    assert len(lines[0]["pdq"]) == 64 and len(lines[0]["phash"]) == 16
+    assert "error" in lines[1] and "notes.jpg" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_bank_add_on_threads_stores_what_one_thread_stores(tmp_path, fixtures):
+    names = ["obama.jpg", "biden.jpg", "grace_hopper.jpg", "astronaut.png", "coffee.png"]
+    stored = {}
+    for workers in ("1", "2"):
+        bank = tmp_path / f"b{workers}.sqlite"
+        p = run(["bank", "add", "--bank", str(bank), "--label", "x", "--workers", workers,
+                 *[str(fixtures / n) for n in names], str(tmp_path / "missing.jpg")], tmp_path)
+        assert p.returncode == 0, p.stderr
+        assert "added 5, already in bank 0, skipped 1" in p.stderr
+        listed = run(["bank", "export", "--bank", str(bank), "--out", str(tmp_path / f"e{workers}.csv")], tmp_path)
+        assert listed.returncode == 0, listed.stderr
+        stored[workers] = sorted((tmp_path / f"e{workers}.csv").read_text().splitlines())
+    assert stored["1"] == stored["2"] and len(stored["1"]) >= 5
