@@ -7,6 +7,7 @@ the RSS of that process and all its descendants (worker processes, Ray's raylet 
 
     nice -n 10 python benchmarks/batch_scan.py                     # 2,000 images, all parts
     nice -n 10 python benchmarks/batch_scan.py --images 500 --skip-ray
+    python benchmarks/batch_scan.py --only "hash 2w,ray hash 2w"   # Ray against local only
     nice -n 10 python benchmarks/batch_scan.py --million-listing    # memory of a 1M-line listing
 
 Images: re-encoded variants (random size 320-1600 px, JPEG quality 70-95) of the real photos in
@@ -155,6 +156,8 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=2000)
     ap.add_argument("--photos", type=Path, default=REPO / "tests" / "fixtures")
     ap.add_argument("--skip-ray", action="store_true")
+    ap.add_argument("--only", help="comma-separated configs to run, e.g. 'hash 2w,ray hash 2w' "
+                                   "(default: all: hash/full at 1 and 2 workers, ray hash/full at 2)")
     ap.add_argument("--image-dir", type=Path, help="keep the generated images here (reused when present)")
     ap.add_argument("--million-listing", action="store_true",
                     help="only measure memory while scanning a 1,000,000-line listing (missing files)")
@@ -198,18 +201,19 @@ def main() -> None:
             print(f"# made {ns.images} images in {time.perf_counter() - t:.0f} s")
         base = ["--inputs", str(images), "--bank", str(bank)]
         results: dict[str, dict] = {}
-        configs = [("hash 1w", "known_image", 1), ("hash 2w", "known_image", 2)]
+        configs = [("hash 1w", "known_image", 1, "local"), ("hash 2w", "known_image", 2, "local")]
         if all_checks != "known_image":
-            configs += [("full 1w", "all", 1), ("full 2w", "all", 2)]
+            configs += [("full 1w", "all", 1, "local"), ("full 2w", "all", 2, "local")]
         else:
             print("# only known_image is registered: the all-checks runs would repeat the hash-only ones; skipped")
-        for label, checks, workers in configs:
-            results[label] = measure([*base, "--checks", checks, "--workers", str(workers)])
-            print(json.dumps({"config": label, **results[label]}), flush=True)
         if not ns.skip_ray:
-            results["ray hash 2w"] = measure([*base, "--checks", "known_image", "--workers", "2",
-                                              "--engine", "ray"])
-            print(json.dumps({"config": "ray hash 2w", **results["ray hash 2w"]}), flush=True)
+            configs += [(f"ray {c[0]}", c[1], 2, "ray") for c in configs if c[2] == 2]
+        if ns.only:
+            wanted = {x.strip() for x in ns.only.split(",")}
+            configs = [c for c in configs if c[0] in wanted]
+        for label, checks, workers, engine in configs:
+            results[label] = measure([*base, "--checks", checks, "--workers", str(workers), "--engine", engine])
+            print(json.dumps({"config": label, **results[label]}), flush=True)
         print()
         print(f"{'config':<14}{'images/s':>10}{'steady/s':>10}{'seconds':>10}{'1st rec s':>10}{'peak RSS MB':>13}"
               f"{'CPU ms/img':>12}")
@@ -217,18 +221,21 @@ def main() -> None:
             print(f"{label:<14}{r['images_per_s']:>10}{r['steady_images_per_s']:>10}{r['seconds']:>10}"
                   f"{r['first_record_s']:>10}{r['peak_rss_mb']:>13}{r['cpu_ms_per_image']:>12}")
         for kind in ("hash", "full"):
-            if f"{kind} 1w" not in results:
+            if f"{kind} 1w" not in results or f"{kind} 2w" not in results:
                 continue
             a, b = results[f"{kind} 1w"], results[f"{kind} 2w"]
             print(f"speed-up {kind}, 2 workers vs 1: {b['images_per_s'] / a['images_per_s']:.2f}x end to end, "
                   f"{b['steady_images_per_s'] / a['steady_images_per_s']:.2f}x after start-up; CPU per image "
                   f"{b['cpu_ms_per_image'] / a['cpu_ms_per_image']:.2f}x (so on 2 idle cores at most "
                   f"{2 * a['cpu_ms_per_image'] / b['cpu_ms_per_image']:.2f}x)")
-        if "ray hash 2w" in results:
-            loc, ray = results["hash 2w"], results["ray hash 2w"]
+        for kind in ("hash", "full"):
+            if f"ray {kind} 2w" not in results or f"{kind} 2w" not in results:
+                continue
+            loc, ray = results[f"{kind} 2w"], results[f"ray {kind} 2w"]
             ratio = ray["seconds"] / loc["seconds"]
             with_init = (ray["seconds"] + ray["ray_init_s"]) / loc["seconds"]
-            print(f"ray vs local at 2 cores (hash-only, {ns.images} images): scan wall time {ratio:.2f}x "
+            what = "hash-only" if kind == "hash" else "all checks"
+            print(f"ray vs local at 2 cores ({what}, {ns.images} images): scan wall time {ratio:.2f}x "
                   f"(overhead {100 * (ratio - 1):+.0f}%), {with_init:.2f}x counting ray.init "
                   f"({ray['ray_init_s']} s); steady rate "
                   f"{ray['steady_images_per_s'] / loc['steady_images_per_s']:.2f}x local's; CPU per image "

@@ -2,9 +2,14 @@
 
 Pipeline (Ray Data, streaming): the driver walks the inputs exactly as the local engine does
 (``iter_items``: folders, zips, listings, the same safety checks and source names) and feeds item
-descriptors in windows -> a binary-read stage (Ray tasks read each file or zip entry under the same
-size caps, and hash it) -> ``map_batches`` with an actor pool, each actor holding its own Engine ->
-records come back to the driver, which writes them like the local engine does.
+descriptors in windows -> ``map_batches`` with an actor pool, each actor holding its own Engine,
+reading each file or zip entry under the same size caps and checking it -> records come back to the
+driver, which writes them like the local engine does.
+
+Why the actors read: a separate read stage (Ray tasks) was tried first; it put every image through
+the object store and started extra worker processes, and on a 2,000-image hash-only scan (2 idle
+cores, ``benchmarks/batch_scan.py``) cost 16 s before the first record and 1.29x the local
+engine's CPU per image. Reading where the bytes are used keeps only descriptors (paths) in Ray.
 
 Why descriptors rather than ``ray.data.read_binary_files``: Ray's reader would slurp files of any
 size, cannot read zip entries in place, and rewrites paths; reading through ``read_item`` keeps caps,
@@ -60,7 +65,8 @@ def read_batch(batch: dict[str, Any], limits: Limits) -> dict[str, list]:
 class CheckActor:
     """Holds one Engine (its own ONNX sessions) for the life of the actor."""
 
-    def __init__(self, spec: EngineSpec, checks: tuple[str, ...], threads: int, cache_items: int) -> None:
+    def __init__(self, spec: EngineSpec, checks: tuple[str, ...], threads: int, cache_items: int,
+                 limits: Limits) -> None:
         from collections import OrderedDict
 
         from imgcheck.batch.scan import error_record
@@ -68,10 +74,12 @@ class CheckActor:
         self._error_record = error_record
         self.engine = spec.build(threads)
         self.checks = checks
+        self.limits = limits
         self._cache: OrderedDict[str, str] = OrderedDict()
         self._cache_items = cache_items
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
+    def __call__(self, items: dict[str, Any]) -> dict[str, list]:
+        batch = read_batch(items, self.limits)
         out: list[str] = []
         sources = [str(s) for s in batch["source"]]
         for i, source in enumerate(sources):
@@ -159,11 +167,8 @@ def ray_scan_iter(items: Iterator[ScanItem], spec: EngineSpec, checks: tuple[str
 def _run_window(ray, rows: list[dict[str, str]], spec: EngineSpec, checks: tuple[str, ...], limits: Limits,
                 actors: int, batch_size: int, threads: int, cache_items: int) -> Iterator[Record]:
     ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows) // batch_size, 4 * actors * 8)))
-    # reading is I/O plus a sha256: no CPU reserved (the actors hold the cores), a few tasks at a time
-    ds = ds.map_batches(read_batch, fn_kwargs={"limits": limits}, batch_size=batch_size, batch_format="numpy",
-                        num_cpus=0, concurrency=max(1, actors // 4))
     ds = ds.map_batches(CheckActor, fn_constructor_kwargs={"spec": spec, "checks": checks, "threads": threads,
-                                                           "cache_items": cache_items},
+                                                           "cache_items": cache_items, "limits": limits},
                         compute=ray.data.ActorPoolStrategy(size=actors), batch_size=batch_size,
                         batch_format="numpy", num_cpus=threads)
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
