@@ -409,3 +409,14 @@ def test_launch_settings_are_safe_by_default():
     assert kw["max_file_size"] == 64 * 1024 * 1024
     assert launch_kwargs(ServeOptions(public=True))["max_file_size"] == 20 * 1024 * 1024
     assert launch_kwargs(ServeOptions(auth=(("a", "b"),)))["auth"] == [("a", "b")]
+
+
+def test_check_and_field_names_read_as_labels():
+    from imgcheck.app.render import humanize
+
+    assert humanize("ai_provenance") == "AI provenance"
+    assert humanize("gan_face_geometry") == "GAN face geometry"
+    assert humanize("known_image") == "Known image"
+    assert humanize("bank_kind") == "Bank kind"
+    assert humanize("c2pa_manifest") == "C2PA manifest"
+    assert humanize("") == ""

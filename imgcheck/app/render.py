@@ -96,8 +96,16 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+#: words shown in capitals when a field or check name is turned into a label
+ACRONYMS = frozenset({"ai", "gan", "pdq", "orb", "exif", "iptc", "xmp", "c2pa", "id", "sha256", "url", "jpeg"})
+
+
 def humanize(name: str) -> str:
-    return name.replace("_", " ").strip().capitalize()
+    """``ai_provenance`` -> "AI provenance", ``bank_kind`` -> "Bank kind"."""
+    words = name.replace("_", " ").strip().split(" ")
+    words = [w.upper() if w.lower() in ACRONYMS else w.lower() for w in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _data_uri(jpeg: bytes) -> str:
