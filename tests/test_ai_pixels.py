@@ -150,3 +150,20 @@ def test_corrupt_head_is_a_model_error(tmp_path):
     eng = Engine(settings=Settings(models_dir=tmp_path))
     ev = eng.check(FIXTURES / "coffee.png", checks=["ai_pixels"]).evidence[0]
     assert ev.status == "error" and "sha256" in ev.reason
+
+
+def test_encoder_weights_are_uint8_so_no_cpu_saturates():
+    """int8 weights (U8S8) saturate on x86 CPUs without VNNI and make embeddings machine-dependent;
+    the shipped encoder must multiply uint8 by uint8 (tools/int8_weights_u8u8.py)."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import numpy_helper
+
+    from imgcheck.models import ModelRegistry
+    from imgcheck.settings import Settings
+
+    path = ModelRegistry(Settings().models_dir).path("clip_vit_b16_int8")
+    model = onnx.load(str(path))
+    inits = {i.name: i for i in model.graph.initializer}
+    weights = [n.input[1] for n in model.graph.node if n.op_type == "MatMulInteger"]
+    assert len(weights) == 73
+    assert {numpy_helper.to_array(inits[w]).dtype.name for w in weights} == {"uint8"}
