@@ -41,10 +41,10 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
 
     Why: Gradio runs each request on a thread of a pool of up to 40, and glibc gives each thread
     that allocates its own arena (up to 8 per core), whose freed memory it seldom returns. Under 20
-    concurrent clients the server's memory climbed in steps as new threads took new arenas: +7% to
-    +9% from request 100 to 1,000 on an idle machine and +30% on a busy one. With 2 arenas the same
-    run grew 1.9% to 6.3% and started ~80 MB lower, at the same latency (docs/hardening.md). Call before
-    the request threads exist: arenas already made are kept.
+    concurrent clients the server's memory climbed in steps as new threads took new arenas: +2% to
+    +9% from request 100 to 1,000 on an idle machine (three runs) and +30% on a busy one. With 2
+    arenas the same run grew 1.9% to 6.3% and started ~80 MB lower, at the same latency
+    (docs/hardening.md). Call before the request threads exist: arenas already made are kept.
     """
     name = ctypes.util.find_library("c")
     if not name or not hasattr(os, "confstr"):
