@@ -1,7 +1,7 @@
 """Result types shared by the library, the CLI, the app and the tests.
 
 Everything a check returns is a frozen dataclass with ``to_dict()``; the JSON report
-(schema ``imgcheck.report/1``) is built only from these.
+(schema ``imgcheck.report/2``, contract in docs/architecture.md) is built only from these.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-REPORT_SCHEMA = "imgcheck.report/1"
-PROFILE_SCHEMA = "imgcheck.profile/1"
+from imgcheck.strength import Measure
+
+REPORT_SCHEMA = "imgcheck.report/2"
+PROFILE_SCHEMA = "imgcheck.profile/2"
 
 Status = Literal["flag", "clear", "inconclusive", "error"]
 Verdict = Literal["flagged", "suspicious", "clear", "error"]
@@ -51,7 +53,14 @@ class Face:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What one check found. A check never raises for a content reason; it returns Evidence."""
+    """What one check found. A check never raises for a content reason; it returns Evidence.
+
+    ``strength`` (0..1, higher is more suspicious, 0.5 at the check's decision line, None when the
+    check could not run or did not apply) is the number to rank and colour by; ``measure`` is the raw
+    number behind it with its name, unit and decision line (``imgcheck.strength``). ``score`` and
+    ``threshold`` keep their v1 meanings (a similarity, distance or probability depending on the check)
+    for old consumers; new code reads ``strength`` and ``measure``.
+    """
 
     check: str
     status: Status
@@ -63,11 +72,15 @@ class Evidence:
     model: str | None = None
     model_sha256: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    strength: float | None = None
+    measure: Measure | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "check": self.check,
             "status": self.status,
+            "strength": self.strength,
+            "measure": self.measure.to_dict() if self.measure else None,
             "score": self.score,
             "threshold": self.threshold,
             "flags": list(self.flags),

@@ -138,7 +138,7 @@ def test_as_uploads_reads_paths_filedata_and_lists(tmp_path):
 # -- rendering of checks the app does not know yet ---------------------------------------------------
 def _report(**kw) -> dict:
     base = {
-        "schema": "imgcheck.report/1",
+        "schema": "imgcheck.report/2",
         "source": "p.jpg",
         "verdict": "suspicious",
         "flags": ["ai_generated"],
@@ -209,22 +209,33 @@ def test_ai_score_has_a_meter_and_says_signal_not_proof():
     ev = {
         "check": "pixel_ai",
         "status": "flag",
-        "score": 0.91,
-        "threshold": 0.7,
+        "strength": 0.91,
+        "measure": {"name": "probability", "value": 0.97, "unit": "probability", "flag_at": 0.9,
+                    "flags_when": ">="},
         "flags": ["ai_generated"],
-        "reason": "The detector scores 0.91",
+        "reason": "The detector scores 0.97",
         "details": {},
     }
     out = render.report_html(_report(evidence=[ev]))
-    assert 'class="ic-meter-fill" style="width:91.0%"' in out and "left:70.0%" in out
+    # the bar shows strength (0.5 is the decision line), the numbers show the raw measure
+    assert 'class="ic-meter-fill" style="width:91.0%"' in out and "left:50.0%" in out
+    assert "probability 0.97" in out and "0.9" in out
     assert "signal, not proof" in out
     # a clear result of a known AI check still gets the meter (its flags list is empty then)
-    clear = dict(ev, status="clear", flags=[], score=0.1)
+    clear = dict(ev, status="clear", flags=[], strength=0.1)
     assert "ic-meter" in render.report_html(
         _report(evidence=[clear]), known_ai_checks=frozenset({"pixel_ai"})
     )
     assert "ic-meter" not in render.report_html(_report(evidence=[clear]))
     assert "not proof" in render.advice_markdown("suspicious", ["ai_generated"], [])
+
+
+def test_v1_ai_score_is_read_as_strength():
+    """An old report (schema 1: score and threshold only) still gets a meter on the v2 scale."""
+    ev = {"check": "ai_pixels", "status": "flag", "score": 0.95, "threshold": 0.9, "flags": ["ai_generated"],
+          "reason": "old", "details": {}}
+    out = render.report_html(_report(schema="imgcheck.report/1", evidence=[ev]))
+    assert 'class="ic-meter-fill" style="width:75.0%"' in out
 
 
 def test_faces_are_drawn_in_report_coordinates(fixtures, celeb_engine):

@@ -156,7 +156,7 @@ def test_check_endpoint_equals_the_cli(served, client):
         cli_report = json.loads(p.stdout)
         assert strip(report) == strip(cli_report)
         assert report["source"] == name
-    assert report["schema"] == "imgcheck.report/1"
+    assert report["schema"] == "imgcheck.report/2"
 
 
 def test_profile_endpoint_equals_the_cli(served, client):

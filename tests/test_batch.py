@@ -94,7 +94,7 @@ def test_mixed_inputs_one_record_per_input(mixed_inputs, celeb_engine):
     by_source: dict[str, list[dict]] = {}
     for r in records:
         by_source.setdefault(r["source"], []).append(r)
-        assert r["schema"] == "imgcheck.report/1"
+        assert r["schema"] == "imgcheck.report/2"
     assert all(len(v) == 1 for v in by_source.values())
     for src, what in expected.items():
         if "#" in src:

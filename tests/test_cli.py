@@ -30,7 +30,7 @@ def test_check_json_lines_with_a_bad_file_among_good(tmp_path, fixtures):
     assert [r["verdict"] for r in lines] == ["clear", "error", "flagged"]
     assert lines[1]["error"] and "damaged or truncated" in lines[1]["error"]
     assert lines[2]["matches"][0]["label"] == "Eileen Collins"
-    assert lines[0]["schema"] == "imgcheck.report/1"
+    assert lines[0]["schema"] == "imgcheck.report/2"
     assert "Traceback" not in p.stderr
 
 

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from imgcheck.contract import evidence_strength
+
 #: what the user should do, per verdict (the issue's "what to do next")
 NEXT_STEPS: dict[str, tuple[str, ...]] = {
     "flagged": (
@@ -192,14 +194,12 @@ def details_table(details: dict[str, Any], depth: int = 0) -> str:
 
 
 def ai_meter(ev: dict[str, Any]) -> str:
-    """An AI-likeness score as a bar, with the threshold marked and the honest wording."""
-    score, thr = ev.get("score"), ev.get("threshold")
-    if not isinstance(score, (int, float)):
+    """An AI-likeness strength as a bar, with the decision line (0.5) marked and the honest wording."""
+    strength = evidence_strength(ev)
+    if strength is None:
         return ""
-    pct = max(0.0, min(1.0, float(score))) * 100
-    mark = ""
-    if isinstance(thr, (int, float)):
-        mark = f'<div class="ic-meter-thr" style="left:{max(0.0, min(1.0, float(thr))) * 100:.1f}%"></div>'
+    pct = max(0.0, min(1.0, float(strength))) * 100
+    mark = '<div class="ic-meter-thr" style="left:50.0%"></div>'
     return (
         f'<div class="ic-meter" aria-label="AI-likeness score {pct:.0f} of 100">'
         f'<div class="ic-meter-fill" style="width:{pct:.1f}%"></div>{mark}</div>'
@@ -226,10 +226,10 @@ def evidence_card(ev: dict[str, Any], known_ai_checks: frozenset[str] = frozense
     if is_ai_score(ev, known_ai_checks):
         parts.append(ai_meter(ev))
     nums = []
-    if ev.get("score") is not None:
-        nums.append(f"score {esc(_fmt(ev['score']))}")
-    if ev.get("threshold") is not None:
-        nums.append(f"threshold {esc(_fmt(ev['threshold']))}")
+    m = ev.get("measure")
+    if isinstance(m, dict) and m.get("value") is not None:
+        nums.append(f"{esc(m.get('name'))} {esc(_fmt(m['value']))} ({esc(m.get('unit'))}); flags at "
+                    f"{esc(m.get('flags_when'))} {esc(_fmt(m.get('flag_at')))}")
     if ev.get("model"):
         sha = str(ev.get("model_sha256") or "")[:12]
         nums.append(f"model {esc(ev['model'])}" + (f" ({esc(sha)})" if sha else ""))

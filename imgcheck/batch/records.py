@@ -15,6 +15,7 @@ from typing import IO, Any, Self
 import numpy as np
 
 from imgcheck.batch.inputs import source_digest
+from imgcheck.contract import evidence_strength, upgrade_report
 from imgcheck.verdict import FLAG_ORDER
 
 Record = dict[str, Any]
@@ -23,14 +24,31 @@ Record = dict[str, Any]
 _VERDICT_RISK = {"flagged": 3000.0, "suspicious": 2000.0, "error": 1000.0, "clear": 0.0}
 
 
+def strongest(record: Record) -> tuple[dict[str, Any] | None, float | None]:
+    """The evidence item with the highest ``strength`` (flagging items first) and that strength;
+    v1 records are read through ``imgcheck.contract`` (strength rebuilt from score and threshold)."""
+    record = upgrade_report(record)
+    matches = [m for m in record.get("matches") or [] if isinstance(m, dict)]
+    best: tuple[tuple[int, float], dict[str, Any], float] | None = None
+    for ev in record.get("evidence") or []:
+        if not isinstance(ev, dict):
+            continue
+        s = evidence_strength(ev, matches)
+        if s is None:
+            continue
+        key = (int(ev.get("status") == "flag"), s)
+        if best is None or key > best[0]:
+            best = (key, ev, s)
+    return (best[1], best[2]) if best else (None, None)
+
+
 def risk(record: Record) -> float:
     """A sort key for moderators: flagged before suspicious before errors before clear; then by
-    the number of flags and the strength of the best evidence score."""
+    the number of flags, then by the strongest evidence (``strength``, 0..1, higher is worse)."""
     base = _VERDICT_RISK.get(str(record.get("verdict")), 0.0)
     flags = record.get("flags") or []
-    scores = [e.get("score") for e in record.get("evidence") or []
-              if e.get("status") == "flag" and isinstance(e.get("score"), (int, float))]
-    return base + 100.0 * len(flags) + (max(scores) if scores else 0.0)
+    _, s = strongest(record)
+    return base + 100.0 * len(flags) + (s or 0.0)
 
 
 class JsonlWriter:

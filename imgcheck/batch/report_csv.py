@@ -10,11 +10,21 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from imgcheck.batch.records import Record, risk
+from imgcheck.batch.records import Record, risk, strongest
 
+#: ``strength`` (0..1, higher is more suspicious) and the raw measure of the strongest evidence come
+#: after v1's columns, so readers that index columns keep working
 COLUMNS = ("source", "verdict", "flags", "reasons", "risk", "best_match_label", "best_match_entry_id",
            "best_match_method", "best_match_distance", "matches", "sha256", "width", "height", "format",
-           "error")
+           "error", "strength", "strength_check", "measure")
+
+
+def measure_text(measure: object) -> str:
+    """``distance 16 (bits of 256; flags at <= 31)`` from a v2 measure dict."""
+    if not isinstance(measure, dict) or measure.get("value") is None:
+        return ""
+    return (f"{measure.get('name')} {measure.get('value')} ({measure.get('unit')}; flags at "
+            f"{measure.get('flags_when')} {measure.get('flag_at')})")
 
 
 def _safe(value: object) -> str:
@@ -27,6 +37,7 @@ def csv_row(r: Record) -> dict[str, str]:
     best = matches[0] if matches else {}
     img = r.get("image") or {}
     dist = best.get("distance") if best.get("distance") is not None else best.get("similarity")
+    ev, strength = strongest(r)
     row = {
         "source": r.get("source"), "verdict": r.get("verdict"), "flags": ";".join(r.get("flags") or []),
         "reasons": " | ".join(r.get("reasons") or []), "risk": f"{risk(r):.1f}",
@@ -35,6 +46,8 @@ def csv_row(r: Record) -> dict[str, str]:
         "matches": ";".join(f"{m.get('label')}#{m.get('entry_id')}" for m in matches),
         "sha256": r.get("sha256"), "width": img.get("width"), "height": img.get("height"),
         "format": img.get("format"), "error": r.get("error"),
+        "strength": "" if strength is None else f"{strength:.4f}",
+        "strength_check": ev.get("check") if ev else "", "measure": measure_text(ev.get("measure")) if ev else "",
     }
     return {k: _safe(v) for k, v in row.items()}
 

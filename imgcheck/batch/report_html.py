@@ -22,7 +22,8 @@ from typing import Any
 from PIL import Image
 
 from imgcheck.batch.inputs import ZIP_SEP, ScanItem, read_item
-from imgcheck.batch.records import Record, Summary, risk
+from imgcheck.batch.records import Record, Summary, risk, strongest
+from imgcheck.batch.report_csv import measure_text
 from imgcheck.errors import InputError
 from imgcheck.load import Limits, load_image
 
@@ -219,6 +220,11 @@ def _row_html(r: Record, thumb_uri: str | None, bank_ok: set[int]) -> str:
     reasons_html = f"<ul>{reasons}</ul>" if reasons else ""
     if r.get("error"):
         reasons_html += f"<div class=\"err\">{esc(r.get('error'))}</div>"
+    ev, strength = strongest(r)
+    if ev is not None and strength is not None and strength > 0:
+        what = measure_text(ev.get("measure"))
+        reasons_html += (f'<div class="note">strongest evidence: {esc(ev.get("check"))}, strength '
+                         f'{strength:.2f} of 1' + (f" ({esc(what)})" if what else "") + "</div>")
     others = [e for e in r.get("evidence") or [] if e.get("status") in ("inconclusive", "error")]
     if others:
         reasons_html += "".join(f"<div class=\"note\">{esc(e.get('check'))}: {esc(e.get('status'))} - "

@@ -1,6 +1,6 @@
 """``scan_iter``: check every image of many inputs, one record per input, never stopping on one file.
 
-Records are report JSON documents (``Report.to_dict()``, schema ``imgcheck.report/1``) whose
+Records are report JSON documents (``Report.to_dict()``, schema ``imgcheck.report/2``) whose
 ``source`` is the input path (``archive.zip!inner/name.jpg`` for zip entries). Records come out in
 completion order, which with several workers is not input order.
 
@@ -22,6 +22,7 @@ from imgcheck.batch.inputs import InputLimits, ScanItem, ZipCache, iter_items, r
 from imgcheck.batch.pool import EngineSpec, WorkerPool, check_task
 from imgcheck.engine import error_report
 from imgcheck.errors import InputError
+from imgcheck.types import REPORT_SCHEMA
 
 Record = dict[str, Any]
 
@@ -59,6 +60,8 @@ class RecordCache:
         sha = record.get("sha256")
         if not sha or record.get("verdict") == "error" or sha in self._items:
             return
+        if record.get("schema") != REPORT_SCHEMA:
+            return  # a record from an older scan (resume) is not copied into a new one: check again
         text = json.dumps(record, ensure_ascii=False)
         self._items[sha] = text
         self._size += len(text)

@@ -12,6 +12,7 @@ from typing import ClassVar
 from imgcheck.checks import CheckContext
 from imgcheck.detectors import pixels
 from imgcheck.load import LoadedImage
+from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
 #: images smaller than this (shorter side, px) carry too little pixel detail to judge
@@ -36,8 +37,10 @@ class AiPixelsCheck:
         details = {"probability": round(p, 4), "flag_at": flag_at, "clear_below": info.clear_below,
                    "encoder": info.encoder, "encoder_sha256": result.encoder_sha256,
                    "features": list(info.blocks)}
+        measure, strength = measured(self.name, round(p, 4), flag_at)
         common = {"score": round(p, 4), "threshold": flag_at, "model": model_id,
-                  "model_sha256": result.head_sha256, "details": details}
+                  "model_sha256": result.head_sha256, "details": details, "strength": strength,
+                  "measure": measure}
         if p >= flag_at:
             return Evidence(self.name, "flag",
                             f"The pixel detector gives {p:.0%} probability that this image is AI-generated "

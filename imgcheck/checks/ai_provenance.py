@@ -14,6 +14,7 @@ from imgcheck.checks import CheckContext
 from imgcheck.load import LoadedImage
 from imgcheck.provenance import metadata
 from imgcheck.provenance.generators import Finding
+from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
 
@@ -62,6 +63,7 @@ class AiProvenanceCheck:
             "metadata_blocks": result.blocks,
             "notes": list(result.notes),
         }
+        measure, strength = measured(self.name, len(result.findings), 1)
         if result.findings:
             top = result.findings[0]
             names = list(dict.fromkeys(f.generator for f in result.findings))
@@ -71,12 +73,15 @@ class AiProvenanceCheck:
                 also = [n for n in names if n != top.generator]
                 reason += f"; {others} more sign(s)" + (f" naming {', '.join(also[:3])}" if also else "")
             details["generators"] = names
-            return Evidence(self.name, "flag", reason, score=1.0, flags=self.flags, details=details)
+            return Evidence(self.name, "flag", reason, score=1.0, flags=self.flags, details=details,
+                            strength=strength, measure=measure)
         if result.camera:
             what = result.camera.get("exif_camera") or result.camera.get("c2pa_capture") or \
                 result.camera.get("xmp_source_type", "")
             reason = (f"No AI-generation metadata. Camera metadata present ({what}); metadata can be copied or "
                       "forged, so this is context, not proof that the photo is real.")
-            return Evidence(self.name, "clear", reason, score=0.0, details=details)
+            return Evidence(self.name, "clear", reason, score=0.0, details=details, strength=strength,
+                            measure=measure)
         reason = "No AI-generation metadata found (uploads are often stripped of metadata, so this proves nothing)."
-        return Evidence(self.name, "clear", reason, score=0.0, details=details)
+        return Evidence(self.name, "clear", reason, score=0.0, details=details, strength=strength,
+                        measure=measure)

@@ -13,6 +13,7 @@ from typing import ClassVar
 from imgcheck.checks import CheckContext
 from imgcheck.load import LoadedImage
 from imgcheck.provenance import watermark
+from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
 
@@ -38,12 +39,13 @@ class AiWatermarkCheck:
         details = {"best": best.to_dict(), "payloads": [m.to_dict() for m in marks],
                    "decoded_region": [img.width, img.height]}
         agreed = round(best.agreement * best.bits)
+        measure, strength = measured(self.name, round(best.agreement, 4), threshold)
         if best.agreement >= threshold:
             reason = (f"Invisible Stable Diffusion watermark: {best.payload} payload, {agreed} of {best.bits} "
                       f"bits agree ({best.agreement:.0%}, threshold {threshold:.0%}).")
             return Evidence(self.name, "flag", reason, score=round(best.agreement, 4), threshold=threshold,
-                            flags=self.flags, details=details)
+                            flags=self.flags, details=details, strength=strength, measure=measure)
         reason = (f"No known invisible AI watermark (best bit agreement {best.agreement:.0%}, "
                   f"threshold {threshold:.0%}; resizing or re-compression erases these marks).")
         return Evidence(self.name, "clear", reason, score=round(best.agreement, 4), threshold=threshold,
-                        details=details)
+                        details=details, strength=strength, measure=measure)

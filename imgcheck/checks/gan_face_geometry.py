@@ -11,6 +11,7 @@ from typing import ClassVar
 from imgcheck.checks import CheckContext
 from imgcheck.detectors import gan_geometry as geo
 from imgcheck.load import LoadedImage
+from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
 #: the main face's eyes must be at least this far apart (fraction of the side): FFHQ puts them 25% apart
@@ -24,8 +25,9 @@ class GanFaceGeometryCheck:
     def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence:
         tol = float(ctx.settings.gan_eye_tolerance)
         if not geo.is_square(img.width, img.height):
+            # GAN portraits of this layout are square: the check ran and the layout is ruled out
             return Evidence(self.name, "clear", f"Not a square full-frame portrait ({img.width}x{img.height}).",
-                            threshold=tol)
+                            threshold=tol, strength=0.0)
         try:
             from imgcheck import faces as face_pipeline
         except ImportError:
@@ -41,12 +43,15 @@ class GanFaceGeometryCheck:
         layout = geo.eye_layout(eye_a, eye_b, img.width, img.height)
         details = {**layout.to_dict(), "tolerance": tol, "faces": len(found)}
         span = layout.right[0] - layout.left[0]
+        measure, strength = measured(self.name, round(layout.distance, 4), tol)
         if layout.distance <= tol and span >= MIN_EYE_SPAN:
             return Evidence(self.name, "flag",
                             f"The eyes sit {layout.distance:.1%} of the image width from the StyleGAN/FFHQ "
                             f"layout (tolerance {tol:.1%}) in a square portrait, typical of GAN-made faces; "
                             "a statistical signal, not proof.",
-                            score=round(layout.distance, 4), threshold=tol, flags=self.flags, details=details)
+                            score=round(layout.distance, 4), threshold=tol, flags=self.flags, details=details,
+                            strength=strength, measure=measure)
         return Evidence(self.name, "clear",
                         f"The eyes are {layout.distance:.1%} of the width away from the StyleGAN/FFHQ layout.",
-                        score=round(layout.distance, 4), threshold=tol, details=details)
+                        score=round(layout.distance, 4), threshold=tol, details=details, strength=strength,
+                        measure=measure)

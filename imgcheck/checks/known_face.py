@@ -13,6 +13,7 @@ from typing import ClassVar
 from imgcheck.checks import CheckContext
 from imgcheck.faces import EMBEDDER_ID, FaceObservation, face_observations
 from imgcheck.load import LoadedImage
+from imgcheck.strength import measured
 from imgcheck.types import Evidence, Match
 
 
@@ -81,12 +82,15 @@ class KnownFaceCheck:
             reason = "No face matches a known person in the bank"
             if best is not None:
                 reason += f" (closest bank face at distance {best:.2f}; names need {threshold:.2f} or less)"
+            measure, strength = measured(self.name, best, threshold) if best is not None else (None, 0.0)
             return Evidence(self.name, "clear", reason + ".", score=best, threshold=threshold, **model_info,
-                            details=details)
+                            details=details, strength=strength, measure=measure)
         matches.sort(key=lambda m: m.distance or 0.0)
         top = matches[0]
         names = ", ".join(dict.fromkeys(f"'{m.label}'" for m in matches))
         reason = (f"Face of {names} from the bank (face {top.face_index + 1}, distance {top.distance:.2f}; "
                   f"same person below {threshold:.2f})")
+        measure, strength = measured(self.name, top.distance or 0.0, threshold)
         return Evidence(self.name, "flag", reason, score=top.distance, threshold=threshold, flags=self.flags,
-                        matches=tuple(matches), **model_info, details=details)
+                        matches=tuple(matches), **model_info, details=details, strength=strength,
+                        measure=measure)

@@ -19,6 +19,7 @@ import numpy as np
 from imgcheck.checks import CheckContext
 from imgcheck.hashing import local, views
 from imgcheck.load import LoadedImage
+from imgcheck.strength import SCALES, grade, measured
 from imgcheck.types import Evidence, Match
 
 _NBITS = {"pdq": 256, "phash": 64, "pdq+orb": 256}
@@ -40,18 +41,30 @@ class KnownImageCheck:
             hashes = [h for _, h in named]
             for hit in bank.search_hashes(hashes, radii[hash_type]):
                 self._keep(best, bank, hit.entry_id, hash_type, hit.distance)
-        verified = self._verify_near_misses(img, ctx, queries, best) if settings.verify_candidates > 0 else []
+        nearest: list[int] = []  # PDQ distance of the closest bank entry that is not a match
+        verified = (self._verify_near_misses(img, ctx, queries, best, nearest)
+                    if settings.verify_candidates > 0 else [])
         matches = tuple(sorted(best.values(), key=lambda m: (-(m.similarity or 0), m.entry_id)))
         details = {"bank_entries": bank.store.count(), "verified": verified}
         if not matches:
-            return Evidence(self.name, "clear", "No known image in the bank matches this photo.", details=details)
+            measure, strength = None, 0.0  # nothing within the near-miss radius: as far as unrelated
+            if nearest:
+                measure, strength = measured("known_image.pdq", min(nearest), settings.pdq_radius)
+                details["nearest_pdq_distance"] = min(nearest)
+            return Evidence(self.name, "clear", "No known image in the bank matches this photo.", details=details,
+                            strength=strength, measure=measure)
         top = matches[0]
         nbits = _NBITS[top.method]
         how = "PDQ distance after alignment" if top.method == "pdq+orb" else f"{top.method.upper()} distance"
         reason = f"Matches a known image of '{top.label}' ({how} {int(top.distance or 0)} of {nbits})"
         radius = radii.get(top.method, local.VerifyParams().max_aligned_distance)
+        measure, _ = measured(f"known_image.{top.method}", top.distance or 0, radius)
+        # the strongest match decides strength, whatever its method (ranking by similarity above)
+        strength = max(grade(m.distance or 0, radii.get(m.method, local.VerifyParams().max_aligned_distance),
+                             SCALES[f"known_image.{m.method}"]) for m in matches)
         return Evidence(self.name, "flag", reason, score=top.similarity, flags=self.flags, matches=matches,
-                        threshold=round(1 - radius / nbits, 4), details=details)
+                        threshold=round(1 - radius / nbits, 4), details=details, strength=strength,
+                        measure=measure)
 
     @staticmethod
     def _keep(best: dict[int, Match], bank, entry_id: int, method: str, distance: int) -> None:
@@ -66,13 +79,16 @@ class KnownImageCheck:
                                distance=distance, similarity=round(1 - rel, 4), bank_kind=entry.kind,
                                source=entry.source)
 
-    def _verify_near_misses(self, img: LoadedImage, ctx: CheckContext, queries, best: dict[int, Match]) -> list:
-        """Confirm or drop the few bank entries that are plausible but not hash matches."""
+    def _verify_near_misses(self, img: LoadedImage, ctx: CheckContext, queries, best: dict[int, Match],
+                            nearest: list[int]) -> list:
+        """Confirm or drop the few bank entries that are plausible but not hash matches; ``nearest``
+        receives the PDQ distances of the near misses."""
         bank, settings = ctx.bank, ctx.settings
         k = settings.verify_candidates
         pdq = [h for _, h in queries["pdq"]]
-        near = [h.entry_id for h in bank.search_hashes(pdq, settings.pdq_candidate_radius)
-                if h.entry_id not in best][:k]
+        near_hits = [h for h in bank.search_hashes(pdq, settings.pdq_candidate_radius) if h.entry_id not in best]
+        nearest += [int(h.distance) for h in near_hits]
+        near = [h.entry_id for h in near_hits][:k]
         qf = ctx.cached("known_image.query_features", lambda: views.query_features(img))
         votes = bank.descriptor_votes(local.FEATURE_KIND, qf.all_descriptors())
         voted = [e for e, n in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -17,6 +17,7 @@ import numpy as np
 
 from imgcheck.faces import FaceObservation, main_face
 from imgcheck.faces.embed import distances
+from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
 CHECK_NAME = "face_consistency"
@@ -62,15 +63,17 @@ def face_consistency(photos: Sequence[PhotoFaces], same: float, different: float
     details.update({"reference_photo": with_faces[anchor_i].name, "reference_face": anchor.index,
                     "photos": per_photo})
     score = max(d for d, _ in near)
+    measure, strength = measured(CHECK_NAME, round(score, 4), different)
+    graded = {"strength": strength, "measure": measure}
     if disagree:
         reason = (f"Photos show different people: {', '.join(disagree)} "
                   f"{'does' if len(disagree) == 1 else 'do'} not match the person in "
                   f"{', '.join(agree)}")
         return Evidence(CHECK_NAME, "flag", reason, score=round(score, 4), threshold=different,
-                        flags=("inconsistent_faces",), details=details)
+                        flags=("inconsistent_faces",), details=details, **graded)
     if undecided:
         return Evidence(CHECK_NAME, "inconclusive",
                         f"Unsure whether {', '.join(undecided)} show(s) the same person as {', '.join(agree)}.",
-                        score=round(score, 4), threshold=different, details=details)
+                        score=round(score, 4), threshold=different, details=details, **graded)
     return Evidence(CHECK_NAME, "clear", f"All {len(with_faces)} photos with a face show the same person.",
-                    score=round(score, 4), threshold=same, details=details)
+                    score=round(score, 4), threshold=same, details=details, **graded)
