@@ -127,12 +127,18 @@ class Report:
             "verdict": self.verdict,
             "flags": list(self.flags),
             "reasons": list(self.reasons),
+            "provenance": provenance_of(self.evidence),
             "matches": [m.to_dict() for m in self.matches],
             "faces": [f.to_dict() for f in self.faces],
             "evidence": [e.to_dict() for e in self.evidence],
             "error": self.error,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+
+
+def provenance_of(evidence: tuple[Evidence, ...]) -> dict[str, Any] | None:
+    """The provenance summary (``ai_provenance`` details, docs/provenance.md), None when it did not run."""
+    return next((e.details.get("provenance") for e in evidence if e.check == "ai_provenance"), None)
 
 
 @dataclass(frozen=True)

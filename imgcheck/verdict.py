@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from imgcheck.types import Evidence, Verdict
 
 #: flags that are statistical signals: on their own they make a report "suspicious", not "flagged"
-WEAK_FLAGS: frozenset[str] = frozenset({"ai_generated", "gan_face_geometry"})
+#: (``provenance_broken``: Content Credentials that no longer match the file, i.e. edited after signing)
+WEAK_FLAGS: frozenset[str] = frozenset({"ai_generated", "gan_face_geometry", "provenance_broken"})
 
 #: order in which flags are listed (most decisive first)
 FLAG_ORDER: tuple[str, ...] = ("known_image", "known_face", "inconsistent_faces", "ai_provenance",
-                               "ai_watermark", "ai_generated", "gan_face_geometry")
+                               "ai_watermark", "ai_generated", "gan_face_geometry", "provenance_broken")
 
 
 def collect_flags(evidence: Iterable[Evidence]) -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 
     python tests/make_provenance_fixtures.py            # everything the current venv can make
 
-Metadata cases need only the project venv (Pillow, c2pa-python, openssl on PATH). The watermark cases
+Metadata cases need only the project venv (Pillow, c2pa-python, cryptography; the test keys and
+certificates are generated here, see ``make_certs``). The watermark cases
 need the reference encoder (``pip install invisible-watermark torch==2.13.0``, e.g. in a tools venv);
 without it they are left as they are. Pixels come from public-domain/CC0 test photos in
 tests/fixtures (see SOURCES.md); the metadata is written the way each generator writes it.
@@ -12,12 +13,12 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
+import datetime as dt
 import struct
-import subprocess
 import sys
-import tempfile
+import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -177,47 +178,116 @@ def metadata_cases() -> None:
                       "tiff:Model": "NIKON Z 6"}))]), None, "digitalCapture")
 
 
-def make_certs() -> tuple[Path, Path]:
-    """A test CA and an end-entity signing certificate (digitalSignature, emailProtection EKU)."""
-    if shutil.which("openssl") is None:
-        sys.exit("openssl is needed to make the C2PA test certificates (apt-get install openssl)")
+def _name(cn: str, org: str):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)])
+
+
+def _pem(obj) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    if hasattr(obj, "public_bytes") and not hasattr(obj, "private_bytes"):
+        return obj.public_bytes(serialization.Encoding.PEM)
+    return obj.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def make_ca(cn: str):
+    """A self-signed test root (P-256), valid 2020-2045."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name(cn, "imgcheck tests")
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+            .not_valid_after(dt.datetime(2045, 1, 1, tzinfo=dt.timezone.utc))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    return key, cert
+
+
+def make_signer(cn: str, org: str, ca_key, ca_cert, not_after: dt.datetime | None = None):
+    """An end-entity signing certificate as C2PA wants it: digitalSignature, emailProtection EKU, not a CA."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(_name(cn, org)).issuer_name(ca_cert.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(not_after or dt.datetime(2044, 1, 1, tzinfo=dt.timezone.utc))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return key, cert
+
+
+@dataclass(frozen=True)
+class TestSigner:
+    chain: bytes        # PEM: end entity, then the CA
+    key: bytes          # PEM PKCS#8
+
+
+def make_certs() -> tuple[TestSigner, TestSigner, tuple]:
+    """Test CAs and signers (written to certs/, so the tests can configure the trust anchor).
+
+    ``main``: the trusted test root's signer; ``other``: a signer under a second root that the tests never
+    trust; the root itself (key, certificate) for the short-lived signers of the expired cases."""
     CERTS.mkdir(parents=True, exist_ok=True)
-    ca_key, ca, ee_key, ee = (CERTS / n for n in ("ca.key", "ca.pem", "signer.key", "signer.pem"))
-    with tempfile.TemporaryDirectory() as tmp:
-        t = Path(tmp)
-
-        def run(*args: str) -> None:
-            subprocess.run(["openssl", *args], check=True, capture_output=True)
-
-        run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(t / "ca.ec"))
-        run("pkcs8", "-topk8", "-nocrypt", "-in", str(t / "ca.ec"), "-out", str(ca_key))
-        run("req", "-x509", "-new", "-key", str(ca_key), "-sha256", "-days", "7300", "-subj",
-            "/CN=imgcheck test root CA/O=imgcheck tests", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", str(ca))
-        run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(t / "ee.ec"))
-        run("pkcs8", "-topk8", "-nocrypt", "-in", str(t / "ee.ec"), "-out", str(ee_key))
-        run("req", "-new", "-key", str(ee_key), "-subj", "/CN=Example Imaging signer/O=Example Imaging Ltd",
-            "-out", str(t / "ee.csr"))
-        (t / "ee.ext").write_text("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                                  "extendedKeyUsage=emailProtection\nsubjectKeyIdentifier=hash\n"
-                                  "authorityKeyIdentifier=keyid\n")
-        run("x509", "-req", "-in", str(t / "ee.csr"), "-CA", str(ca), "-CAkey", str(ca_key), "-set_serial", "4242",
-            "-days", "7300", "-sha256", "-extfile", str(t / "ee.ext"), "-out", str(ee))
-    (CERTS / "chain.pem").write_bytes(ee.read_bytes() + ca.read_bytes())
-    return CERTS / "chain.pem", ee_key
+    ca_key, ca = make_ca("imgcheck test root CA")
+    other_ca_key, other_ca = make_ca("imgcheck untrusted test root")
+    key, cert = make_signer("Example Imaging signer", "Example Imaging Ltd", ca_key, ca)
+    okey, ocert = make_signer("Unlisted Apps signer", "Unlisted Apps", other_ca_key, other_ca)
+    (CERTS / "ca.pem").write_bytes(_pem(ca))
+    (CERTS / "ca.key").write_bytes(_pem(ca_key))
+    (CERTS / "signer.pem").write_bytes(_pem(cert))
+    (CERTS / "signer.key").write_bytes(_pem(key))
+    (CERTS / "chain.pem").write_bytes(_pem(cert) + _pem(ca))
+    (CERTS / "other_ca.pem").write_bytes(_pem(other_ca))
+    return (TestSigner(_pem(cert) + _pem(ca), _pem(key)), TestSigner(_pem(ocert) + _pem(other_ca), _pem(okey)),
+            (ca_key, ca))
 
 
-def c2pa_sign(im_bytes: bytes, mime: str, manifest: dict, parent: bytes | None = None) -> bytes:
+def c2pa_sign(im_bytes: bytes, mime: str, manifest: dict, signer: TestSigner, parent: bytes | None = None,
+              identity: TestSigner | None = None) -> bytes:
+    """Sign with c2pa-python; ``identity`` adds a CAWG X.509 identity assertion over the actions."""
     import c2pa
 
-    chain, key = CERTS / "chain.pem", CERTS / "signer.key"
-    info = c2pa.C2paSignerInfo(b"es256", chain.read_bytes(), key.read_bytes(), None)
-    with c2pa.Signer.from_info(info) as signer, c2pa.Builder(manifest) as builder:
+    settings: dict = {"builder": {"thumbnail": {"enabled": False}}}    # small files
+    sig = None
+    if identity is None:
+        sig = c2pa.Signer.from_info(c2pa.C2paSignerInfo(b"es256", signer.chain, signer.key, None))
+    else:   # the CAWG identity signer is configured through settings (c2pa-rs wraps the claim signer)
+        settings["signer"] = {"local": {"alg": "es256", "sign_cert": signer.chain.decode(),
+                                        "private_key": signer.key.decode(), "tsa_url": None}}
+        settings["cawg_x509_signer"] = {"local": {"alg": "es256", "sign_cert": identity.chain.decode(),
+                                                  "private_key": identity.key.decode(), "tsa_url": None,
+                                                  "referenced_assertions": ["c2pa.actions"]}}
+    context = c2pa.Context.from_dict(settings)
+    with c2pa.Builder(manifest, context=context) as builder:
         if parent is not None:
-            builder.add_ingredient({"title": "original", "relationship": "parentOf", "label": "parent"},
+            builder.add_ingredient({"title": "original.jpg", "relationship": "parentOf", "label": "parent"},
                                    mime, io.BytesIO(parent))
         out = io.BytesIO()
-        builder.sign(signer, mime, io.BytesIO(im_bytes), out)
+        if sig is not None:
+            with sig:
+                builder.sign(sig, mime, io.BytesIO(im_bytes), out)
+        else:
+            builder._has_context_signer = True     # the settings carry the signer (c2pa-python 0.38 checks a flag)
+            builder.sign(mime, io.BytesIO(im_bytes), out)
         return out.getvalue()
 
 
@@ -229,20 +299,93 @@ def c2pa_manifest(generator: str, agent: str, source_type: str, edit: bool = Fal
             "assertions": [{"label": "c2pa.actions.v2", "data": {"actions": first + [act]}}]}
 
 
+def _manifest(generator: str, actions: list[dict]) -> dict:
+    return {"claim_generator_info": [{"name": generator, "version": "1.0"}], "title": "image",
+            "assertions": [{"label": "c2pa.actions.v2", "data": {"actions": actions}}]}
+
+
+def _swap_scan(signed: bytes, original: bytes, edited: bytes) -> bytes:
+    """``signed`` with the original's image data replaced by ``edited``'s (same encoder, same headers):
+    what a tool that keeps the APP11 segments does when it re-saves changed pixels."""
+    sos = original.index(b"\xff\xda")
+    assert edited[:sos] == original[:sos] and signed.endswith(original[sos:])
+    return signed[:len(signed) - (len(original) - sos)] + edited[sos:]
+
+
+def _flip_in_box(data: bytes, label: bytes, offset: int) -> bytes:
+    """Corrupt one byte inside the CBOR content of the JUMBF box named ``label``."""
+    at = data.index(b"cbor", data.index(label)) + 4 + offset
+    out = bytearray(data)
+    out[at] ^= 0xFF
+    return bytes(out)
+
+
 def c2pa_cases() -> None:
-    if not (CERTS / "chain.pem").exists():
-        make_certs()
-    jpg = jpeg_bytes(photo("astronaut.png"))
+    main, other, (ca_key, ca) = make_certs()
+    jpg = jpeg_bytes(photo("astronaut.png", 256), quality=85)
+    # the historical cases (kept: the trust and tampering tests use them)
     write("c2pa_trained.jpg", c2pa_sign(jpg, "image/jpeg", c2pa_manifest(
-        "Example Image Studio", "Example Diffusion XL", "trainedAlgorithmicMedia")), "ai_provenance",
+        "Example Image Studio", "Example Diffusion XL", "trainedAlgorithmicMedia"), main), "ai_provenance",
         "Example Diffusion XL")
     buf = io.BytesIO()
-    photo("chelsea.png").save(buf, "PNG")
+    photo("chelsea.png", 256).save(buf, "PNG")
     write("c2pa_composite.png", c2pa_sign(buf.getvalue(), "image/png", c2pa_manifest(
         "Example Photo Editor", "Example Generative Fill", "compositeWithTrainedAlgorithmicMedia", edit=True),
-        parent=buf.getvalue()), "ai_provenance", "Example Generative Fill")
-    write("c2pa_capture.jpg", c2pa_sign(jpeg_bytes(photo("obama.jpg")), "image/jpeg", c2pa_manifest(
-        "Example Camera Firmware", "Example Camera X100", "digitalCapture")), None, "digitalCapture")
+        main, parent=buf.getvalue()), "ai_provenance", "Example Generative Fill")
+    capture = c2pa_sign(jpeg_bytes(photo("obama.jpg", 256), quality=85), "image/jpeg", c2pa_manifest(
+        "Example Camera Firmware", "Example Camera X100", "digitalCapture"), main)
+    write("c2pa_capture.jpg", capture, None, "captured with Example Camera X100")
+
+    # valid: a camera capture, signed by the test root's signer (trusted when the tests configure ca.pem)
+    write("c2pa_valid.jpg", c2pa_sign(jpeg_bytes(photo("rocket.jpg", 256), quality=85), "image/jpeg", _manifest(
+        "Example Camera Firmware", [{"action": "c2pa.created", "softwareAgent": {"name": "Example Camera X100"},
+                                     "digitalSourceType": IPTC_DST + "digitalCapture"}]), main),
+          None, "Content Credentials")
+    # AI-declared: the editor's "opened" action first, the generative step by a named generator after it
+    ai = _manifest("Adobe Photoshop", [
+        {"action": "c2pa.opened", "softwareAgent": {"name": "Adobe Photoshop 25.9"},
+         "parameters": {"ingredientIds": ["parent"]}, "digitalSourceType": IPTC_DST + "compositeWithTrainedAlgorithmicMedia"},
+        {"action": "c2pa.edited", "softwareAgent": {"name": "Adobe Firefly"},
+         "digitalSourceType": IPTC_DST + "trainedAlgorithmicMedia",
+         "description": "generative fill"}])
+    before = jpeg_bytes(photo("grace_hopper.jpg", 256), quality=85)
+    after = jpeg_bytes(photo("grace_hopper.jpg", 256).rotate(3), quality=85)
+    write("c2pa_ai_declared.jpg", c2pa_sign(after, "image/jpeg", ai, main, parent=before), "ai_provenance",
+          "made with Adobe Firefly")
+    # edited chain: a phone capture (its own signed manifest) cropped in an editor
+    phone_src = jpeg_bytes(photo("obama2.jpg", 256), quality=85)
+    phone = c2pa_sign(phone_src, "image/jpeg", _manifest("Example Camera App", [
+        {"action": "c2pa.created", "softwareAgent": {"name": "Example Phone 5"},
+         "digitalSourceType": IPTC_DST + "digitalCapture"}]), main)
+    cropped = jpeg_bytes(photo("obama2.jpg", 256).crop((16, 16, 240, 240)), quality=85)
+    write("c2pa_edited_chain.jpg", c2pa_sign(cropped, "image/jpeg", _manifest("Example Photo Editor", [
+        {"action": "c2pa.opened", "softwareAgent": {"name": "Example Photo Editor 2.1"},
+         "parameters": {"ingredientIds": ["parent"]}},
+        {"action": "c2pa.cropped", "softwareAgent": {"name": "Example Photo Editor 2.1"}}]), main, parent=phone),
+        None, "captured with Example Phone 5, then cropped in Example Photo Editor 2.1")
+    # pixels changed after signing: the phone photo, brightened and re-saved with its manifest kept
+    edited_src = jpeg_bytes(Image.eval(photo("obama2.jpg", 256), lambda v: min(255, v + 24)), quality=85)
+    write("c2pa_pixels_changed.jpg", _swap_scan(phone, phone_src, edited_src), "provenance_broken",
+          "edited after it was signed")
+    # malformed CBOR: one byte of the claim's CBOR corrupted (the reader refuses the manifest)
+    write("c2pa_malformed_cbor.jpg", _flip_in_box(capture, b"c2pa.claim", 8), None, "malformed")
+    # untrusted signer: a certificate under a root the tests never configure
+    write("c2pa_untrusted.jpg", c2pa_sign(jpeg_bytes(photo("biden.jpg", 256), quality=85), "image/jpeg",
+                                          c2pa_manifest("Unlisted Camera App", "Unlisted Phone",
+                                                        "digitalCapture"), other), None, "not on the")
+    # expired certificate and a failing CAWG identity assertion: credentials that expire 2 s after signing
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=3)
+    ekey, ecert = make_signer("Old Camera signer", "Example Imaging Ltd", ca_key, ca, not_after=soon)
+    expired = c2pa_sign(jpeg_bytes(photo("obama3.jpg", 256), quality=85), "image/jpeg", c2pa_manifest(
+        "Example Camera Firmware", "Example Camera X100", "digitalCapture"), TestSigner(_pem(ecert) + _pem(ca),
+                                                                                       _pem(ekey)))
+    ikey, icert = make_signer("Jane Example", "Example Identity", ca_key, ca, not_after=soon)
+    ident = c2pa_sign(jpeg_bytes(photo("coffee.png", 256), quality=85), "image/jpeg", c2pa_manifest(
+        "Example Photo Editor", "Example Photo Editor 2.1", "digitalCapture"), main,
+        identity=TestSigner(_pem(icert) + _pem(ca), _pem(ikey)))
+    time.sleep(max(0.0, (soon - dt.datetime.now(dt.timezone.utc)).total_seconds()) + 1)
+    write("c2pa_expired_cert.jpg", expired, None, "expired")
+    write("c2pa_identity_failure.jpg", ident, None, "identity")
 
 
 def watermark_cases() -> None:

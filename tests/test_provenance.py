@@ -22,6 +22,7 @@ from PIL import Image
 from imgcheck.provenance import containers, exif, generators, metadata, xmp
 from imgcheck.provenance.c2pa_manifest import make_context, summarise
 from imgcheck.settings import Settings
+from imgcheck.verdict import WEAK_FLAGS
 
 PROV = Path(__file__).parent / "fixtures" / "provenance"
 EXPECTED: dict[str, list] = json.loads((PROV / "expected.json").read_text())
@@ -48,7 +49,7 @@ def test_crafted_files(prov_engine, name: str) -> None:
     assert ev.status != "error", ev.reason
     if flag:
         assert flag in report.flags, ev.reason
-        assert report.verdict == "flagged"
+        assert report.verdict == ("suspicious" if flag in WEAK_FLAGS else "flagged")
         assert needle in ev.reason
         assert needle in " ".join(report.reasons)
     else:
@@ -56,6 +57,7 @@ def test_crafted_files(prov_engine, name: str) -> None:
         assert ev.status == "clear"
         assert "not proof" in ev.reason           # camera evidence is context, never authenticity
         assert needle in ev.reason
+    assert report.to_dict()["provenance"] == ev.details["provenance"]
 
 
 def test_c2pa_untrusted_signer_is_reported(prov_engine) -> None:
@@ -64,23 +66,150 @@ def test_c2pa_untrusted_signer_is_reported(prov_engine) -> None:
     assert c2pa["trusted"] is False and "not on the configured trust list" in ev.reason
     assert "trainedAlgorithmicMedia" in ev.reason
     assert c2pa["signer"].startswith("Example Imaging signer")
+    assert "signingCredential.untrusted" not in c2pa["failures"]      # not on a list is not a failure
 
 
-def test_c2pa_trusted_with_configured_anchor(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def trusting_engine():
     from imgcheck import Engine
 
-    engine = Engine(bank=None, settings=Settings(c2pa_trust_anchors=PROV / "certs" / "ca.pem"))
-    ev = engine.check(PROV / "c2pa_trained.jpg", checks=["ai_provenance"]).evidence[0]
+    return Engine(bank=None, settings=Settings(c2pa_trust_anchors=PROV / "certs" / "ca.pem"))
+
+
+def test_c2pa_trusted_with_configured_anchor(trusting_engine) -> None:
+    ev = trusting_engine.check(PROV / "c2pa_trained.jpg", checks=["ai_provenance"]).evidence[0]
     assert ev.details["c2pa"]["trusted"] is True and "(trusted)" in ev.reason
+    summary = trusting_engine.check(PROV / "c2pa_valid.jpg", checks=["ai_provenance"]).evidence[0].details["provenance"]
+    assert summary["validation"] == "trusted" and summary["signer_trusted"] is True and summary["problems"] == []
 
 
-def test_c2pa_tampered_pixels_still_flag_but_say_invalid(prov_engine) -> None:
+def _problem_codes(ev) -> list[str]:
+    return [p["code"] for p in ev.details["provenance"]["problems"]]
+
+
+#: fixture -> (credentials, validation outcome, problem codes, history or None), with ca.pem trusted
+SUMMARIES = {
+    "c2pa_valid.jpg": ("present", "trusted", [], "captured with Example Camera X100"),
+    "c2pa_ai_declared.jpg": ("present", "trusted", [], "then edited in Adobe Firefly (declared trainedAlgorithmicMedia)"),
+    "c2pa_edited_chain.jpg": ("present", "trusted", [], "captured with Example Phone 5, then cropped in Example Photo "
+                                                          "Editor 2.1"),
+    "c2pa_pixels_changed.jpg": ("present", "problems", ["assertion.dataHash.mismatch"], "captured with Example Phone 5"),
+    "c2pa_expired_cert.jpg": ("present", "problems", ["signingCredential.expired"], "captured with Example Camera X100"),
+    "c2pa_malformed_cbor.jpg": ("unreadable", "unreadable", ["claim.cbor.invalid"], None),
+    "c2pa_identity_failure.jpg": ("present", "problems", ["cawg.x509.signature.outside_validity"], None),
+    "c2pa_untrusted.jpg": ("present", "valid", [], "captured with Unlisted Phone"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_c2pa_summary(trusting_engine, name: str) -> None:
+    credentials, outcome, codes, history = SUMMARIES[name]
+    ev = trusting_engine.check(PROV / name, checks=["ai_provenance"]).evidence[0]
+    summary = ev.details["provenance"]
+    assert summary["content_credentials"] == credentials and summary["validation"] == outcome
+    assert _problem_codes(ev) == codes
+    for code in codes:                                  # every problem is named, with its code, once
+        assert ev.reason.count(code) == 1, ev.reason
+    if history:
+        assert history in summary["history"]
+        assert history in ev.reason or "ai_provenance" in ev.flags
+    if credentials == "present":
+        assert summary["signer"] and summary["claim_generator"]
+        assert summary["metadata_present"] is True
+
+
+def test_pixels_changed_after_signing_is_its_own_weak_finding(prov_engine) -> None:
+    report = prov_engine.check(PROV / "c2pa_pixels_changed.jpg", checks=["ai_provenance"])
+    ev = report.evidence[0]
+    assert report.flags == ("provenance_broken",) and report.verdict == "suspicious"
+    assert ev.reason.startswith("Content Credentials: this photo was edited after it was signed")
+    assert "assertion.dataHash.mismatch" in ev.reason and "captured with Example Phone 5" in ev.reason
+    assert "AI" not in ev.reason and "generat" not in ev.reason
+    problem = ev.details["provenance"]["problems"][0]
+    assert problem["kind"] == "content_hash" and problem["failure"] is True
+
+
+def test_signature_mismatch_is_broken(prov_engine) -> None:
+    data = bytearray((PROV / "c2pa_valid.jpg").read_bytes())
+    data[data.index(b"cbor", data.index(b"c2pa.signature")) + 34] ^= 0xFF    # inside the COSE signature
+    report = prov_engine.check(bytes(data), checks=["ai_provenance"])
+    ev = report.evidence[0]
+    assert report.flags == ("provenance_broken",), ev.reason
+    assert "edited after it was signed" in ev.reason and "signature does not validate (claimSignature.mismatch)" \
+        in ev.reason
+
+
+def test_c2pa_tampered_ai_file_flags_both(prov_engine) -> None:
     data = bytearray((PROV / "c2pa_trained.jpg").read_bytes())
     data[-200] ^= 0x55                                  # inside the entropy-coded data, after the manifest
     report = prov_engine.check(bytes(data), checks=["ai_provenance"])
     ev = report.evidence[0]
-    assert "ai_provenance" in report.flags
-    assert ev.details["c2pa"]["validation_state"] == "Invalid" and "does NOT validate" in ev.reason
+    assert report.flags == ("ai_provenance", "provenance_broken") and report.verdict == "flagged"
+    assert ev.details["c2pa"]["validation_state"] == "Invalid"
+    assert ev.reason.startswith("AI-generation metadata: made with Example Diffusion XL")
+    assert "edited after it was signed" in ev.reason and "assertion.dataHash.mismatch" in ev.reason
+
+
+def test_identity_failure_is_not_a_signature_failure(prov_engine) -> None:
+    report = prov_engine.check(PROV / "c2pa_identity_failure.jpg", checks=["ai_provenance"])
+    ev = report.evidence[0]
+    assert report.flags == () and ev.status == "clear"
+    assert "identity assertion (CAWG) does not validate" in ev.reason
+    assert "cawg.x509.signature.outside_validity" in ev.reason
+    assert "signature does not validate" not in ev.reason and "NOT validate" not in ev.reason
+    assert "signingCredential.untrusted" not in ev.reason    # a trust state, worded, not listed as a failure
+    kinds = {p["kind"] for p in ev.details["provenance"]["problems"]}
+    assert kinds == {"identity"}
+
+
+def test_untrusted_signer_is_not_a_failure(trusting_engine) -> None:
+    ev = trusting_engine.check(PROV / "c2pa_untrusted.jpg", checks=["ai_provenance"]).evidence[0]
+    summary = ev.details["provenance"]
+    assert ev.status == "clear" and summary["problems"] == [] and summary["signer_trusted"] is False
+    assert [s["code"] for s in summary["trust_states"]] == ["signingCredential.untrusted"]
+    assert "Unlisted Apps signer" in ev.reason and "(not on the configured trust list)" in ev.reason
+
+
+def test_ai_agent_named_before_the_editor_that_opened_the_file(prov_engine) -> None:
+    ev = prov_engine.check(PROV / "c2pa_ai_declared.jpg", checks=["ai_provenance"]).evidence[0]
+    assert ev.reason.startswith("AI-generation metadata: made with Adobe Firefly"), ev.reason
+    assert ev.details["findings"][0]["where"] == "C2PA manifest action 'c2pa.edited'"
+    assert ev.details["provenance"]["ai_declared"] is True
+
+
+def test_clear_wording_separates_no_metadata_from_credentials(prov_engine) -> None:
+    bare = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 120, 40)).save(bare, "PNG")
+    ev = prov_engine.check(bare.getvalue(), checks=["ai_provenance"]).evidence[0]
+    assert ev.status == "clear" and ev.reason.startswith("No metadata at all")
+    assert ev.details["provenance"]["metadata_present"] is False
+    assert ev.details["provenance"]["content_credentials"] == "absent"
+    ev = prov_engine.check(PROV / "c2pa_valid.jpg", checks=["ai_provenance"]).evidence[0]
+    assert ev.reason.startswith("Content Credentials present, no AI declared")
+
+
+def test_malformed_manifest_is_named(prov_engine) -> None:
+    ev = prov_engine.check(PROV / "c2pa_malformed_cbor.jpg", checks=["ai_provenance"]).evidence[0]
+    assert ev.status == "clear" and "cannot be read" in ev.reason and "claim.cbor.invalid" in ev.reason
+
+
+def test_provenance_broken_is_weak() -> None:
+    from imgcheck import verdict
+
+    assert verdict.decide(["provenance_broken"]) == "suspicious"
+    assert verdict.decide(["provenance_broken", "ai_provenance"]) == "flagged"
+    assert "provenance_broken" in verdict.FLAG_ORDER
+
+
+def test_history_words() -> None:
+    from imgcheck.provenance.c2pa_manifest import C2paAction, C2paManifestInfo, history_text
+
+    cam = C2paManifestInfo("a", "Cam App", "", (C2paAction("c2pa.created", "digitalCapture", "Phone 5", "a"),))
+    ed = C2paManifestInfo("b", "Editor", "", (C2paAction("c2pa.opened", "", "Editor 1", "b"),
+                                               C2paAction("c2pa.cropped", "", "Editor 1", "b"),
+                                               C2paAction("c2pa.color_adjustments", "", "", "b", "Editor")))
+    assert history_text((cam, ed)) == "captured with Phone 5, then cropped in Editor 1, then colour-adjusted in Editor"
+    assert history_text(()) == ""
 
 
 def test_c2pa_capture_is_context_only(prov_engine) -> None:

@@ -59,6 +59,8 @@ FLAG_TEXT: dict[str, str] = {
     "This is a statistical signal, not proof.",
     "gan_face_geometry": "The face has the fixed geometry typical of generated faces. "
     "A statistical signal, not proof.",
+    "provenance_broken": "The photo was edited after it was signed: its Content Credentials no longer "
+    "match the file.",
 }
 
 #: flags that mark a check as an AI-likeness score (shown with a meter and "signal, not proof")

@@ -3,6 +3,11 @@
 Reads C2PA manifests, XMP/IPTC digital source type and AI-system fields, generator metadata (PNG
 text chunks, EXIF) and reports camera metadata as context only. Absence of metadata proves nothing
 (uploads are usually stripped), so a file without any is ``clear``, never "authentic".
+
+Two flags: ``ai_provenance`` (strong: the file declares AI generation) and ``provenance_broken`` (weak:
+its Content Credentials no longer match it, i.e. it was edited after it was signed: a failed content
+hash or signature). Expired or untrusted certificates, identity-assertion failures and malformed
+manifests are named in the reason and the summary (``details["provenance"]``) but flag nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from typing import Any, ClassVar
 from imgcheck.checks import CheckContext
 from imgcheck.load import LoadedImage
 from imgcheck.provenance import metadata
+from imgcheck.provenance import summary as provenance_summary
+from imgcheck.provenance.c2pa_manifest import C2paStatus, C2paSummary
 from imgcheck.provenance.generators import Finding
 from imgcheck.strength import measured
 from imgcheck.types import Evidence
@@ -31,7 +38,7 @@ def _describe(f: Finding) -> str:
 
 class AiProvenanceCheck:
     name: ClassVar[str] = "ai_provenance"
-    flags: ClassVar[tuple[str, ...]] = ("ai_provenance",)
+    flags: ClassVar[tuple[str, ...]] = ("ai_provenance", "provenance_broken")
 
     def __init__(self) -> None:
         self._c2pa_context: Any | None = None
@@ -55,15 +62,20 @@ class AiProvenanceCheck:
 
     def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence:
         result = metadata.analyse(img.data, img.format, self._context(ctx))
+        c2pa = result.c2pa
         details: dict[str, Any] = {
+            "provenance": provenance_summary.build(result),
             "findings": [f.to_dict() for f in result.findings],
             "camera_context": result.camera,
             "digital_source_types": list(result.source_types),
-            "c2pa": result.c2pa.to_dict() if result.c2pa.present else None,
+            "c2pa": c2pa.to_dict() if c2pa.present else None,
             "metadata_blocks": result.blocks,
             "notes": list(result.notes),
         }
-        measure, strength = measured(self.name, len(result.findings), 1)
+        broken = c2pa.broken if c2pa.present else ()
+        # the measure counts metadata findings: each AI declaration, and credentials broken after signing
+        measure, strength = measured(self.name, len(result.findings) + (1 if broken else 0), 1)
+        graded = {"strength": strength, "measure": measure}
         if result.findings:
             top = result.findings[0]
             names = list(dict.fromkeys(f.generator for f in result.findings))
@@ -72,16 +84,58 @@ class AiProvenanceCheck:
             if others:
                 also = [n for n in names if n != top.generator]
                 reason += f"; {others} more sign(s)" + (f" naming {', '.join(also[:3])}" if also else "")
+            if broken:
+                reason += f". The file was also {_broken_text(broken)}"
             details["generators"] = names
-            return Evidence(self.name, "flag", reason, score=1.0, flags=self.flags, details=details,
-                            strength=strength, measure=measure)
+            flags = ("ai_provenance",) + (("provenance_broken",) if broken else ())
+            return Evidence(self.name, "flag", reason, score=1.0, flags=flags, details=details, **graded)
+        if broken:
+            reason = (f"Content Credentials: this photo was {_broken_text(broken)}. "
+                      f"They say: {_credentials_text(c2pa)}.")
+            return Evidence(self.name, "flag", reason, score=1.0, flags=("provenance_broken",), details=details,
+                            **graded)
+        if c2pa.present:
+            reason = _credentials_clear(c2pa, result)
+            return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
         if result.camera:
             what = result.camera.get("exif_camera") or result.camera.get("c2pa_capture") or \
                 result.camera.get("xmp_source_type", "")
             reason = (f"No AI-generation metadata. Camera metadata present ({what}); metadata can be copied or "
                       "forged, so this is context, not proof that the photo is real.")
-            return Evidence(self.name, "clear", reason, score=0.0, details=details, strength=strength,
-                            measure=measure)
-        reason = "No AI-generation metadata found (uploads are often stripped of metadata, so this proves nothing)."
-        return Evidence(self.name, "clear", reason, score=0.0, details=details, strength=strength,
-                        measure=measure)
+            return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
+        if provenance_summary.has_metadata(result):
+            kinds = [k.upper() if k != "text" else "text fields" for k, n in result.blocks.items() if n]
+            reason = (f"No AI-generation metadata and no Content Credentials in this file's metadata "
+                      f"({', '.join(kinds)}); metadata is easily removed or rewritten, so this proves nothing.")
+            return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
+        reason = ("No metadata at all (no Content Credentials, EXIF, XMP or text chunks): uploads are often "
+                  "stripped of metadata, so this proves nothing.")
+        return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
+
+
+def _broken_text(broken: tuple[C2paStatus, ...]) -> str:
+    """"edited after it was signed: the image data changed ... (assertion.dataHash.mismatch)"."""
+    return "edited after it was signed: " + "; ".join(s.text() for s in broken[:3])
+
+
+def _credentials_text(c2pa: C2paSummary) -> str:
+    history = c2pa.history()
+    who = c2pa.signer or "an unnamed signer"
+    trust = "trusted" if c2pa.trusted else "not on the configured trust list"
+    return (f"{history}; " if history else "") + f"signed by {who} ({trust})"
+
+
+def _credentials_clear(c2pa: C2paSummary, result: metadata.ProvenanceResult) -> str:
+    if not c2pa.readable:
+        problem = "; ".join(s.text() for s in c2pa.statuses[:2]) or c2pa.error
+        return (f"Content Credentials present but they cannot be read: {problem}. No AI-generation metadata "
+                "found elsewhere in the file; a damaged manifest proves nothing either way (not proof that the "
+                "photo is real).")
+    reason = f"Content Credentials present, no AI declared: {_credentials_text(c2pa)}."
+    other = [s for s in c2pa.problems if s.kind not in ("content_hash", "signature")]
+    if other:
+        reason += " Validation: " + "; ".join(s.text() for s in other[:4]) + "."
+    camera = result.camera.get("exif_camera")
+    if camera and camera not in reason:
+        reason += f" Camera metadata: {camera}."
+    return reason + " Credentials can be stripped or signed by anyone, so this is context, not proof that the photo is real."

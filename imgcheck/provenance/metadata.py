@@ -49,9 +49,21 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+#: actions that only carry content over (opening, converting a file): the agent that performed them is
+#: rarely the one that generated anything, so an AI source type on them ranks after one on a real step
+_CARRY_ACTIONS = frozenset({"c2pa.opened", "c2pa.converted", "c2pa.transcoded", "c2pa.repackaged",
+                            "c2pa.published", "c2pa.edited.metadata"})
+
+
+def _declaring_first(act: c2pa_manifest.C2paAction) -> tuple[int, int]:
+    """Sort key: an action whose agent is a known generator (Firefly) before an editor's (Photoshop),
+    a generating step before one that merely opened a file."""
+    return (0 if generators.match_name(act.software_agent or "") else 1, 1 if act.action in _CARRY_ACTIONS else 0)
+
+
 def _c2pa_findings(summary: C2paSummary) -> list[Finding]:
     out = []
-    for act in summary.ai_actions:
+    for act in sorted(summary.ai_actions, key=_declaring_first):
         gen = act.software_agent or (summary.claim_generators[0] if summary.claim_generators else "")
         via = summary.claim_generators[0] if summary.claim_generators else ""
         name = gen if not via or via == gen else f"{gen} (via {via})"
@@ -128,7 +140,7 @@ def analyse(data: bytes, fmt: str, c2pa_context: Any | None) -> ProvenanceResult
             camera["exif_lens"] = exif_map["LensModel"][:120]
         if exif_map.get("DateTimeOriginal"):
             camera["exif_datetime_original"] = exif_map["DateTimeOriginal"][:40]
-    order = {"c2pa": 0, "iptc": 1, "named_tool": 3, "platform_label": 3}
+    order = {"c2pa": 0, "iptc": 1, "named_tool": 3, "platform_label": 3}   # a stable sort keeps the C2PA order
     findings = sorted(_dedupe(findings), key=lambda f: order.get(f.rule.split("_")[0], order.get(f.rule, 2)))
     named = next((f.generator for f in findings if not f.generator.startswith(_UNNAMED)), None)
     if named:   # a source-type declaration without a tool name takes the name other metadata gives
