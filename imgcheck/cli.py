@@ -74,10 +74,13 @@ def fail(exc: ImgcheckError) -> None:
 
 
 def _human(report: Report) -> None:
-    colour = {"flagged": "red", "suspicious": "yellow", "clear": "green", "error": "magenta"}[report.verdict]
+    colour = {"flagged": "red", "suspicious": "yellow", "incomplete": "magenta", "clear": "green",
+              "error": "magenta"}.get(report.verdict, "magenta")
     out.print(f"[bold]{report.source}[/bold]: [{colour}]{report.verdict.upper()}[/{colour}]")
     if report.error:
         out.print(f"  {report.error}")
+    if report.verdict == "incomplete":
+        out.print("  not every check ran, so this is not a clean result:")
     for reason in report.reasons:
         out.print(f"  - {reason}")
     for ev in report.evidence:
@@ -129,6 +132,10 @@ def profile(files: Annotated[list[Path], typer.Argument(help="All photos of one 
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
     else:
         out.print(f"[bold]profile[/bold]: {result.verdict.upper()}")
+        if result.error:
+            out.print(f"  {result.error}")
+        for f in result.failed:
+            out.print(f"  [magenta]did not run[/magenta]: {f.photo + ': ' if f.photo else ''}{f.check} - {f.reason}")
         for reason in result.reasons:
             out.print(f"  - {reason}")
         for r in result.reports:

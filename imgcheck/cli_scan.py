@@ -104,8 +104,8 @@ class ScanProgress:
         self.count += 1
         if record.get("verdict") in ("flagged", "suspicious"):
             self.flagged += 1
-        elif record.get("verdict") == "error":
-            self.errors += 1
+        elif record.get("verdict") in ("error", "incomplete"):
+            self.errors += 1  # an incomplete report had a check that failed
         if self._progress is not None:
             self._progress.update(self._task, advance=1, flagged=self.flagged, errors=self.errors)
         elif time.monotonic() - self._last >= self.every:
@@ -142,7 +142,8 @@ def print_summary(console: Console, summary, paths: ScanPaths, new: int) -> None
     console.print(f"[bold]scanned[/bold] {summary.total} ({new} in this run) -> {paths.out}", highlight=False)
     v = summary.verdicts
     console.print(f"  flagged {v.get('flagged', 0)}, suspicious {v.get('suspicious', 0)}, "
-                  f"clear {v.get('clear', 0)}, errors {summary.errors}", highlight=False)
+                  f"incomplete {summary.incomplete}, clear {v.get('clear', 0)}, errors {summary.errors}",
+                  highlight=False)
     if summary.flags:
         console.print("  by flag: " + ", ".join(f"{k} {n}" for k, n in summary.flag_items()), highlight=False,
                       markup=False)

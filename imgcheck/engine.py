@@ -19,7 +19,7 @@ from imgcheck.hashing import views
 from imgcheck.load import LoadedImage, load_image
 from imgcheck.models import ModelRegistry
 from imgcheck.settings import Settings
-from imgcheck.types import Evidence, Face, ProfileReport, Report
+from imgcheck.types import Evidence, FailedCheck, Face, ProfileReport, Report
 
 log = logging.getLogger(__name__)
 
@@ -89,31 +89,41 @@ class Engine:
         evidence: list[Evidence] = []
         for n in names:
             t = time.perf_counter()
-            try:
-                ev = self._check(n).run(img, ctx)
-            except ImgcheckError as exc:
-                ev = Evidence(n, "error", f"The {n} check could not run: {exc}")
-            except Exception as exc:  # noqa: BLE001 - one failing check must not stop the others
-                log.exception("check %s failed on %s", n, img.source)
-                ev = Evidence(n, "error", f"The {n} check failed unexpectedly ({type(exc).__name__}).")
+            evidence.append(self._run_one(n, img, ctx))
             timings[n] = (time.perf_counter() - t) * 1000
-            evidence.append(ev)
         flags = verdict.collect_flags(evidence)
+        failed = verdict.failed_checks(evidence)
         matches = tuple(m for ev in evidence for m in ev.matches)
         faces: tuple[Face, ...] = tuple(ctx.memo.get("faces", ()))
-        return Report(source=img.source, sha256=img.sha256, image=img.info, verdict=verdict.decide(flags),
-                      flags=flags, reasons=verdict.reasons(evidence), matches=matches, faces=faces,
-                      evidence=tuple(evidence), timings_ms=timings)
+        return Report(source=img.source, sha256=img.sha256, image=img.info,
+                      verdict=verdict.decide(flags, failed), flags=flags, reasons=verdict.reasons(evidence),
+                      matches=matches, faces=faces, evidence=tuple(evidence), timings_ms=timings,
+                      failed=failed)
+
+    def _run_one(self, name: str, img: LoadedImage, ctx: CheckContext) -> Evidence:
+        try:
+            return self._check(name).run(img, ctx)
+        except ImgcheckError as exc:
+            return Evidence(name, "error", f"The {name} check could not run: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one failing check must not stop the others
+            # one log line (no traceback on the user's terminal); the traceback at debug level
+            log.error("check %s failed on %s: %s", name, img.source, type(exc).__name__)
+            log.debug("check %s failed", name, exc_info=True)
+            return Evidence(name, "error", f"The {name} check failed unexpectedly ({type(exc).__name__}).")
 
     def check_profile(self, sources: Sequence[str | Path | bytes | LoadedImage],
                       names: Sequence[str] | None = None) -> ProfileReport:
-        """Check every photo of one profile and add profile-level evidence."""
+        """Check every photo of one profile and add profile-level evidence.
+
+        ``verdict`` is ``error`` when no photo could be read; an unreadable photo or a check that did not
+        run on any photo makes an unflagged profile ``incomplete``."""
         from imgcheck.faces import face_observations
-        from imgcheck.faces.consistency import PhotoFaces, face_consistency
+        from imgcheck.faces.consistency import CHECK_NAME, PhotoFaces, face_consistency
 
         checks = self.resolve_checks(None)
         reports: list[Report] = []
         photos: list[PhotoFaces] = []
+        face_error: str | None = None
         for i, s in enumerate(sources):
             name = names[i] if names else None
             display = name or (s.source if isinstance(s, LoadedImage) else
@@ -126,15 +136,32 @@ class Engine:
                 continue
             ctx = CheckContext(self)
             reports.append(self._run(img, checks, {"load": (time.perf_counter() - t0) * 1000}, ctx))
-            photos.append(PhotoFaces(Path(reports[-1].source).name, face_observations(ctx, img)))
+            try:
+                photos.append(PhotoFaces(Path(reports[-1].source).name, face_observations(ctx, img)))
+            except ImgcheckError as exc:
+                face_error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - the other photos and checks still count
+                log.error("face consistency failed on %s: %s", img.source, type(exc).__name__)
+                face_error = f"failed unexpectedly ({type(exc).__name__})"
+        readable = [r for r in reports if r.verdict != "error"]
+        failed = [FailedCheck("read", r.error or "could not be read", r.source)
+                  for r in reports if r.verdict == "error"]
+        failed += [FailedCheck(f.check, f.reason, r.source) for r in readable for f in r.failed]
+        if not readable:
+            msg = "No photo of this profile could be read." if reports else "The profile has no photos."
+            return ProfileReport(reports=tuple(reports), verdict="error", failed=tuple(failed), error=msg)
         cfg = self.settings
-        profile_evidence: tuple[Evidence, ...] = (
-            face_consistency(photos, cfg.face_same_distance, cfg.face_different_distance),)
+        if face_error is not None:
+            consistency = Evidence(CHECK_NAME, "error", f"The {CHECK_NAME} check could not run: {face_error}")
+        else:
+            consistency = face_consistency(photos, cfg.face_same_distance, cfg.face_different_distance)
+        profile_evidence: tuple[Evidence, ...] = (consistency,)
+        failed += verdict.failed_checks(profile_evidence)
         flags = verdict.collect_flags([ev for r in reports for ev in r.evidence] + list(profile_evidence))
-        return ProfileReport(reports=tuple(reports), verdict=verdict.decide(flags), flags=flags,
+        return ProfileReport(reports=tuple(reports), verdict=verdict.decide(flags, failed), flags=flags,
                              reasons=verdict.reasons(profile_evidence) + tuple(
                                  f"{r.source}: {x}" for r in reports for x in r.reasons),
-                             evidence=profile_evidence)
+                             evidence=profile_evidence, failed=tuple(failed))
 
     # -- bank --------------------------------------------------------------------------------
     def entry_for(self, img: LoadedImage, label: str, kind: str = "other", source: str = "") -> NewEntry:

@@ -15,7 +15,10 @@ REPORT_SCHEMA = "imgcheck.report/2"
 PROFILE_SCHEMA = "imgcheck.profile/2"
 
 Status = Literal["flag", "clear", "inconclusive", "error"]
-Verdict = Literal["flagged", "suspicious", "clear", "error"]
+#: ``incomplete``: no flag, but at least one requested check did not run (``Report.failed``), so the
+#: report cannot say "clear"; ``error``: the image (or, for a profile, every photo) could not be read
+Verdict = Literal["flagged", "suspicious", "incomplete", "clear", "error"]
+VERDICTS: tuple[str, ...] = ("flagged", "suspicious", "incomplete", "clear", "error")
 BankKind = Literal["celebrity", "known_scam", "other"]
 BANK_KINDS: tuple[str, ...] = ("celebrity", "known_scam", "other")
 
@@ -92,6 +95,21 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class FailedCheck:
+    """A requested check that did not run (its Evidence had status ``error``), and why."""
+
+    check: str
+    reason: str
+    photo: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"check": self.check, "reason": self.reason}
+        if self.photo is not None:
+            d["photo"] = self.photo
+        return d
+
+
+@dataclass(frozen=True)
 class ImageInfo:
     width: int
     height: int
@@ -117,6 +135,8 @@ class Report:
     evidence: tuple[Evidence, ...] = ()
     error: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: requested checks that did not run; non-empty makes an unflagged report ``incomplete``
+    failed: tuple[FailedCheck, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +152,7 @@ class Report:
             "faces": [f.to_dict() for f in self.faces],
             "evidence": [e.to_dict() for e in self.evidence],
             "error": self.error,
+            "failed_checks": [f.to_dict() for f in self.failed],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
 
@@ -150,6 +171,9 @@ class ProfileReport:
     flags: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
+    #: checks that did not run, on any photo (``photo`` set) or at profile level; unreadable photos too
+    failed: tuple[FailedCheck, ...] = ()
+    error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -158,5 +182,7 @@ class ProfileReport:
             "flags": list(self.flags),
             "reasons": list(self.reasons),
             "evidence": [e.to_dict() for e in self.evidence],
+            "failed_checks": [f.to_dict() for f in self.failed],
+            "error": self.error,
             "photos": [r.to_dict() for r in self.reports],
         }

@@ -126,14 +126,17 @@ def test_tiny_image_is_inconclusive(det_engine, tmp_path):
     assert ev.status == "inconclusive"
 
 
-def test_missing_head_is_inconclusive(tmp_path):
+def test_missing_head_is_an_error_and_the_report_incomplete(tmp_path):
     from imgcheck import Engine
     from imgcheck.settings import Settings
 
     (tmp_path / "manifest.json").write_text(json.dumps({"models": {}}))
     eng = Engine(settings=Settings(models_dir=tmp_path))
-    ev = eng.check(FIXTURES / "coffee.png", checks=["ai_pixels"]).evidence[0]
-    assert ev.status == "inconclusive" and "not installed" in ev.reason
+    report = eng.check(FIXTURES / "coffee.png", checks=["ai_pixels"])
+    ev = report.evidence[0]
+    assert ev.status == "error" and "not installed" in ev.reason
+    assert report.verdict == "incomplete"
+    assert report.to_dict()["failed_checks"] == [{"check": "ai_pixels", "reason": ev.reason}]
 
 
 def test_corrupt_head_is_a_model_error(tmp_path):

@@ -24,7 +24,7 @@ from imgcheck.app.uploads import Upload, UploadPolicy
 from imgcheck.engine import Engine, error_report
 from imgcheck.errors import BankError, ImgcheckError, InputError
 from imgcheck.load import LoadedImage
-from imgcheck.types import BANK_KINDS, Report
+from imgcheck.types import BANK_KINDS, VERDICTS, Report
 
 Progress = Callable[[float, str], None]
 
@@ -153,7 +153,7 @@ class AppHandlers:
         d = report.to_dict()
         return CheckView(
             report=d,
-            banner=render.banner_html(d["verdict"], error=d.get("error")),
+            banner=render.banner_html(d["verdict"], error=d.get("error"), failed=d.get("failed_checks") or ()),
             advice=render.advice_markdown(d["verdict"], d["flags"], d["reasons"]),
             evidence=render.report_html(d, preview, self._thumb, self.ai_checks),
         )
@@ -188,7 +188,8 @@ class AppHandlers:
         d, previews = self._profile(value, with_previews=True)
         return ProfileView(
             report=d,
-            banner=render.banner_html(d["verdict"], subject="profile"),
+            banner=render.banner_html(d["verdict"], subject="profile", error=d.get("error"),
+                                      failed=d.get("failed_checks") or ()),
             advice=render.advice_markdown(d["verdict"], d["flags"], d["reasons"]),
             evidence=render.profile_html(d, previews, self._thumb, self.ai_checks),
         )
@@ -254,7 +255,7 @@ class AppHandlers:
         for r in records:
             counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
         summary = ", ".join(
-            f"{counts[v]} {v}" for v in ("flagged", "suspicious", "clear", "error") if v in counts
+            f"{counts[v]} {v}" for v in VERDICTS if v in counts
         )
         return BatchResult(
             rows=[batch_row(r) for r in records],

@@ -37,6 +37,10 @@ NEXT_STEPS: dict[str, tuple[str, ...]] = {
         "No warning sign is not a guarantee: a new stolen photo or a new AI image may not be known yet.",
         "Never send money to someone you have not met in person.",
     ),
+    "incomplete": (
+        "Some checks did not run, so this is not a clean result: try again, or another copy of the photo.",
+        "Never send money to someone you have not met in person.",
+    ),
     "error": ("Try another copy of the photo (a screenshot works), or a JPEG or PNG file.",),
 }
 
@@ -44,6 +48,8 @@ HEADLINES: dict[str, tuple[str, str]] = {
     "flagged": ("Flagged", "Strong evidence that this photo is not what the profile claims."),
     "suspicious": ("Suspicious", "Signals that this photo may be AI-generated. A signal, not proof."),
     "clear": ("No warning signs found", "None of the checks found a problem with this photo."),
+    "incomplete": ("Not every check ran", "No check found a problem, but not every check ran, so this "
+                   "is not a clean result."),
     "error": ("Could not check this file", ""),
 }
 
@@ -117,15 +123,27 @@ def _data_uri(jpeg: bytes) -> str:
 
 
 # -- verdict ---------------------------------------------------------------------------------------
-def banner_html(verdict: str, *, subject: str = "photo", error: str | None = None) -> str:
+def banner_html(verdict: str, *, subject: str = "photo", error: str | None = None,
+                failed: Sequence[dict[str, Any]] = ()) -> str:
+    """The verdict banner; ``failed`` (the report's ``failed_checks``) is listed on an incomplete one."""
     title, text = HEADLINES.get(verdict, (humanize(verdict), ""))
     if subject == "profile" and verdict != "error":
         text = text.replace("this photo", "this profile").replace("with this photo", "with these photos")
+    if subject == "profile" and verdict == "error":
+        title = "Could not check this profile"
     body = esc(error) if verdict == "error" and error else esc(text)
+    if verdict == "incomplete" and failed:
+        body += " Did not run: " + esc(failed_summary(failed)) + "."
     return (
         f'<div class="ic-banner ic-{esc(verdict)}" data-verdict="{esc(verdict)}" role="status">'
         f'<div class="ic-banner-title">{esc(title)}</div><div class="ic-banner-text">{body}</div></div>'
     )
+
+
+def failed_summary(failed: Sequence[dict[str, Any]]) -> str:
+    """``failed_checks`` of a report as one line: "photo: check (reason); ..."."""
+    return "; ".join(f"{f['photo'] + ': ' if f.get('photo') else ''}{humanize(str(f.get('check', '')))} "
+                     f"({f.get('reason', '')})" for f in failed)
 
 
 def advice_markdown(verdict: str, flags: Sequence[str], reasons: Sequence[str]) -> str:
@@ -421,7 +439,7 @@ CSS = """
 .ic-banner-text{margin-top:4px;color:#fff !important}
 .ic-waiting{background:rgba(127,127,127,.12);color:inherit !important}
 .ic-flagged{background:#b3261e}.ic-suspicious{background:#a15c00}.ic-clear{background:#1e7a34}
-.ic-error{background:#5f4b8b}
+.ic-error{background:#5f4b8b}.ic-incomplete{background:#6b5a00}
 .ic-evidence img{max-width:100%;height:auto;border-radius:6px}
 .ic-photo{margin:0 0 8px 0}.ic-photo svg{width:100%;max-width:520px;height:auto;display:block}
 .ic-face{fill:none;stroke:#ffd400}.ic-face-label{fill:#ffd400;font-weight:700}

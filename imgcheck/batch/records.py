@@ -21,7 +21,7 @@ from imgcheck.verdict import FLAG_ORDER
 Record = dict[str, Any]
 
 #: verdict -> base risk; within a verdict, more flags and closer matches rank higher
-_VERDICT_RISK = {"flagged": 3000.0, "suspicious": 2000.0, "error": 1000.0, "clear": 0.0}
+_VERDICT_RISK = {"flagged": 3000.0, "suspicious": 2000.0, "error": 1000.0, "incomplete": 500.0, "clear": 0.0}
 
 
 def strongest(record: Record) -> tuple[dict[str, Any] | None, float | None]:
@@ -170,6 +170,10 @@ class Summary:
         return self.verdicts.get("error", 0)
 
     @property
+    def incomplete(self) -> int:
+        return self.verdicts.get("incomplete", 0)
+
+    @property
     def flagged(self) -> int:
         return self.verdicts.get("flagged", 0) + self.verdicts.get("suspicious", 0)
 
@@ -179,7 +183,7 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         return {"scanned": self.total, "verdicts": dict(self.verdicts), "flags": dict(self.flag_items()),
-                "errors": self.errors}
+                "errors": self.errors, "incomplete": self.incomplete}
 
     @classmethod
     def of(cls, records: Iterable[Record]) -> Summary:

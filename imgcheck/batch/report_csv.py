@@ -16,7 +16,7 @@ from imgcheck.batch.records import Record, risk, strongest
 #: after v1's columns, so readers that index columns keep working
 COLUMNS = ("source", "verdict", "flags", "reasons", "risk", "best_match_label", "best_match_entry_id",
            "best_match_method", "best_match_distance", "matches", "sha256", "width", "height", "format",
-           "error", "strength", "strength_check", "measure")
+           "error", "strength", "strength_check", "measure", "failed_checks")
 
 
 def measure_text(measure: object) -> str:
@@ -48,6 +48,7 @@ def csv_row(r: Record) -> dict[str, str]:
         "format": img.get("format"), "error": r.get("error"),
         "strength": "" if strength is None else f"{strength:.4f}",
         "strength_check": ev.get("check") if ev else "", "measure": measure_text(ev.get("measure")) if ev else "",
+        "failed_checks": " | ".join(f"{f.get('check')}: {f.get('reason')}" for f in r.get("failed_checks") or []),
     }
     return {k: _safe(v) for k, v in row.items()}
 

@@ -41,7 +41,7 @@ td,th{border-bottom:1px solid #e4e4e4;padding:6px 8px;vertical-align:top;text-al
 .src{word-break:break-all;max-width:320px}
 .sha{color:#888;font-size:11px}
 .v{font-weight:bold;padding:1px 6px;border-radius:3px;color:#fff}
-.v-flagged{background:#c62828}.v-suspicious{background:#ef6c00}.v-error{background:#6a1b9a}.v-clear{background:#2e7d32}
+.v-flagged{background:#c62828}.v-suspicious{background:#ef6c00}.v-error{background:#6a1b9a}.v-incomplete{background:#6b5a00}.v-clear{background:#2e7d32}
 .flag{display:inline-block;background:#eee;border-radius:3px;padding:0 4px;margin:2px;font-size:12px}
 .match{display:inline-block;margin:0 8px 4px 0;width:136px;font-size:12px;vertical-align:top}
 .bank{width:128px;height:128px;background-size:contain;background-repeat:no-repeat;background-position:center;
@@ -187,6 +187,7 @@ def write_html(records: Iterable[Record], path: str | Path, *, bank=None, limits
 def _summary_html(s: Summary, shown: int) -> str:
     parts = [f"{esc(s.total)} images", f"{esc(s.verdicts.get('flagged', 0))} flagged",
              f"{esc(s.verdicts.get('suspicious', 0))} suspicious", f"{esc(s.errors)} errors",
+             f"{esc(s.incomplete)} incomplete",
              f"{esc(s.verdicts.get('clear', 0))} clear"]
     flags = ", ".join(f"{esc(k)}: {esc(v)}" for k, v in s.flag_items()) or "none"
     text = f"<p>{' &middot; '.join(parts)}. Flags: {flags}.</p>\n"
@@ -199,7 +200,7 @@ def _summary_html(s: Summary, shown: int) -> str:
 def _controls_html(s: Summary) -> str:
     opts = "".join(f'<option value="{esc(k)}">{esc(k)} ({esc(v)})</option>' for k, v in s.flag_items())
     boxes = "".join(f'<label><input type="checkbox" class="verdict" value="{v}" checked> {v}</label>'
-                    for v in ("flagged", "suspicious", "error", "clear"))
+                    for v in ("flagged", "suspicious", "error", "incomplete", "clear"))
     return ('<div class="controls">' + boxes +
             f'<label>Flag: <select id="flag"><option value="">any</option>{opts}</select></label>'
             '<label>Sort: <select id="sort"><option value="risk">by risk</option>'

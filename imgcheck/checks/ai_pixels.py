@@ -7,6 +7,7 @@ threshold chosen for a low false-positive rate on real photos (see models/MODELS
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 from imgcheck.checks import CheckContext
@@ -27,12 +28,20 @@ class AiPixelsCheck:
         registry = ctx.engine.models
         model_id = ctx.settings.ai_pixels_model
         if not registry.has(model_id):
-            return Evidence(self.name, "inconclusive", f"The pixel detector model {model_id!r} is not installed.")
-        if min(img.width, img.height) < MIN_SIDE:
+            return Evidence(self.name, "error", f"The pixel detector model {model_id!r} is not installed.")
+        # the detector reads a copy whose longer side is at most WORK_SIDE: a very long, thin image
+        # leaves too few pixels across, whatever its size
+        short, long_ = sorted((img.width, img.height))
+        work_short = short * min(1.0, pixels.WORK_SIDE / long_)
+        if work_short < MIN_SIDE:
             return Evidence(self.name, "inconclusive",
-                            f"The image is too small ({img.width}x{img.height}) for the pixel detector.")
+                            f"The image is too small or too narrow ({img.width}x{img.height}) for the pixel "
+                            "detector.")
         result = pixels.score_rgb(registry, img.rgb(pixels.WORK_SIDE), model_id)
         p, info = result.probability, result.head
+        if not math.isfinite(p):
+            return Evidence(self.name, "error", "The pixel detector gave no usable score for this image.",
+                            model=model_id)
         flag_at = ctx.settings.ai_pixels_flag_at or info.flag_at
         details = {"probability": round(p, 4), "flag_at": flag_at, "clear_below": info.clear_below,
                    "encoder": info.encoder, "encoder_sha256": result.encoder_sha256,

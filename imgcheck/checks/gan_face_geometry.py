@@ -31,9 +31,9 @@ class GanFaceGeometryCheck:
         try:
             from imgcheck import faces as face_pipeline
         except ImportError:
-            return Evidence(self.name, "inconclusive", "The face pipeline is not installed.", threshold=tol)
+            return Evidence(self.name, "error", "The face pipeline is not installed.", threshold=tol)
         if not ctx.engine.models.has(face_pipeline.DETECTOR_ID):
-            return Evidence(self.name, "inconclusive", "The face detector model is not installed.", threshold=tol)
+            return Evidence(self.name, "error", "The face detector model is not installed.", threshold=tol)
         found = face_pipeline.detected_faces(ctx, img)
         with_eyes = [f for f in found if face_pipeline.eye_centres(f) is not None]
         if not with_eyes:
