@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+import numpy as np
 from PIL import Image
 
 from imgcheck.provenance import containers, exif, generators, metadata, xmp
@@ -382,3 +383,90 @@ def test_signer_certificate_has_required_usages() -> None:
     out = subprocess.run(["openssl", "x509", "-in", str(PROV / "certs" / "signer.pem"), "-noout", "-text"],
                          capture_output=True, text=True, check=True).stdout
     assert "Digital Signature" in out and "E-mail Protection" in out
+
+
+# -- stealth pnginfo (parameters in the pixels' low bits), written by our own encoder ----------------
+def stealth_encode(rgb: np.ndarray, text: str, variant: str, compressed: bool, order: str = "columns") -> np.ndarray:
+    """Hide ``text`` the way the stealth-pnginfo writers do: signature, 32-bit length in bits, payload."""
+    import gzip
+
+    sig = {("alpha", False): b"stealth_pnginfo", ("alpha", True): b"stealth_pngcomp",
+           ("rgb", False): b"stealth_rgbinfo", ("rgb", True): b"stealth_rgbcomp"}[(variant, compressed)]
+    payload = gzip.compress(text.encode()) if compressed else text.encode()
+    bits = np.unpackbits(np.frombuffer(sig + struct.pack(">I", len(payload) * 8) + payload, np.uint8))
+    h, w = rgb.shape[:2]
+    out = np.dstack([rgb[:, :, :3], np.full((h, w), 255, np.uint8)]) if variant == "alpha" else rgb[:, :, :3].copy()
+    planes = out[:, :, 3:4] if variant == "alpha" else out[:, :, :3]
+    view = planes.transpose(1, 0, 2) if order == "columns" else planes
+    flat = view.reshape(-1).copy()
+    assert len(bits) <= len(flat)
+    flat[: len(bits)] = (flat[: len(bits)] & 0xFE) | bits
+    view[...] = flat.reshape(view.shape)
+    return np.ascontiguousarray(out)
+
+
+def _png(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def portrait() -> np.ndarray:
+    return np.asarray(Image.open(Path(__file__).parent / "fixtures" / "astronaut.png").convert("RGB"))
+
+
+@pytest.mark.parametrize("variant,compressed", [("alpha", False), ("alpha", True), ("rgb", False), ("rgb", True)])
+def test_stealth_pnginfo_flags_like_a_text_chunk(prov_engine, portrait, variant, compressed) -> None:
+    data = _png(stealth_encode(portrait, A1111_PARAMS, variant, compressed))
+    report = prov_engine.check(data, checks=["ai_provenance"])
+    ev = report.evidence[0]
+    assert report.flags == ("ai_provenance",) and report.verdict == "flagged"
+    assert "AUTOMATIC1111" in ev.reason and "stealth pnginfo" in ev.reason and variant in ev.reason
+    assert ("gzip" in ev.reason) == compressed
+    assert ev.details["findings"][0]["model"] == "realisticVisionV51_v51VAE"
+    # a lossless re-save (another PNG encoder setting) keeps the bits
+    resaved = io.BytesIO()
+    Image.open(io.BytesIO(data)).save(resaved, "PNG", optimize=True, compress_level=9)
+    assert prov_engine.check(resaved.getvalue(), checks=["ai_provenance"]).flags == ("ai_provenance",)
+
+
+def test_stealth_novelai_json_and_row_order(prov_engine, portrait) -> None:
+    nai = json.dumps({"Software": "NovelAI", "Source": "NovelAI Diffusion V3 C1E7DB6C", "Comment": json.dumps(
+        {"prompt": "1girl", "steps": 28, "sampler": "k_euler", "uc": "lowres"})})
+    ev = prov_engine.check(_png(stealth_encode(portrait, nai, "alpha", True)), checks=["ai_provenance"]).evidence[0]
+    assert ev.status == "flag" and "NovelAI" in ev.reason
+    rows = _png(stealth_encode(portrait, A1111_PARAMS, "rgb", False, order="rows"))
+    assert prov_engine.check(rows, checks=["ai_provenance"]).flags == ("ai_provenance",)
+
+
+def test_stealth_reader_on_clean_and_damaged_pixels(portrait) -> None:
+    from imgcheck.provenance import stealth
+
+    rgba = np.dstack([portrait, np.full(portrait.shape[:2], 255, np.uint8)])
+    assert stealth.read(_png(rgba)) == ([], [])
+    assert stealth.read(_png(portrait)) == ([], [])
+    noise = np.random.default_rng(0).integers(0, 256, (300, 300, 4), dtype=np.uint8)
+    assert stealth.read(_png(noise)) == ([], [])
+    # a real signature with a lying length, and a damaged gzip stream: a note, no finding, no exception
+    liar = stealth_encode(portrait, "x" * 40, "alpha", False)
+    flat = liar[:, :, 3].T.reshape(-1).copy()
+    flat[120:152] = (flat[120:152] & 0xFE) | 1                      # length = 2^32 - 1 bits
+    liar[:, :, 3] = flat.reshape(liar.shape[1], liar.shape[0]).T
+    fields, notes = stealth.read(_png(liar))
+    assert fields == [] and "length" in notes[0]
+    broken = stealth_encode(portrait, A1111_PARAMS, "rgb", True)
+    flat = broken.transpose(1, 0, 2).reshape(-1).copy()
+    flat[200:260] ^= 1                                              # inside the gzip header/stream
+    broken = np.ascontiguousarray(flat.reshape(broken.shape[1], broken.shape[0], 3).transpose(1, 0, 2))
+    fields, notes = stealth.read(_png(broken))
+    assert fields == [] and "gzip" in notes[0]
+    # a plain text payload that is not generator metadata reads as text but flags nothing
+    plain = _png(stealth_encode(portrait, "hello, this is my holiday photo", "alpha", False))
+    fields, _ = stealth.read(plain)
+    assert [f.value for f in fields] == ["hello, this is my holiday photo"]
+    assert not metadata.analyse(plain, "PNG", None).ai
+
+
+A1111_PARAMS = ("portrait photo of a woman, natural light\nNegative prompt: blurry\nSteps: 28, Sampler: DPM++ 2M Karras, "
+                "CFG scale: 6, Seed: 12345, Size: 512x512, Model hash: 15012c538f, Model: realisticVisionV51_v51VAE")

@@ -104,7 +104,8 @@ class AiProvenanceCheck:
                       "forged, so this is context, not proof that the photo is real.")
             return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
         if provenance_summary.has_metadata(result):
-            kinds = [k.upper() if k != "text" else "text fields" for k, n in result.blocks.items() if n]
+            words = {"text": "text fields", "stealth": "hidden pixel-bit text"}
+            kinds = [words.get(k, k.upper()) for k, n in result.blocks.items() if n]
             reason = (f"No AI-generation metadata and no Content Credentials in this file's metadata "
                       f"({', '.join(kinds)}); metadata is easily removed or rewritten, so this proves nothing.")
             return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from imgcheck.provenance import c2pa_manifest, containers, exif, generators, xmp
+from imgcheck.provenance import c2pa_manifest, containers, exif, generators, stealth, xmp
 from imgcheck.provenance.c2pa_manifest import AI_SOURCE_TYPES, CAPTURE_SOURCE_TYPES, C2paSummary
 from imgcheck.provenance.generators import Finding
 
@@ -130,7 +130,11 @@ def analyse(data: bytes, fmt: str, c2pa_context: Any | None) -> ProvenanceResult
         source_types += types
         camera.update(cam)
 
-    findings += generators.analyse_texts(list(blocks.texts) + exif_texts)
+    hidden: list[containers.TextField] = []
+    if fmt == "PNG":    # A1111 / NovelAI "stealth pnginfo" in the pixels' low bits, read like text chunks
+        hidden, stealth_notes = stealth.read(data)
+        notes += stealth_notes
+    findings += generators.analyse_texts(list(blocks.texts) + exif_texts + hidden)
     exif_map = {t.key: t.value for t in exif_texts}
     tool_hits = {f.where for f in findings}
     make, model = exif_map.get("Make", ""), exif_map.get("Model", "")
@@ -147,5 +151,6 @@ def analyse(data: bytes, fmt: str, c2pa_context: Any | None) -> ProvenanceResult
         findings = [replace(f, generator=named) if f.generator.startswith(_UNNAMED) else f for f in findings]
     return ProvenanceResult(
         findings=tuple(findings), camera=camera, source_types=tuple(dict.fromkeys(source_types)), c2pa=summary,
-        blocks={"exif": len(blocks.exif), "xmp": len(xmp_packets), "text": len(blocks.texts)},
+        blocks={"exif": len(blocks.exif), "xmp": len(xmp_packets), "text": len(blocks.texts),
+                "stealth": len(hidden)},
         notes=tuple(notes))
