@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from imgcheck.errors import BankError, ImgcheckError, InputError
 from imgcheck.types import BANK_KINDS, Report
@@ -291,32 +292,58 @@ def bank_stats(bank: BankOpt = None) -> None:
 
 
 @bank_app.command("export")
-def bank_export(out_file: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+def bank_export(out_file: Annotated[Path, typer.Option("--out", help="Hash list to write.")],
+                fmt: Annotated[str, typer.Option("--format", help="te: 'pdq <hash>' lines (python-threatexchange "
+                                                 "local_file collab) | te-csv: threatexchange dataset --csv columns "
+                                                 "| te-indicators: ThreatExchange indicator CSV (simple.HASH_PDQ.te) "
+                                                 "| imgcheck: every column.")] = "te",
+                include_sources: Annotated[bool, typer.Option(
+                    "--include-sources", help="imgcheck format: add each entry's source (often a local path).")]
+                = False,
                 bank: BankOpt = None) -> None:
-    """Export PDQ hashes as a ThreatExchange/HMA-style CSV hash list."""
-    from imgcheck.bank.exchange import export_csv
+    """Export PDQ hashes (the stored-pixel hash other tools compute) as a hash list."""
+    from imgcheck.bank.exchange import export_list
 
     try:
         engine = open_engine(bank)
-        n = export_csv(engine.bank.store, out_file)
+        summary = export_list(engine.bank.store, out_file, fmt, include_sources=include_sources)
     except ImgcheckError as exc:
         fail(exc)
-    err.print(f"exported {n} hashes to {out_file}")
+    err.print(f"{summary.describe()} -> {out_file}", markup=False, soft_wrap=True)
+    if not summary.written:
+        raise typer.Exit(InputError.exit_code)
 
 
 @bank_app.command("import")
-def bank_import(csv_file: Annotated[Path, typer.Argument(help="CSV hash list.")],
-                kind: Annotated[Optional[str], typer.Option(help="Kind for rows that have none.")] = None,
+def bank_import(list_file: Annotated[Path, typer.Argument(help="Hash list: any format bank export writes, "
+                                                          "threatexchange hash/dataset output, TSV, HMA JSON.")],
+                kind: Annotated[Optional[str], typer.Option(help="Kind for entries that have none.")] = None,
+                collab: Annotated[Optional[str], typer.Option(
+                    help="Sharing group of rows that name none (default: the list's file name).")] = None,
+                keep_missing: Annotated[bool, typer.Option(
+                    "--keep-missing", help="Keep entries a re-imported list no longer holds.")] = False,
+                as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
                 bank: BankOpt = None) -> None:
-    """Import a PDQ hash list (the format ``bank export`` writes, or pdq_hash,label rows)."""
-    from imgcheck.bank.exchange import import_csv
+    """Import a PDQ hash list; re-importing a collab's list updates and removes its entries.
 
+    Exit code 2 when nothing was imported or any line was refused."""
+    from imgcheck.bank.exchange import import_list
+
+    if kind is not None and kind not in BANK_KINDS:
+        fail(InputError(f"--kind must be one of {', '.join(BANK_KINDS)}"))
     try:
         engine = open_engine(bank, for_writing=True)
-        added, same = import_csv(engine.bank.store, csv_file, default_kind=kind or "other")
+        summary = import_list(engine.bank.store, list_file, default_kind=kind or "known_scam", collab=collab,
+                              keep_missing=keep_missing)
     except ImgcheckError as exc:
         fail(exc)
-    err.print(f"imported {added} entries ({same} already present)")
+    for line in summary.errors:
+        err.print(f"[red]refused:[/red] {escape(line)}", soft_wrap=True)
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_dict()) + "\n")
+    err.print(f"imported {list_file}: {summary.describe()}", markup=False, soft_wrap=True)
+    if not summary.ok:
+        raise typer.Exit(InputError.exit_code)
 
 
 @app.command()

@@ -360,8 +360,13 @@ def test_bank_add_list_remove_export_import(handlers, fixtures, tmp_path):
     rows = handlers.bank_table()
     assert len(rows) == before + 2 and {r[1] for r in rows[-2:]} == {"Scam set 7"}
     assert "known_scam" in handlers.bank_summary()
-    exported = Path(handlers.bank_export())
-    assert len(exported.read_text().splitlines()) == len(rows) + 1
+    exported = Path(handlers.bank_export())  # default: python-threatexchange's `pdq <hash>` lines
+    assert len(exported.read_text().splitlines()) == len(rows)
+    assert all(ln.startswith("pdq ") for ln in exported.read_text().splitlines())
+    full = Path(handlers.bank_export("imgcheck"))
+    assert len(full.read_text().splitlines()) == len(rows) + 1 and "Scam set 7" in full.read_text()
+    with pytest.raises(InputError, match="choose a format"):
+        handlers.bank_export("xml")
     assert handlers.bank_remove(f"{rows[-1][0]}, {rows[-2][0]}") == "Removed 2 of 2 entries."
     assert len(handlers.bank_table()) == before
 
@@ -370,10 +375,11 @@ def test_bank_add_list_remove_export_import(handlers, fixtures, tmp_path):
         other = AppHandlers(fresh, UploadPolicy(root=tmp_path / "uploads"), work_dir=tmp_path / "work")
         folder = tmp_path / "uploads" / "csv"
         folder.mkdir(parents=True)
-        shutil.copy(exported, folder / "h.csv")
+        shutil.copy(full, folder / "h.csv")
         assert other.bank_import({"path": str(folder / "h.csv"), "orig_name": "h.csv"}, "other").startswith(
-            f"Imported {len(rows)} entries"
+            f"Imported h.csv: added {len(rows)}, updated 0, unchanged 0, deleted 0"
         )
+        assert "Scam set 7" in {e.label for e in fresh.bank.store.entries()}
         assert fresh.check(fixtures / "rocket.jpg").verdict == "flagged"  # hashes alone match
     finally:
         fresh.bank.close()

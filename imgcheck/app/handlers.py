@@ -326,26 +326,37 @@ class AppHandlers:
         n = self._bank().store.remove(ids)
         return f"Removed {n} of {len(ids)} entries."
 
-    def bank_export(self) -> str:
-        from imgcheck.bank.exchange import export_csv
+    def bank_export(self, fmt: str = "te") -> str:
+        from imgcheck.bank.exchange import FORMATS, export_list
 
-        path = self._out_dir("bank") / "imgcheck-hashes.csv"
-        n = export_csv(self._bank().store, path)
-        if n == 0:
-            raise InputError("the bank holds no PDQ hashes to export")
+        fmt = fmt or "te"
+        if fmt not in FORMATS:
+            raise InputError(f"choose a format: {', '.join(FORMATS)}")
+        name = {"te": "imgcheck-hashes.txt", "te-csv": "imgcheck-hashes-te.csv", "te-indicators":
+                "simple.HASH_PDQ.te", "imgcheck": "imgcheck-hashes.csv"}[fmt]
+        path = self._out_dir("bank") / name
+        summary = export_list(self._bank().store, path, fmt)
+        if summary.written == 0:
+            raise InputError("the bank holds no PDQ hashes to export in this format (" + summary.describe() + ")")
         return str(path)
 
     def bank_import(self, value: Any, kind: str) -> str:
-        from imgcheck.bank.exchange import import_csv
+        from imgcheck.bank.exchange import import_list
 
         ups = self.uploads.received(value)
         try:
             if len(ups) != 1:
-                raise InputError("choose one CSV hash list")
-            added, same = import_csv(self._bank().store, Path(ups[0].path), default_kind=kind or "other")
+                raise InputError("choose one hash list")
+            summary = import_list(self._bank().store, Path(ups[0].path), default_kind=kind or "known_scam",
+                                  display_name=ups[0].name)
         finally:
             self.uploads.discard(ups)
-        return f"Imported {added} entries ({same} already present)."
+        msg = f"Imported {ups[0].name}: {summary.describe()}."
+        if summary.errors:
+            msg += " Refused: " + "; ".join(summary.errors[:5])
+        if not summary.ok and not summary.imported:
+            raise InputError(msg + " Nothing was imported.")
+        return msg
 
 
 def parse_ids(text: str) -> list[int]:

@@ -147,9 +147,9 @@ def build_app(
         require_login(request)
         return h.bank_remove(ids), h.bank_summary(), h.bank_table()
 
-    def bank_export(request: gr.Request):
+    def bank_export(fmt: str, request: gr.Request):
         require_login(request)
-        return h.bank_export()
+        return h.bank_export(fmt)
 
     def bank_import(file: Any, kind: str, request: gr.Request):
         require_login(request)
@@ -320,11 +320,18 @@ def build_app(
                                 outputs=[status, bank_summary, bank_table],
                                 api_name="bank_remove",
                             )
-                        with gr.Accordion("Share hash lists (CSV)", open=False):
+                        with gr.Accordion("Share hash lists (ThreatExchange / HMA)", open=False):
+                            efmt = gr.Dropdown(
+                                [("pdq <hash> lines (threatexchange local_file)", "te"),
+                                 ("threatexchange dataset CSV", "te-csv"),
+                                 ("ThreatExchange indicator CSV", "te-indicators"),
+                                 ("imgcheck CSV (every column)", "imgcheck")],
+                                value="te", label="Format")
                             ebtn = gr.Button("Export PDQ hashes")
                             efile = gr.File(label="Hash list", interactive=False)
-                            ebtn.click(_guard(bank_export), outputs=efile, api_name="bank_export")
-                            ifile = gr.File(file_types=[".csv"], type="filepath", label="Import a hash list")
+                            ebtn.click(_guard(bank_export), inputs=efmt, outputs=efile, api_name="bank_export")
+                            ifile = gr.File(file_types=[".csv", ".txt", ".tsv", ".te", ".json", ".jsonl"],
+                                            type="filepath", label="Import a hash list")
                             ikind = gr.Dropdown(
                                 list(BANK_KINDS), value="known_scam", label="Kind for rows without one"
                             )

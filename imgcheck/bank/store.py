@@ -3,6 +3,12 @@
 Every entry is written in one transaction with all its rows, so a crash never leaves half an entry.
 A ``generation`` counter in ``meta`` changes on every write; in-memory indexes compare it to know
 when they are stale.
+
+Schema 2 added what hash exchange needs (``bank/exchange.py``): an entry's sharing-group opinion
+(``category``: POSITIVE_CLASS, INVESTIGATION_SEED, NEGATIVE_CLASS or DISPUTED; empty for photos added
+here), its ``tags``, the ``collab`` (sharing group or list) it was imported from and the key it has
+there (``external_key``), so a re-import updates and deletes instead of duplicating. A schema-1 bank is
+migrated in place when opened (columns added with defaults; nothing rewritten).
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ from imgcheck.errors import BankError
 from imgcheck.hashing.base import Hash
 from imgcheck.types import BANK_KINDS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: opinions under which a bank entry never counts as a match (python-threatexchange's categories)
+NON_MATCHING = ("NEGATIVE_CLASS", "DISPUTED")
+CATEGORIES = ("POSITIVE_CLASS", "INVESTIGATION_SEED", "NEGATIVE_CLASS", "DISPUTED")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +42,11 @@ CREATE TABLE IF NOT EXISTS entries (
     sha256 TEXT UNIQUE,
     added_at TEXT NOT NULL,
     width INTEGER,
-    height INTEGER
+    height INTEGER,
+    category TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '',
+    collab TEXT NOT NULL DEFAULT '',
+    external_key TEXT
 );
 CREATE TABLE IF NOT EXISTS hashes (
     id INTEGER PRIMARY KEY,
@@ -67,6 +80,15 @@ CREATE TABLE IF NOT EXISTS thumbs (
 );
 """
 
+#: schema 1 -> 2: the exchange columns (the schema above already has them for new banks)
+_MIGRATE_2 = (
+    "ALTER TABLE entries ADD COLUMN category TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE entries ADD COLUMN tags TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE entries ADD COLUMN collab TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE entries ADD COLUMN external_key TEXT",
+)
+_INDEX_2 = "CREATE INDEX IF NOT EXISTS entries_external ON entries(collab, external_key)"
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -78,10 +100,20 @@ class Entry:
     added_at: str
     width: int | None = None
     height: int | None = None
+    category: str = ""
+    tags: str = ""
+    collab: str = ""
+    external_key: str | None = None
+
+    @property
+    def matches(self) -> bool:
+        """False when the sharing group says matches are false positives (NEGATIVE_CLASS) or disputes it."""
+        return self.category not in NON_MATCHING
 
     def to_dict(self) -> dict:
         return {"id": self.id, "label": self.label, "kind": self.kind, "source": self.source,
-                "sha256": self.sha256, "added_at": self.added_at, "width": self.width, "height": self.height}
+                "sha256": self.sha256, "added_at": self.added_at, "width": self.width, "height": self.height,
+                "category": self.category, "tags": self.tags, "collab": self.collab}
 
 
 @dataclass(frozen=True)
@@ -108,6 +140,10 @@ class NewEntry:
     faces: list[tuple[tuple[int, int, int, int], float, str, np.ndarray]] = field(default_factory=list)
     features: dict[str, bytes] = field(default_factory=dict)
     thumb_jpeg: bytes | None = None
+    category: str = ""
+    tags: str = ""
+    collab: str = ""
+    external_key: str | None = None
 
 
 class BankStore:
@@ -134,6 +170,31 @@ class BankStore:
         version = int(self.meta("schema_version") or 0)
         if version > SCHEMA_VERSION:
             raise BankError(f"{self.path} was written by a newer imgcheck (bank schema {version})")
+        self._entry_cols = self._ENTRY_COLS
+        if version < SCHEMA_VERSION:
+            self._migrate(conn, version)
+
+    def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
+        """Bring an older bank up to SCHEMA_VERSION in one transaction (a crash leaves it as it was).
+
+        A bank that cannot be written (read-only file or folder) stays as it is and is read with the
+        new columns' defaults, so an old bank is always readable."""
+        try:
+            with conn:
+                if version < 2:
+                    have = {r[1] for r in conn.execute("PRAGMA table_info(entries)")}
+                    for sql in _MIGRATE_2:
+                        if sql.split("COLUMN ")[1].split()[0] not in have:
+                            conn.execute(sql)
+                conn.execute(_INDEX_2)
+                if version < SCHEMA_VERSION:
+                    conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc).replace("-", "").lower():
+                raise BankError(f"cannot upgrade the bank {self.path} to schema {SCHEMA_VERSION}: {exc}") from exc
+            self._entry_cols = self._LEGACY_COLS
+        except sqlite3.DatabaseError as exc:
+            raise BankError(f"cannot upgrade the bank {self.path} to schema {SCHEMA_VERSION}: {exc}") from exc
 
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -187,11 +248,14 @@ class BankStore:
                     row = conn.execute("SELECT id FROM entries WHERE sha256=?", (new.sha256,)).fetchone()
                     if row:
                         return int(row[0]), False
+                if new.category and new.category not in CATEGORIES:
+                    raise BankError(f"unknown opinion category {new.category!r}; use one of {', '.join(CATEGORIES)}")
                 cur = conn.execute(
-                    "INSERT INTO entries(label, kind, source, sha256, added_at, width, height) "
-                    "VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO entries(label, kind, source, sha256, added_at, width, height, category, tags, "
+                    "collab, external_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (new.label.strip(), new.kind, new.source, new.sha256,
-                     datetime.now(UTC).isoformat(timespec="seconds"), new.width, new.height))
+                     datetime.now(UTC).isoformat(timespec="seconds"), new.width, new.height, new.category,
+                     new.tags, new.collab, new.external_key))
                 entry_id = int(cur.lastrowid)
                 conn.executemany(
                     "INSERT INTO hashes(entry_id, type, variant, bits, quality) VALUES (?,?,?,?,?)",
@@ -221,6 +285,29 @@ class BankStore:
                 self._bump(conn)
         return n
 
+    def update_exchange(self, entry_id: int, *, label: str, kind: str, category: str, tags: str,
+                        quality: int | None) -> None:
+        """Change what a re-imported hash list says about an entry (its hashes stay)."""
+        if kind not in BANK_KINDS:
+            raise BankError(f"unknown bank kind {kind!r}; use one of {', '.join(BANK_KINDS)}")
+        if category and category not in CATEGORIES:
+            raise BankError(f"unknown opinion category {category!r}; use one of {', '.join(CATEGORIES)}")
+        conn = self._conn()
+        try:
+            with conn:
+                conn.execute("UPDATE entries SET label=?, kind=?, category=?, tags=? WHERE id=?",
+                             (label.strip(), kind, category, tags, int(entry_id)))
+                conn.execute("UPDATE hashes SET quality=? WHERE entry_id=? AND type='pdq'", (quality, int(entry_id)))
+                self._bump(conn)
+        except sqlite3.DatabaseError as exc:
+            raise BankError(f"cannot write to the bank {self.path}: {exc}") from exc
+
+    def external_entries(self, collab: str) -> dict[str, Entry]:
+        """Entries imported from ``collab``, by their key there."""
+        rows = self._conn().execute(f"SELECT {self._entry_cols} FROM entries WHERE collab=? AND external_key "
+                                    "IS NOT NULL ORDER BY id", (collab,))
+        return {e.external_key: e for e in map(self._entry, rows) if e.external_key is not None}
+
     def remove_label(self, label: str) -> int:
         ids = [r[0] for r in self._conn().execute("SELECT id FROM entries WHERE label=?", (label,))]
         return self.remove(ids)
@@ -230,14 +317,16 @@ class BankStore:
     def _entry(row: tuple) -> Entry:
         return Entry(*row)
 
-    _ENTRY_COLS = "id, label, kind, source, sha256, added_at, width, height"
+    _ENTRY_COLS = "id, label, kind, source, sha256, added_at, width, height, category, tags, collab, external_key"
+    #: a schema-1 bank that could not be upgraded (read-only): the same columns with their defaults
+    _LEGACY_COLS = "id, label, kind, source, sha256, added_at, width, height, '', '', '', NULL"
 
     def get(self, entry_id: int) -> Entry | None:
-        row = self._conn().execute(f"SELECT {self._ENTRY_COLS} FROM entries WHERE id=?", (entry_id,)).fetchone()
+        row = self._conn().execute(f"SELECT {self._entry_cols} FROM entries WHERE id=?", (entry_id,)).fetchone()
         return self._entry(row) if row else None
 
     def entries(self, label: str | None = None) -> Iterator[Entry]:
-        sql = f"SELECT {self._ENTRY_COLS} FROM entries"
+        sql = f"SELECT {self._entry_cols} FROM entries"
         args: tuple = ()
         if label is not None:
             sql += " WHERE label=?"

@@ -44,9 +44,24 @@ class KnownImageCheck:
         nearest: list[int] = []  # PDQ distance of the closest bank entry that is not a match
         verified = (self._verify_near_misses(img, ctx, queries, best, nearest)
                     if settings.verify_candidates > 0 else [])
-        matches = tuple(sorted(best.values(), key=lambda m: (-(m.similarity or 0), m.entry_id)))
+        # a sharing group's opinion is kept: NEGATIVE_CLASS (known false positive) and DISPUTED hashes
+        # never make a match; they are listed so a reviewer sees why a hit did not count
+        opinions = {eid: bank.get(eid) for eid in best}
+        disputed = [{"entry_id": eid, "label": m.label, "distance": m.distance, "method": m.method,
+                     "category": opinions[eid].category, "collab": opinions[eid].collab}
+                    for eid, m in best.items() if opinions[eid] is not None and not opinions[eid].matches]
+        ranked = sorted((m for eid, m in best.items() if opinions[eid] is None or opinions[eid].matches),
+                        key=lambda m: (-(m.similarity or 0), m.entry_id))
+        matches = tuple(ranked)
         details = {"bank_entries": bank.store.count(), "verified": verified}
+        if disputed:
+            details["disputed"] = sorted(disputed, key=lambda d: (d["distance"] or 0, d["entry_id"]))
         if not matches:
+            if disputed:
+                d = details["disputed"][0]
+                return Evidence(self.name, "clear", f"Only hashes the sharing group marks {d['category']} match "
+                                f"this photo (e.g. '{d['label']}' from {d['collab'] or 'this bank'}); they do "
+                                "not count as a known image.", details=details)
             measure, strength = None, 0.0  # nothing within the near-miss radius: as far as unrelated
             if nearest:
                 measure, strength = measured("known_image.pdq", min(nearest), settings.pdq_radius)

@@ -1,8 +1,10 @@
 """Hash many files fast: safe load, reduced-scale decode, and a thread per CPU.
 
 What ``imgcheck hash`` prints and what a bank built elsewhere can be compared with: the hashes are
-computed exactly as ``bank add`` computes an entry's (``views.HASH_SIDE`` working copy), so a
-list written here matches the bank's ``full`` hashes bit for bit.
+computed exactly as ``bank add`` computes an entry's (``views.HASH_SIDE`` working copy). The PDQ is
+the one Meta's reference and every other implementation computes, from the pixels as the file
+stores them (EXIF orientation not applied; ``views.exchange_pdq``); for an EXIF-rotated photo the
+upright PDQ imgcheck also matches with is printed as ``pdq_upright``.
 
 Why threads: on a 12 MP JPEG about 16 of the ~23 ms imgcheck spends are the entropy decoding every
 JPEG decoder must do before it can scale (measured in ``benchmarks/hash_speed.py``), which caps one
@@ -19,7 +21,7 @@ from pathlib import Path
 from imgcheck import threads
 from imgcheck.errors import InputError
 from imgcheck.hashing import HASH_TYPES, Hash
-from imgcheck.hashing.views import HASH_SIDE
+from imgcheck.hashing.views import HASH_SIDE, exchange_pdq
 from imgcheck.load import Limits, load_image
 
 
@@ -31,6 +33,8 @@ class FileHashes:
     sha256: str | None = None
     hashes: dict[str, Hash] = field(default_factory=dict)
     error: str | None = None
+    #: the upright PDQ of an EXIF-rotated photo (None when it equals ``hashes["pdq"]``'s view)
+    pdq_upright: Hash | None = None
 
     def to_dict(self) -> dict:
         d: dict = {"source": self.source, "sha256": self.sha256}
@@ -38,6 +42,8 @@ class FileHashes:
             d[kind] = str(h)
             if h.quality is not None:
                 d[f"{kind}_quality"] = h.quality
+        if self.pdq_upright is not None:
+            d["pdq_upright"] = str(self.pdq_upright)
         if self.error is not None:
             d["error"] = self.error
         return d
@@ -52,7 +58,9 @@ def hash_file(source: str | Path | bytes, kinds: Sequence[str] = ("pdq", "phash"
         rgb = img.rgb(HASH_SIDE)
     except InputError as exc:
         return FileHashes(display, error=str(exc))
-    return FileHashes(img.source, img.sha256, {k: HASH_TYPES[k].compute(rgb) for k in kinds})
+    hashes = {k: exchange_pdq(img) if k == "pdq" else HASH_TYPES[k].compute(rgb) for k in kinds}
+    upright = HASH_TYPES["pdq"].compute(rgb) if "pdq" in kinds and img.orientation != 1 else None
+    return FileHashes(img.source, img.sha256, hashes, pdq_upright=upright)
 
 
 def hash_files(sources: Iterable[str | Path | bytes], kinds: Sequence[str] = ("pdq", "phash"), *,

@@ -1,7 +1,17 @@
 """Which hashes and features are stored for a bank image and which are computed for a query.
 
 Bank side: hashes of the image as it is, plus its ORB keypoints (``bank_features``) for the
-local-feature verification. Query side: the image, its mirror, and the image with uniform borders
+local-feature verification.
+
+Two PDQs of an EXIF-rotated photo: imgcheck looks at photos upright (EXIF orientation applied), while
+Meta's reference PDQ, python-threatexchange and HMA hash the pixels as stored in the file. The bank
+keeps both (variant ``full``: upright; ``stored``: as stored, only when they differ) and a query
+is looked up with both, so a rotated phone photo matches a list made by any of those tools and the
+same photo with its EXIF tag stripped. ``imgcheck hash`` prints the stored-pixel PDQ computed
+exactly as the reference does (``exchange_pdq``); ``bank export`` writes an entry's ``stored`` hash
+when it has one, else its ``full`` hash (the same pixels, resampled to 512 px by imgcheck rather than
+squashed by the reference: 0-18 bits from the reference's hash on the registry photos, well inside
+every tool's match radius of 31). Query side: the image, its mirror, and the image with uniform borders
 trimmed, so mirrored and letterboxed re-uploads land near the original; and the query's keypoints
 and those of its mirror (``query_features``).
 """
@@ -45,9 +55,56 @@ def trim_uniform_borders(rgb: np.ndarray, tol: float = 12.0, min_keep: float = 0
     return rgb[top:bottom, left:right]
 
 
+#: numpy inverses of the EXIF orientation transposes (upright view -> pixels as stored in the file)
+_UNDO_ORIENTATION = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, 1),
+    7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+    8: lambda a: np.rot90(a, -1),
+}
+
+
+def stored_pixels(img: LoadedImage, side: int | None = HASH_SIDE) -> np.ndarray:
+    """The image as its file stores it (EXIF orientation not applied), longer side at most ``side``."""
+    rgb = img.rgb(side)
+    undo = _UNDO_ORIENTATION.get(getattr(img, "orientation", 1))
+    return rgb if undo is None else np.ascontiguousarray(undo(rgb))
+
+
+#: Meta's reference hasher (pdq/cpp/io/pdqio.cpp) squashes an image larger than this on either side
+#: to REFERENCE_SIDE x REFERENCE_SIDE by nearest-neighbour sampling (CImg's resize) before PDQ
+REFERENCE_SIDE = 512
+
+
+def reference_resample(rgb: np.ndarray, side: int = REFERENCE_SIDE) -> np.ndarray:
+    """What the reference does before hashing: output pixel x takes source column floor(x * w / side)."""
+    h, w = rgb.shape[:2]
+    if h <= side and w <= side:
+        return rgb
+    ys = (np.arange(side) * h) // side
+    xs = (np.arange(side) * w) // side
+    return np.ascontiguousarray(rgb[ys][:, xs])
+
+
+def exchange_pdq(img: LoadedImage) -> Hash:
+    """The PDQ other tools compute for this file: what hash lists carry and ``imgcheck hash`` prints.
+
+    Computed like Meta's reference: from the full-resolution pixels as the file stores them (no
+    EXIF rotation), resampled as the reference does; bit-exact with the reference build on the
+    public PDQ test images and the registry photos of tests/fixtures (tests/test_pdq_reference.py).
+    Costs a full decode, so the bank computes it only where it differs from the upright hash."""
+    return _PDQ.compute(reference_resample(stored_pixels(img, None)))
+
+
 def bank_hashes(img: LoadedImage) -> list[tuple[str, Hash]]:
     rgb = img.rgb(HASH_SIDE)
-    return [("full", _PDQ.compute(rgb)), ("full", _PHASH.compute(rgb))]
+    out = [("full", _PDQ.compute(rgb)), ("full", _PHASH.compute(rgb))]
+    if getattr(img, "orientation", 1) in _UNDO_ORIENTATION:
+        out.append(("stored", exchange_pdq(img)))
+    return out
 
 
 def query_views(img: LoadedImage) -> dict[str, np.ndarray]:
@@ -63,10 +120,10 @@ def query_views(img: LoadedImage) -> dict[str, np.ndarray]:
 
 def query_hashes(img: LoadedImage) -> dict[str, list[tuple[str, Hash]]]:
     views = query_views(img)
-    return {
-        "pdq": [(name, _PDQ.compute(v)) for name, v in views.items()],
-        "phash": [(name, _PHASH.compute(v)) for name, v in views.items()],
-    }
+    pdq = [(name, _PDQ.compute(v)) for name, v in views.items()]
+    if getattr(img, "orientation", 1) in _UNDO_ORIENTATION:
+        pdq.append(("stored", exchange_pdq(img)))
+    return {"pdq": pdq, "phash": [(name, _PHASH.compute(v)) for name, v in views.items()]}
 
 
 def bank_features(img: LoadedImage) -> dict[str, bytes]:
