@@ -20,6 +20,7 @@ from imgcheck.load import LoadedImage, load_image
 from imgcheck.models import ModelRegistry
 from imgcheck.settings import Settings
 from imgcheck.types import Evidence, FailedCheck, Face, ProfileReport, Report
+from imgcheck.video import looks_like_video
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +77,34 @@ class Engine:
         t0 = time.perf_counter()
         display = name or (source.source if isinstance(source, LoadedImage) else
                            "<bytes>" if isinstance(source, (bytes, bytearray)) else str(source))
+        if not isinstance(source, LoadedImage) and looks_like_video(_head(source)):
+            return self.check_video(source, name=name, checks=names)
         try:
             img = source if isinstance(source, LoadedImage) else self.load(source, name=name)
         except ImgcheckError as exc:
             return error_report(display, str(exc))
         timings = {"load": (time.perf_counter() - t0) * 1000}
         return self._run(img, names, timings)
+
+    def check_video(self, source: str | Path | bytes, *, name: str | None = None,
+                    checks: Iterable[str] | None = None, progress=None) -> Report:
+        """Check one video clip (MP4, MOV, WebM, MKV, AVI, or an animated GIF/WebP read as a clip).
+        Never raises for a bad clip: the report says ``verdict: error``. ``progress(fraction, text)``
+        is called as the clip is read."""
+        from imgcheck.video.check import VideoChecker
+        from imgcheck.video.decode import open_video
+
+        names = self.resolve_checks(checks)
+        display = name or ("<bytes>" if isinstance(source, (bytes, bytearray)) else str(source))
+        t0 = time.perf_counter()
+        try:
+            src = open_video(source, name=name, limits=self.settings.video_limits)
+            return VideoChecker(self, names, progress=progress).run(src, (time.perf_counter() - t0) * 1000)
+        except ImgcheckError as exc:
+            return error_report(display, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a hostile clip must give a report, never a traceback
+            log.exception("video check failed on %s", display)
+            return error_report(display, f"{display}: the clip could not be checked ({type(exc).__name__})")
 
     def _run(self, img: LoadedImage, names: Sequence[str], timings: dict[str, float],
              ctx: CheckContext | None = None) -> Report:
@@ -177,6 +200,17 @@ class Engine:
             raise ImgcheckError("no bank is open")
         img = source if isinstance(source, LoadedImage) else self.load(source)
         return self.bank.store.add(self.entry_for(img, label, kind, note))
+
+
+def _head(source: str | Path | bytes, n: int = 64) -> bytes:
+    """The first bytes of a path or of bytes (b"" when unreadable: the loader then says why)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source[:n])
+    try:
+        with open(source, "rb") as fh:
+            return fh.read(n)
+    except (OSError, TypeError, ValueError):
+        return b""
 
 
 def thumbnail_jpeg(img: LoadedImage, side: int = THUMB_SIDE) -> bytes:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imgcheck.load import Limits
+from imgcheck.video.limits import Sampling, VideoLimits
 
 #: the repository's models/ folder (an installed wheel passes models_dir explicitly)
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -55,3 +56,6 @@ class Settings:
     ai_pixels_flag_at: float | None = None
     #: GAN-face geometry: largest eye-centre distance from the FFHQ layout, fraction of the image side
     gan_eye_tolerance: float = 0.03
+    #: video clips (imgcheck.video): caps on a clip and which frames the checks see
+    video_limits: VideoLimits = field(default_factory=VideoLimits)
+    video_sampling: Sampling = field(default_factory=Sampling)

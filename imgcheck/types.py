@@ -121,6 +121,31 @@ class ImageInfo:
 
 
 @dataclass(frozen=True)
+class VideoSummary:
+    """What a video report adds: the clip, how it was sampled, the face tracks and a per-second timeline.
+
+    ``thumbnails`` (time, JPEG bytes) feed the app's timeline strip; they are not part of the JSON.
+    """
+
+    clip: dict[str, Any]
+    frames_decoded: int
+    frames_sampled: int
+    shots: int
+    sampling: dict[str, Any]
+    key_frames: tuple[dict[str, Any], ...] = ()
+    tracks: tuple[dict[str, Any], ...] = ()
+    identity_changes: tuple[dict[str, Any], ...] = ()
+    timeline: tuple[dict[str, Any], ...] = ()
+    thumbnails: tuple[tuple[float, bytes], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.clip, "frames_decoded": self.frames_decoded, "frames_sampled": self.frames_sampled,
+                "shots": self.shots, "sampling": self.sampling, "key_frames": list(self.key_frames),
+                "tracks": list(self.tracks), "identity_changes": list(self.identity_changes),
+                "timeline": list(self.timeline)}
+
+
+@dataclass(frozen=True)
 class Report:
     """The report of one image. ``to_dict()`` is the JSON contract."""
 
@@ -137,9 +162,11 @@ class Report:
     timings_ms: dict[str, float] = field(default_factory=dict)
     #: requested checks that did not run; non-empty makes an unflagged report ``incomplete``
     failed: tuple[FailedCheck, ...] = ()
+    #: set for video clips only (the key "video" appears in the JSON only then)
+    video: VideoSummary | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "schema": REPORT_SCHEMA,
             "source": self.source,
             "sha256": self.sha256,
@@ -155,6 +182,9 @@ class Report:
             "failed_checks": [f.to_dict() for f in self.failed],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+        if self.video is not None:
+            out["video"] = self.video.to_dict()
+        return out
 
 
 def provenance_of(evidence: tuple[Evidence, ...]) -> dict[str, Any] | None:

@@ -23,7 +23,9 @@ AI_SOURCE_TYPES = frozenset({"trainedAlgorithmicMedia", "compositeWithTrainedAlg
 CAPTURE_SOURCE_TYPES = frozenset({"digitalCapture", "computationalCapture", "compositeCapture", "negativeFilm",
                                   "positiveFilm", "print"})
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff",
-        "HEIF": "image/heif", "AVIF": "image/avif", "GIF": "image/gif"}
+        "HEIF": "image/heif", "AVIF": "image/avif", "GIF": "image/gif",
+        # video containers (imgcheck.video)
+        "MP4": "video/mp4", "MOV": "video/quicktime", "AVI": "video/avi"}
 MAX_MANIFESTS = 32
 MAX_ACTIONS = 256
 

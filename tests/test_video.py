@@ -1,0 +1,284 @@
+"""Video clips: safe loading, sampling, face tracks, the checks over time, CLI and batch.
+
+Clips are made in the tests from the photo fixtures (``video_clips.py``) at 320x240, 10 fps, a few
+seconds each, so the whole file runs in well under a minute of checks.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import video_clips as vc
+from imgcheck.errors import InputError
+from imgcheck.video.decode import open_video, sniff_video
+from imgcheck.video.limits import Sampling, VideoLimits
+from imgcheck.video.sample import sample_frames
+
+SIZE = (320, 240)
+FPS = 10
+REPO = Path(__file__).resolve().parent.parent
+FACE_CHECKS = ["known_face"]
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("clips")
+    return {
+        # a person of the bank (Obama: the bank holds obama.jpg, the clip shows obama2 and obama3)
+        "bank": vc.write(d / "bank.mp4", vc.shots(["obama2.jpg", "obama3.jpg"], 3, FPS, SIZE)),
+        # nobody of the bank: a group photo (several people together), a rocket, a cup
+        "clean": vc.write(d / "clean.mp4", vc.shots(["group_photo_2.jpg", "rocket.jpg", "coffee.png"], 2, FPS, SIZE)),
+        # Obama's face replaced by Biden's in the same shot at 3 s
+        "swap": vc.write(d / "swap.mp4", vc.face_swap("obama2.jpg", "biden.jpg", 6, 3, FPS, SIZE)),
+        # a cut from Obama to Biden
+        "splice": vc.write(d / "splice.mp4", vc.shots(["obama2.jpg", "biden.jpg"], 3, FPS, SIZE)),
+    }
+
+
+@pytest.fixture(scope="session")
+def video_bank(tmp_path_factory):
+    from imgcheck import Engine
+
+    path = tmp_path_factory.mktemp("vbank") / "bank.sqlite"
+    eng = Engine(bank=path)
+    for f, label in [("obama.jpg", "Barack Obama"), ("biden.jpg", "Joe Biden"),
+                     ("grace_hopper.jpg", "Grace Hopper"), ("astronaut.png", "Eileen Collins")]:
+        eng.add_to_bank(vc.FIXTURES / f, label, "celebrity", f"tests/fixtures/{f}")
+    yield eng, path
+    eng.bank.close()
+
+
+# -- loading ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("suffix", ["mp4", "mov", "webm", "avi", "mkv", "hevc.mp4"])
+def test_containers_and_codecs_decode(tmp_path, suffix):
+    path = tmp_path / f"clip.{suffix}"
+    vc.write(path, vc.shots(["rocket.jpg"], 2, FPS, SIZE), fps=FPS, codec=vc.CODECS[suffix])
+    src = open_video(path)
+    assert src.info.width == 320 and src.info.height == 240
+    assert abs(src.info.fps - FPS) < 0.5
+    frames = list(src.frames())
+    assert len(frames) >= 10  # non-reference frames may be skipped, never most of them
+    assert frames[-1].time_s == pytest.approx(1.9, abs=0.25)
+    rgb = frames[0].rgb(160)
+    assert rgb.shape == (120, 160, 3) and rgb.dtype == np.uint8
+    # the picture survives the codec: it is the rocket photo, not noise
+    ref = vc.framed("rocket.jpg", SIZE)
+    assert np.abs(frames[0].rgb().astype(int) - ref.astype(int)).mean() < 12
+
+
+def test_animated_gif_reads_as_a_clip(tmp_path):
+    path = vc.animated(tmp_path / "anim.gif", list(vc.ken_burns(vc.framed("obama2.jpg", (160, 120)), 20)), fps=10)
+    src = open_video(path)
+    assert src.info.format == "GIF" and src.info.frames == 20
+    assert src.info.duration_s == pytest.approx(2.0, abs=0.05)
+    assert len(list(src.frames())) == 20
+
+
+def test_sniffing_is_by_content():
+    assert sniff_video(b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00") == "MP4"
+    assert sniff_video(b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00") == "MOV"
+    assert sniff_video(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00") is None  # a HEIC photo
+    assert sniff_video(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01webm") == "WEBM"
+    assert sniff_video(b"RIFF\x00\x00\x00\x00AVI LIST") == "AVI"
+    assert sniff_video(b"RIFF\x00\x00\x00\x00WEBPVP8 ") is None
+
+
+def _hostile(tmp_path: Path, clip: Path) -> dict[str, bytes]:
+    good = clip.read_bytes()
+    ftyp = good[:32]
+    return {
+        "empty": b"",
+        "text": b"this is not a video, just text named .mp4\n" * 20,
+        "playlist": b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n",
+        "truncated": good[: len(good) // 2],
+        "header_then_garbage": ftyp + bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8)),
+        "ftyp_only": ftyp,
+        "huge_box": ftyp + struct.pack(">I", 0xFFFFFFF0) + b"moov" + b"\x00" * 64,
+    }
+
+
+@pytest.mark.parametrize("case", ["empty", "text", "playlist", "truncated", "header_then_garbage", "ftyp_only",
+                                  "huge_box"])
+def test_hostile_files_are_clear_errors(tmp_path, clips, case):
+    data = _hostile(tmp_path, clips["bank"])[case]
+    with pytest.raises(InputError) as err:
+        src = open_video(data, name=f"{case}.mp4")
+        list(src.frames())
+    msg = str(err.value)
+    assert msg.startswith(f"{case}.mp4: ") and "Traceback" not in msg
+
+
+def test_caps_refuse_before_or_while_decoding(tmp_path, clips):
+    path = clips["bank"]
+    with pytest.raises(InputError, match="pixels"):
+        open_video(path, limits=VideoLimits(max_side=200))
+    with pytest.raises(InputError, match="long"):
+        open_video(path, limits=VideoLimits(max_seconds=2))
+    with pytest.raises(InputError, match="frames"):
+        list(open_video(path, limits=VideoLimits(max_frames=20)).frames())
+    with pytest.raises(InputError, match="decoding took longer"):
+        list(open_video(path, limits=VideoLimits(max_decode_seconds=0)).frames())
+    with pytest.raises(InputError, match="limit"):
+        open_video(path, limits=VideoLimits(max_bytes=1000))
+
+
+def test_a_codec_bomb_stops_at_the_frame_budget(tmp_path):
+    """Thousands of identical frames compress to almost nothing: the frame cap, not the file size, stops it."""
+    still = np.full((64, 64, 3), 128, np.uint8)
+    path = vc.write(tmp_path / "bomb.mp4", (still for _ in range(3000)), fps=100)
+    assert path.stat().st_size < 200_000
+    with pytest.raises(InputError, match="declares 3000 frames"):  # MP4 declares its frames: refused unread
+        open_video(path, limits=VideoLimits(max_frames=1000))
+    # Matroska declares no frame count: decoding stops at the budget
+    path = vc.write(tmp_path / "bomb.mkv", (still for _ in range(3000)), fps=100)
+    src = open_video(path, limits=VideoLimits(max_frames=1000))
+    assert src.info.frames == 0
+    with pytest.raises(InputError, match="more than 1000 frames"):
+        list(src.frames())
+
+
+def test_audio_only_file_has_no_video_track(tmp_path):
+    import av
+
+    path = tmp_path / "audio.mp4"
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("aac", rate=16000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate = 16000
+        for i in range(20):
+            frame.pts = i * 1024
+            for p in s.encode(frame):
+                out.mux(p)
+        for p in s.encode():
+            out.mux(p)
+    with pytest.raises(InputError, match="no video track"):
+        open_video(path)
+
+
+# -- sampling --------------------------------------------------------------------------------
+def test_sampling_takes_every_cut_and_a_floor(clips):
+    src = open_video(clips["clean"])
+    samples = list(sample_frames(src.frames(), Sampling(min_samples=0), src.info.duration_s))
+    times = [s.time_s for s in samples]
+    assert [s.shot for s in samples if s.shot_start] == [0, 1, 2]
+    starts = [s.time_s for s in samples if s.shot_start]
+    assert starts == pytest.approx([0.0, 2.0, 4.0], abs=0.3)
+    gaps = np.diff(times)
+    assert gaps.max() <= 1.0 + 1e-6  # the 1 frame/s floor
+    assert len(samples) <= math.ceil(src.info.duration_s * 2)  # <= 120 per minute
+
+
+# -- checks over time ------------------------------------------------------------------------
+def test_bank_person_named_with_time_range(video_bank, clips):
+    eng, _ = video_bank
+    r = eng.check(clips["bank"], checks=FACE_CHECKS)
+    assert r.verdict == "flagged" and "known_face" in r.flags
+    assert [m.label for m in r.matches] == ["Barack Obama"]
+    ev = next(e for e in r.evidence if e.check == "known_face")
+    assert "'Barack Obama' at 0.0-5.5 s" in ev.reason and "best frame" in ev.reason
+    assert "inconsistent_faces" not in r.flags
+    v = r.to_dict()["video"]
+    assert v["duration_s"] == pytest.approx(6.0, abs=0.2) and v["shots"] == 2
+    assert len(v["timeline"]) == 6 and all(row["known_face"] == ["Barack Obama"] for row in v["timeline"])
+    assert v["frames_sampled"] >= 6 and len(v["tracks"]) == 1
+
+
+def test_face_swap_within_a_shot_is_flagged(video_bank, clips):
+    eng, _ = video_bank
+    r = eng.check(clips["swap"], checks=FACE_CHECKS)
+    assert "inconsistent_faces" in r.flags
+    ev = next(e for e in r.evidence if e.check == "face_consistency")
+    assert "at 3.0 s" in ev.reason and "within one shot" in ev.reason
+    change = r.video.identity_changes[0]
+    assert change["kind"] == "switch" and change["before"] == [0.0, 2.5] and change["after"][0] == 3.0
+    assert r.video.shots == 1
+    assert "inconsistent_faces" in r.to_dict()["video"]["timeline"][3]["flags"]
+
+
+def test_identity_change_at_a_cut_is_flagged(video_bank, clips):
+    eng, _ = video_bank
+    r = eng.check(clips["splice"], checks=FACE_CHECKS)
+    assert "inconsistent_faces" in r.flags
+    assert {m.label for m in r.matches} == {"Barack Obama", "Joe Biden"}
+    assert r.video.identity_changes[0]["kind"] == "splice"
+    assert r.video.identity_changes[0]["time_s"] == pytest.approx(3.0, abs=0.3)
+
+
+def test_clean_clip_with_all_checks_is_not_flagged(video_bank, clips):
+    eng, _ = video_bank
+    r = eng.check(clips["clean"])
+    assert r.verdict != "flagged", r.reasons
+    assert {e.check for e in r.evidence} >= set(eng.available_checks()) | {"face_consistency"}
+    assert all(e.status != "error" for e in r.evidence), [e.reason for e in r.evidence]
+    pix = next(e for e in r.evidence if e.check == "ai_pixels")
+    assert pix.status in ("clear", "inconclusive") and pix.score is not None
+    d = r.to_dict()
+    assert d["image"]["format"] == "MP4" and d["video"]["codec"] == "h264"
+    assert len(r.video.thumbnails) == d["video"]["frames_sampled"]
+    json.dumps(d)  # the report is plain JSON
+    from test_contract import assert_v2_evidence
+
+    for ev in d["evidence"]:
+        assert_v2_evidence(ev)  # the same contract as a photo's report (strength, measure)
+    assert d["schema"] == "imgcheck.report/2" and d["failed_checks"] == []
+
+
+def test_a_known_image_in_a_clip_is_found_on_a_key_frame(video_bank, tmp_path):
+    eng, _ = video_bank
+    path = vc.write(tmp_path / "refilmed.mp4", vc.shots(["rocket.jpg", "grace_hopper.jpg"], 2, FPS, SIZE))
+    r = eng.check(path, checks=["known_image"])
+    ev = next(e for e in r.evidence if e.check == "known_image")
+    # the cut is at 2.0 s; the first frame scanned after it (4 a second, B-frames skipped) names it
+    assert ev.status == "flag" and "Grace Hopper" in ev.reason
+    assert re.search(r"\(frame 2[0-3] at 2\.[0-3] s\)", ev.reason), ev.reason
+
+
+def test_bad_clip_gives_an_error_report(engine):
+    r = engine.check(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100, name="broken.mp4")
+    assert r.verdict == "error" and r.error.startswith("broken.mp4: ")
+
+
+# -- CLI and batch ---------------------------------------------------------------------------
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "imgcheck.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(cwd),
+                               "OMP_NUM_THREADS": "1"}, timeout=300)
+
+
+def test_cli_json_one_report_per_clip(video_bank, clips, tmp_path):
+    _, bank = video_bank
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"not a video at all")
+    p = _cli("check", "--bank", str(bank), "--checks", "known_face", "--json", str(clips["bank"]), str(bad),
+             cwd=tmp_path)
+    assert p.returncode == 2, p.stderr
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [x["verdict"] for x in lines] == ["flagged", "error"]
+    assert lines[0]["matches"][0]["label"] == "Barack Obama" and "video" in lines[0]
+    assert "Traceback" not in p.stderr and "broken.mp4" in p.stderr
+
+
+def test_scan_reads_videos_in_folders_and_zips(video_bank, clips, tmp_path):
+    _, bank = video_bank
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bank.mp4").write_bytes(clips["bank"].read_bytes())
+    with zipfile.ZipFile(folder / "more.zip", "w") as zf:
+        zf.writestr("clips/splice.mp4", clips["splice"].read_bytes())
+    out = tmp_path / "scan.jsonl"
+    p = _cli("scan", str(folder), "--out", str(out), "--bank", str(bank), "--checks", "known_face", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    recs = {r["source"].split(str(folder) + "/")[1]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert recs["bank.mp4"]["verdict"] == "flagged" and recs["bank.mp4"]["video"]["shots"] == 2
+    assert "inconsistent_faces" in recs["more.zip!clips/splice.mp4"]["flags"]
