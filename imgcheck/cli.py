@@ -13,9 +13,9 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from imgcheck.errors import BankError, ImgcheckError, InputError
+from imgcheck.terminal import json_line, line
 from imgcheck.types import BANK_KINDS, Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -23,8 +23,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 bank_app = typer.Typer(no_args_is_help=True, help="Manage the bank of known images.")
 app.add_typer(bank_app, name="bank")
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+#: no markup, emoji codes or highlighting is applied to what these print: see imgcheck.terminal
+err = Console(stderr=True, highlight=False, emoji=False)
+out = Console(highlight=False, emoji=False)
 
 BankOpt = Annotated[Optional[Path], typer.Option("--bank", help="Bank file (default: your user bank, "
                                                  "or the bundled example bank when you have none).")]
@@ -63,30 +64,34 @@ def open_engine(bank: Path | None, models: Path | None = None, *, for_writing: b
         bank = default_bank_path()
         if not bank.exists() and not for_writing:
             bank = example_bank_path(cache_dir(), settings)
-            err.print(f"[dim]No bank at {default_bank_path()}; using the bundled example bank.[/dim]")
+            err.print(line((f"No bank at {default_bank_path()}; using the bundled example bank.", "dim")))
     elif not for_writing and not bank.exists():
         raise BankError(f"no bank at {bank}")
     return Engine(bank=bank, settings=settings)
 
 
+def error_line(message: object, tag: str = "error:", style: str = "red"):
+    return line((tag, style), " ", str(message))
+
+
 def fail(exc: ImgcheckError) -> None:
-    err.print(f"[red]error:[/red] {exc}")
+    err.print(error_line(exc))
     raise typer.Exit(exc.exit_code)
 
 
 def _human(report: Report) -> None:
     colour = {"flagged": "red", "suspicious": "yellow", "incomplete": "magenta", "clear": "green",
               "error": "magenta"}.get(report.verdict, "magenta")
-    out.print(f"[bold]{report.source}[/bold]: [{colour}]{report.verdict.upper()}[/{colour}]")
+    out.print(line((report.source, "bold"), ": ", (report.verdict.upper(), colour)))
     if report.error:
-        out.print(f"  {report.error}")
+        out.print(line("  ", report.error))
     if report.verdict == "incomplete":
-        out.print("  not every check ran, so this is not a clean result:")
+        out.print(line("  not every check ran, so this is not a clean result:"))
     for reason in report.reasons:
-        out.print(f"  - {reason}")
+        out.print(line("  - ", reason))
     for ev in report.evidence:
         if ev.status != "flag":
-            out.print(f"  [dim]{ev.check}: {ev.status} - {ev.reason}[/dim]")
+            out.print(line((f"  {ev.check}: {ev.status} - {ev.reason}", "dim")))
 
 
 def _split_checks(checks: str | None) -> list[str] | None:
@@ -109,9 +114,9 @@ def check(files: Annotated[list[Path], typer.Argument(help="Image files to check
         report = engine.check(f, checks=names)
         if report.verdict == "error":
             bad += 1
-            err.print(f"[red]error:[/red] {report.error}")
+            err.print(error_line(report.error))
         if as_json:
-            sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json_line(report.to_dict()) + "\n")
             sys.stdout.flush()
         else:
             _human(report)
@@ -130,15 +135,16 @@ def profile(files: Annotated[list[Path], typer.Argument(help="All photos of one 
     except ImgcheckError as exc:
         fail(exc)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line(result.to_dict()) + "\n")
     else:
-        out.print(f"[bold]profile[/bold]: {result.verdict.upper()}")
+        out.print(line(("profile", "bold"), ": ", result.verdict.upper()))
         if result.error:
-            out.print(f"  {result.error}")
+            out.print(line("  ", result.error))
         for f in result.failed:
-            out.print(f"  [magenta]did not run[/magenta]: {f.photo + ': ' if f.photo else ''}{f.check} - {f.reason}")
+            out.print(line("  ", ("did not run", "magenta"), f": {f.photo + ': ' if f.photo else ''}{f.check} - "
+                           f"{f.reason}"))
         for reason in result.reasons:
-            out.print(f"  - {reason}")
+            out.print(line("  - ", reason))
         for r in result.reports:
             _human(r)
     if any(r.verdict == "error" for r in result.reports):
@@ -185,8 +191,8 @@ def hash_cmd(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
         for r in results:
             if r.error:
                 bad += 1
-                err.print(f"[red]error:[/red] {r.error}")
-            sys.stdout.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+                err.print(error_line(r.error))
+            sys.stdout.write(json_line(r.to_dict()) + "\n")
             sys.stdout.flush()
     except ImgcheckError as exc:
         fail(exc)
@@ -240,13 +246,13 @@ def bank_add(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
             _, created = engine.bank.store.add(entry)
         except InputError as exc:
             bad += 1
-            err.print(f"[yellow]skipped:[/yellow] {exc}")
+            err.print(error_line(exc, "skipped:", "yellow"))
             continue
         except ImgcheckError as exc:
             fail(exc)
         added += int(created)
         same += int(not created)
-    err.print(f"added {added}, already in bank {same}, skipped {bad} -> {engine.bank.path}")
+    err.print(line(f"added {added}, already in bank {same}, skipped {bad} -> {engine.bank.path}"))
     if bad and not (added or same):
         raise typer.Exit(InputError.exit_code)
 
@@ -261,9 +267,9 @@ def bank_list(bank: BankOpt = None, label: Annotated[Optional[str], typer.Option
         fail(exc)
     for e in engine.bank.store.entries(label):
         if as_json:
-            sys.stdout.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json_line(e.to_dict()) + "\n")
         else:
-            out.print(f"{e.id:>6}  {e.kind:<10}  {e.label}  [dim]{e.source}[/dim]", markup=False)
+            out.print(line(f"{e.id:>6}  {e.kind:<10}  {e.label}  ", (e.source, "dim")))
 
 
 @bank_app.command("remove")
@@ -278,7 +284,7 @@ def bank_remove(ids: Annotated[Optional[list[int]], typer.Argument(help="Entry i
             n += engine.bank.store.remove_label(label)
     except ImgcheckError as exc:
         fail(exc)
-    err.print(f"removed {n} entries")
+    err.print(line(f"removed {n} entries"))
 
 
 @bank_app.command("stats")
@@ -309,7 +315,7 @@ def bank_export(out_file: Annotated[Path, typer.Option("--out", help="Hash list 
         summary = export_list(engine.bank.store, out_file, fmt, include_sources=include_sources)
     except ImgcheckError as exc:
         fail(exc)
-    err.print(f"{summary.describe()} -> {out_file}", markup=False, soft_wrap=True)
+    err.print(line(f"{summary.describe()} -> {out_file}"), soft_wrap=True)
     if not summary.written:
         raise typer.Exit(InputError.exit_code)
 
@@ -337,11 +343,11 @@ def bank_import(list_file: Annotated[Path, typer.Argument(help="Hash list: any f
                               keep_missing=keep_missing)
     except ImgcheckError as exc:
         fail(exc)
-    for line in summary.errors:
-        err.print(f"[red]refused:[/red] {escape(line)}", soft_wrap=True)
+    for refused in summary.errors:
+        err.print(error_line(refused, "refused:"), soft_wrap=True)
     if as_json:
-        sys.stdout.write(json.dumps(summary.to_dict()) + "\n")
-    err.print(f"imported {list_file}: {summary.describe()}", markup=False, soft_wrap=True)
+        sys.stdout.write(json_line(summary.to_dict()) + "\n")
+    err.print(line(f"imported {list_file}: {summary.describe()}"), soft_wrap=True)
     if not summary.ok:
         raise typer.Exit(InputError.exit_code)
 
@@ -371,7 +377,7 @@ def serve(bank: BankOpt = None, models: ModelsOpt = None,
     from imgcheck.app.server import serve as run_server
 
     def ready(url: str) -> None:
-        err.print(f"imgcheck is running at [bold]{url}[/bold] (bank: {engine.bank.path}); Ctrl+C stops it.")
+        err.print(line("imgcheck is running at ", (url, "bold"), f" (bank: {engine.bank.path}); Ctrl+C stops it."))
 
     run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public), on_ready=ready)
 
@@ -385,7 +391,7 @@ def main() -> None:
     try:
         app()
     except ImgcheckError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(error_line(exc))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

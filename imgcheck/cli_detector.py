@@ -11,10 +11,11 @@ import typer
 from rich.console import Console
 
 from imgcheck.errors import ImgcheckError
+from imgcheck.terminal import line
 
 # own consoles: imgcheck.cli imports this module, so importing back from it would be circular
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, emoji=False)
+out = Console(highlight=False, emoji=False)
 
 detector_app = typer.Typer(no_args_is_help=True,
                            help="The pixel AI-image detector: evaluate it on labelled folders or refit it.")
@@ -25,7 +26,7 @@ ModelsOpt = Annotated[Path | None, typer.Option("--models", help="Folder holding
 
 
 def fail(exc: ImgcheckError) -> None:
-    err.print(f"[red]error:[/red] {exc}")
+    err.print(line(("error:", "red"), " ", str(exc)))
     raise typer.Exit(exc.exit_code)
 
 
@@ -84,7 +85,7 @@ def detector_train(real: RealOpt, ai: AiOpt,
     except ImgcheckError as exc:
         fail(exc)
     cv = report["cross_validated"]
-    err.print(f"wrote {out_dir / 'manifest.json'}; use it with: imgcheck check --models {out_dir} ...")
+    err.print(line(f"wrote {out_dir / 'manifest.json'}; use it with: imgcheck check --models {out_dir} ..."))
     out.print(f"cross-validated on {cv['n_real']} real, {cv['n_ai']} AI: AUC {cv['auc']:.3f}; "
               f"TPR {cv['tpr_at_1pct_fpr']:.1%} at 1% FPR, {cv['tpr_at_5pct_fpr']:.1%} at 5% FPR; "
               f"flag threshold {cv['flag_at']:.2f} flags {cv['flagged_real']:.1%} of real photos")

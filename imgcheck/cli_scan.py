@@ -29,6 +29,7 @@ from rich.progress import (
 from rich.text import Text
 
 from imgcheck.errors import InputError
+from imgcheck.terminal import line
 
 FORMATS = ("jsonl", "csv", "html")
 
@@ -139,14 +140,12 @@ def count_in_background(inputs: list[str], progress: ScanProgress, limits) -> th
 
 
 def print_summary(console: Console, summary, paths: ScanPaths, new: int) -> None:
-    console.print(f"[bold]scanned[/bold] {summary.total} ({new} in this run) -> {paths.out}", highlight=False)
+    console.print(line(("scanned", "bold"), f" {summary.total} ({new} in this run) -> {paths.out}"))
     v = summary.verdicts
-    console.print(f"  flagged {v.get('flagged', 0)}, suspicious {v.get('suspicious', 0)}, "
-                  f"incomplete {summary.incomplete}, clear {v.get('clear', 0)}, errors {summary.errors}",
-                  highlight=False)
+    console.print(line(f"  flagged {v.get('flagged', 0)}, suspicious {v.get('suspicious', 0)}, "
+                  f"incomplete {summary.incomplete}, clear {v.get('clear', 0)}, errors {summary.errors}"))
     if summary.flags:
-        console.print("  by flag: " + ", ".join(f"{k} {n}" for k, n in summary.flag_items()), highlight=False,
-                      markup=False)
+        console.print(line("  by flag: " + ", ".join(f"{k} {n}" for k, n in summary.flag_items())))
 
 
 def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | None, resume: bool,
@@ -199,7 +198,7 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
 
         done = DoneSet.from_sources(sources())
         note = f" (dropped {dropped} bytes of a torn last line)" if dropped else ""
-        err.print(f"resuming: {len(done)} records already in {paths.journal}{note}", highlight=False)
+        err.print(line(f"resuming: {len(done)} records already in {paths.journal}{note}"))
 
     backend_kw: dict[str, Any] = {"address": address} if engine_name == "ray" else {}
     n_workers = workers if workers is not None else (1 if engine_name == "local" else 0)
@@ -217,7 +216,7 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
                 progress.advance(rec)
     except KeyboardInterrupt:
         writer.close()
-        err.print(f"interrupted after {new} new records: run the same command with --resume to continue")
+        err.print(line(f"interrupted after {new} new records: run the same command with --resume to continue"))
         raise typer.Exit(130) from None
     except ImgcheckError as exc:
         writer.close()

@@ -130,7 +130,7 @@ class Engine:
             return Evidence(name, "error", f"The {name} check could not run: {exc}")
         except Exception as exc:  # noqa: BLE001 - one failing check must not stop the others
             # one log line (no traceback on the user's terminal); the traceback at debug level
-            log.error("check %s failed on %s: %s", name, img.source, type(exc).__name__)
+            log.error("check %s failed on %r: %s", name, img.source, type(exc).__name__)
             log.debug("check %s failed", name, exc_info=True)
             return Evidence(name, "error", f"The {name} check failed unexpectedly ({type(exc).__name__}).")
 
@@ -164,7 +164,7 @@ class Engine:
             except ImgcheckError as exc:
                 face_error = str(exc)
             except Exception as exc:  # noqa: BLE001 - the other photos and checks still count
-                log.error("face consistency failed on %s: %s", img.source, type(exc).__name__)
+                log.error("face consistency failed on %r: %s", img.source, type(exc).__name__)
                 face_error = f"failed unexpectedly ({type(exc).__name__})"
         readable = [r for r in reports if r.verdict != "error"]
         failed = [FailedCheck("read", r.error or "could not be read", r.source)

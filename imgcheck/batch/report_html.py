@@ -26,6 +26,7 @@ from imgcheck.batch.records import Record, Summary, risk, strongest
 from imgcheck.batch.report_csv import measure_text
 from imgcheck.errors import InputError
 from imgcheck.load import Limits, load_image
+from imgcheck.terminal import clean
 
 THUMB_SIDE = 128
 
@@ -83,8 +84,9 @@ _JS = """
 
 
 def esc(value: Any) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape any value for HTML text or a quoted attribute; control and bidi characters (from file
+    names and metadata) are shown as visible escapes, as the CLI shows them."""
+    return html.escape(clean(value), quote=True)
 
 
 def _jpeg_data_uri(rgb) -> str:
