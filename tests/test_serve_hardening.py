@@ -509,3 +509,20 @@ def test_servers_made_no_outbound_connection(servers):
     """Runs last: startup, every request above, hostile ones included, and the load runs."""
     for name, server in servers.items():
         assert outbound_attempts(server.tmp) == [], name
+
+
+def test_hma_matcher_api_is_served_behind_the_login_and_never_public(servers):
+    """imgcheck serve --auth answers HMA 2.0's matcher routes (tests/test_hma_api.py has the shapes)."""
+    server = servers["auth"]
+    c = httpx.Client(base_url=server.url, timeout=120)
+    assert c.get("/c/banks").status_code == 401
+    c.auth = (USER, PASSWORD)
+    assert {b["name"] for b in c.get("/c/banks").json()} == {"CELEBRITY", "KNOWN_SCAM", "OTHER"}
+    with open(FIXTURES / "obama.jpg", "rb") as fh:
+        r = c.post("/m/lookup", files={"photo": ("obama.jpg", fh, "image/jpeg")})
+    assert r.status_code == 200 and r.json()["pdq"]["CELEBRITY"][0]["distance"] == "0", r.text
+    public = httpx.Client(base_url=servers["public"].url, timeout=120, auth=(USER, PASSWORD))
+    r = public.get("/c/banks")
+    assert r.status_code in (404, 405) or "CELEBRITY" not in r.text, r.text[:200]
+    r = public.post("/c/bank/KNOWN_SCAM/signal", json={"pdq": "0" * 64})
+    assert r.status_code != 200 or '"id"' not in r.text

@@ -105,14 +105,21 @@ def quiet_environment(temp_root: Path) -> None:
     os.environ["GRADIO_TEMP_DIR"] = str(temp_root / "uploads")
 
 
-def launch_kwargs(opts: ServeOptions) -> dict[str, Any]:
+def launch_kwargs(opts: ServeOptions, engine=None) -> dict[str, Any]:
     from starlette.middleware import Middleware
 
     from imgcheck.app.guard import OfflineGuard
 
+    # Gradio would fetch remote URLs named in file= routes and API file arguments (app/guard.py)
+    middleware = [Middleware(OfflineGuard)]
+    if engine is not None and opts.auth and not opts.public:
+        # HMA 2.0's matcher API for platform backends (app/hma.py): behind the login, never public
+        from imgcheck.app.hma import HmaMiddleware
+
+        middleware.append(Middleware(HmaMiddleware, engine=engine, users=opts.auth,
+                                     max_upload=opts.file_size_limit))
     return {
-        # Gradio would fetch remote URLs named in file= routes and API file arguments (app/guard.py)
-        "app_kwargs": {"middleware": [Middleware(OfflineGuard)]},
+        "app_kwargs": {"middleware": middleware},
         "server_name": opts.host,
         "server_port": opts.port,
         "auth": list(opts.auth) or None,
@@ -169,7 +176,7 @@ def serve(engine, opts: ServeOptions, *, block: bool = True, on_ready=None):
     if block and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop cleans up like Ctrl+C
     try:
-        blocks.launch(prevent_thread_lock=True, **launch_kwargs(opts))
+        blocks.launch(prevent_thread_lock=True, **launch_kwargs(opts, engine))
         if on_ready is not None:
             on_ready(blocks.local_url)
         if block:
