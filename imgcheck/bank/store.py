@@ -357,10 +357,50 @@ class BankStore:
         bits = np.frombuffer(b"".join(r[1] for r in rows), np.uint8).reshape(len(rows), -1)
         return ids, bits, [r[2] for r in rows]
 
+    def max_entry_id(self) -> int:
+        return int(self._conn().execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0])
+
+    def now(self) -> str:
+        """The time format of ``added_at``: what an index records as its build time."""
+        return datetime.now(UTC).isoformat(timespec="seconds")
+
+    def index_hash_rows(self, hash_type: str, min_quality: int, min_side: int, after_id: int = 0,
+                        added_since: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(entry ids, packed bits) of the hashes an index holds: those of entries past ``after_id``
+        (or added at or after ``added_since``) whose picture can match on a hash, i.e. no PDQ hash of
+        quality below ``min_quality`` and no side under ``min_side`` px."""
+        rows = self._conn().execute(
+            "SELECT h.entry_id, h.bits FROM hashes h JOIN entries e ON e.id = h.entry_id "
+            "WHERE h.type=? AND (h.entry_id > ? OR (? IS NOT NULL AND e.added_at >= ?)) "
+            "AND NOT EXISTS (SELECT 1 FROM hashes p WHERE p.entry_id = h.entry_id AND p.type = 'pdq' "
+            "AND p.quality < ?) AND (e.width IS NULL OR e.height IS NULL OR MIN(e.width, e.height) >= ?) "
+            "ORDER BY h.entry_id, h.id", (hash_type, after_id, added_since, added_since, min_quality, min_side)
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.uint8)
+        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        bits = np.frombuffer(b"".join(r[1] for r in rows), np.uint8).reshape(len(rows), -1)
+        return ids, bits
+
+    def index_feature_rows(self, kind: str, after_id: int = 0,
+                           added_since: str | None = None) -> Iterator[tuple[int, bytes]]:
+        """``feature_rows`` of the entries past ``after_id`` or added at or after ``added_since``."""
+        for entry_id, data in self._conn().execute(
+                "SELECT f.entry_id, f.data FROM features f JOIN entries e ON e.id = f.entry_id "
+                "WHERE f.kind=? AND (f.entry_id > ? OR (? IS NOT NULL AND e.added_at >= ?)) ORDER BY f.entry_id",
+                (kind, after_id, added_since, added_since)):
+            yield int(entry_id), bytes(data)
+
     def hashes_of(self, entry_id: int) -> list[tuple[str, Hash]]:
         rows = self._conn().execute(
             "SELECT type, variant, bits, quality FROM hashes WHERE entry_id=? ORDER BY id", (entry_id,))
         return [(variant, Hash(t, bytes(bits), q)) for t, variant, bits, q in rows]
+
+    def pdq_quality(self, entry_id: int) -> int | None:
+        """The lowest PDQ quality among an entry's PDQ hashes; None when it has none with a quality."""
+        row = self._conn().execute("SELECT MIN(quality) FROM hashes WHERE entry_id=? AND type='pdq'",
+                                   (entry_id,)).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
 
     def face_rows(self, model: str) -> list[FaceRow]:
         rows = self._conn().execute(

@@ -1,7 +1,11 @@
 """Check ``known_image``: is this photo a (possibly edited) copy of an image in the bank?
 
-Two stages. (1) Hash lookup: PDQ and pHash of the upload, its mirror and its border-trimmed view
-against the bank's hashes at the calibrated radii; a hit is a match (method ``pdq`` / ``phash``).
+Two stages. (1) Hash lookup: PDQ of the upload and of its border-trimmed view in all 8 orientations,
+and pHash of those views and their mirrors, against the bank's hashes at the calibrated radii; a hit
+is a match (method ``pdq`` / ``phash``) unless a quality gate stops it: a hash of a flat, nearly
+uniform or tiny picture (PDQ quality below 50, as ThreatExchange and HMA use, or a side under
+32 px), on the upload's side or the bank's, says nothing about which photo it is (a flat grey and a
+flat blue image have the same pHash), so it never makes a match on its own.
 (2) Verification of near misses: bank entries that are close in PDQ but outside the radius, or that
 share many ORB descriptors with the upload, are checked geometrically (RANSAC affine) and by PDQ
 after alignment (``hashing/local.py``); a confirmed one is a match with method ``pdq+orb`` whose
@@ -18,11 +22,25 @@ import numpy as np
 
 from imgcheck.checks import CheckContext
 from imgcheck.hashing import local, views
+from imgcheck.hashing.pdq import PdqHash
 from imgcheck.load import LoadedImage
 from imgcheck.strength import SCALES, grade, measured
 from imgcheck.types import Evidence, Match
 
 _NBITS = {"pdq": 256, "phash": 64, "pdq+orb": 256}
+#: below this PDQ quality (0-100) a hash never decides a match (PDQ's own guidance)
+MIN_PDQ_QUALITY = PdqHash.min_quality
+#: images with a shorter side under this never match on a hash alone
+MIN_HASH_SIDE = 32
+
+
+def _hash_gate(quality: int | None, width: int | None, height: int | None) -> str | None:
+    """Why a hash of this picture cannot decide a match, or None when it can."""
+    if quality is not None and quality < MIN_PDQ_QUALITY:
+        return f"PDQ quality {quality} is below {MIN_PDQ_QUALITY} (a flat or nearly uniform picture)"
+    if width is not None and height is not None and min(width, height) < MIN_HASH_SIDE:
+        return f"{width}x{height} px is too small"
+    return None
 
 
 class KnownImageCheck:
@@ -37,12 +55,23 @@ class KnownImageCheck:
         queries = views.query_hashes(img)
         radii = {"pdq": settings.pdq_radius, "phash": settings.phash_radius}
         best: dict[int, Match] = {}
+        quality = queries["pdq"][0][1].quality
+        query_gate = _hash_gate(quality, img.width, img.height)
+        gated: dict[int, str] = {}
+        views_of: dict[int, str] = {}
         for hash_type, named in queries.items():
+            if query_gate is not None:
+                break  # the upload's hashes say nothing: only keypoint verification may match it
             hashes = [h for _, h in named]
             for hit in bank.search_hashes(hashes, radii[hash_type]):
-                self._keep(best, bank, hit.entry_id, hash_type, hit.distance)
+                why = self._bank_gate(bank, hit.entry_id)
+                if why is not None:
+                    gated.setdefault(hit.entry_id, why)
+                    continue
+                if self._keep(best, bank, hit.entry_id, hash_type, hit.distance):
+                    views_of[hit.entry_id] = named[hit.query_index][0]
         nearest: list[int] = []  # PDQ distance of the closest bank entry that is not a match
-        verified = (self._verify_near_misses(img, ctx, queries, best, nearest)
+        verified = (self._verify_near_misses(img, ctx, queries if query_gate is None else None, best, nearest)
                     if settings.verify_candidates > 0 else [])
         # a sharing group's opinion is kept: NEGATIVE_CLASS (known false positive) and DISPUTED hashes
         # never make a match; they are listed so a reviewer sees why a hit did not count
@@ -53,7 +82,13 @@ class KnownImageCheck:
         ranked = sorted((m for eid, m in best.items() if opinions[eid] is None or opinions[eid].matches),
                         key=lambda m: (-(m.similarity or 0), m.entry_id))
         matches = tuple(ranked)
-        details = {"bank_entries": bank.store.count(), "verified": verified}
+        details = {"bank_entries": bank.store.count(), "verified": verified, "pdq_quality": quality}
+        if query_gate is not None:
+            details["hash_lookup"] = f"skipped: {query_gate}"
+        if gated:
+            details["hash_hits_not_used"] = [{"entry_id": e, "why": w} for e, w in sorted(gated.items())]
+        if matches and matches[0].method in ("pdq", "phash"):
+            details["matched_view"] = views_of.get(matches[0].entry_id, "full")
         if disputed:
             details["disputed"] = sorted(disputed, key=lambda d: (d["distance"] or 0, d["entry_id"]))
         if not matches:
@@ -82,25 +117,35 @@ class KnownImageCheck:
                         measure=measure)
 
     @staticmethod
-    def _keep(best: dict[int, Match], bank, entry_id: int, method: str, distance: int) -> None:
+    def _bank_gate(bank, entry_id: int) -> str | None:
+        entry = bank.get(entry_id)
+        if entry is None:
+            return "entry removed"
+        why = _hash_gate(bank.store.pdq_quality(entry_id), entry.width, entry.height)
+        return None if why is None else f"bank image: {why}"
+
+    @staticmethod
+    def _keep(best: dict[int, Match], bank, entry_id: int, method: str, distance: int) -> bool:
         rel = distance / _NBITS[method]
         prev = best.get(entry_id)
         if prev is not None and rel >= (prev.distance or 0) / _NBITS[prev.method]:
-            return
+            return False
         entry = bank.get(entry_id)
         if entry is None:
-            return
+            return False
         best[entry_id] = Match(kind="image", label=entry.label, entry_id=entry.id, method=method,
                                distance=distance, similarity=round(1 - rel, 4), bank_kind=entry.kind,
                                source=entry.source)
+        return True
 
     def _verify_near_misses(self, img: LoadedImage, ctx: CheckContext, queries, best: dict[int, Match],
                             nearest: list[int]) -> list:
         """Confirm or drop the few bank entries that are plausible but not hash matches; ``nearest``
-        receives the PDQ distances of the near misses."""
+        receives the PDQ distances of the near misses. ``queries`` None: the upload's hashes are not
+        used (a gated upload), only its keypoints."""
         bank, settings = ctx.bank, ctx.settings
         k = settings.verify_candidates
-        pdq = [h for _, h in queries["pdq"]]
+        pdq = [h for _, h in queries["pdq"]] if queries is not None else []
         near_hits = [h for h in bank.search_hashes(pdq, settings.pdq_candidate_radius) if h.entry_id not in best]
         nearest += [int(h.distance) for h in near_hits]
         near = [h.entry_id for h in near_hits][:k]

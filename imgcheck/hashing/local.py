@@ -6,8 +6,9 @@ candidate is confirmed only when
 
 1. enough ratio-test matches agree on one affine transform (RANSAC), i.e. the query shows the same
    pixels, moved/scaled/slightly rotated/squeezed, not just the same kind of texture;
-2. that transform is one an edit makes (small rotation, mild aspect change, not a mirror; mirrors are
-   tried by matching the mirrored query), which rules out other views of the same scene; and
+2. that transform is one an edit makes (a small rotation, possibly on top of a quarter turn, a mild
+   aspect change, not a mirror; mirrors are tried by matching the mirrored query), which rules out
+   other views of the same scene; and
 3. after warping the query onto the bank image, the PDQ hashes of the common region are close: a
    second photo of the same place, taken a moment later or from a step aside, fits a transform on
    part of its keypoints but does not give the same picture once aligned.
@@ -112,8 +113,10 @@ def compute(g: np.ndarray, n_features: int = N_FEATURES) -> Features:
     kps, desc = orb.detectAndCompute(cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(g), None)
     if desc is None or not kps:
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (g.shape[1], g.shape[0]))
-    pts = np.array([k.pt for k in kps], np.float32)
-    return Features(pts, desc, (g.shape[1], g.shape[0]))
+    # strongest first: the bank's keyword index posts a photo under its first keypoints only
+    order = np.argsort([-k.response for k in kps], kind="stable")
+    pts = np.array([kps[i].pt for i in order], np.float32)
+    return Features(pts, np.ascontiguousarray(desc[order]), (g.shape[1], g.shape[0]))
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class VerifyParams:
     ratio: float = 0.8
     min_inliers: int = 12
     min_inlier_fraction: float = 0.25
+    #: tilt allowed beyond the nearest quarter turn (0/90/180/270 degrees)
     max_rotation_deg: float = 20.0
     max_anisotropy: float = 1.35
     reproj_px: float = 4.0
@@ -150,9 +154,12 @@ def _shape_ok(a: np.ndarray, p: VerifyParams) -> tuple[bool, str]:
     if s[1] <= 1e-6 or s[0] / s[1] > p.max_anisotropy:
         return False, "transform stretches the image too much"
     r = u @ vt
-    angle = abs(np.degrees(np.arctan2(r[1, 0], r[0, 0])))
-    if angle > p.max_rotation_deg:
-        return False, f"transform rotates by {angle:.0f} degrees"
+    angle = float(np.degrees(np.arctan2(r[1, 0], r[0, 0])))
+    # a photo turned by a quarter turn (or saved without its EXIF orientation) is the same picture;
+    # what is limited is the tilt on top of the nearest multiple of 90 degrees
+    tilt = abs((angle + 45.0) % 90.0 - 45.0)
+    if tilt > p.max_rotation_deg:
+        return False, f"transform rotates by {abs(angle):.0f} degrees"
     return True, ""
 
 

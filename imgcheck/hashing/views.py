@@ -11,9 +11,11 @@ same photo with its EXIF tag stripped. ``imgcheck hash`` prints the stored-pixel
 exactly as the reference does (``exchange_pdq``); ``bank export`` writes an entry's ``stored`` hash
 when it has one, else its ``full`` hash (the same pixels, resampled to 512 px by imgcheck rather than
 squashed by the reference: 0-18 bits from the reference's hash on the registry photos, well inside
-every tool's match radius of 31). Query side: the image, its mirror, and the image with uniform borders
-trimmed, so mirrored and letterboxed re-uploads land near the original; and the query's keypoints
-and those of its mirror (``query_features``).
+every tool's match radius of 31). Query side: the image and the image with uniform borders trimmed, each in all 8 orientations
+for PDQ (the dihedral group: 0/90/180/270 degrees, each mirrored or not, so a photo turned
+sideways, upside down or flipped, or one whose EXIF orientation was lost or applied twice, lands
+near the original) and as is and mirrored for pHash; and the query's keypoints and those of its
+mirror (``query_features``).
 """
 
 from __future__ import annotations
@@ -119,8 +121,14 @@ def query_views(img: LoadedImage) -> dict[str, np.ndarray]:
 
 
 def query_hashes(img: LoadedImage) -> dict[str, list[tuple[str, Hash]]]:
+    """Hash type -> [(view name, hash)]: PDQ of every orientation of the full and trimmed views
+    (``full``, ``full/rot90``, ... ``trimmed/flipy``), pHash of those views and their mirrors."""
     views = query_views(img)
-    pdq = [(name, _PDQ.compute(v)) for name, v in views.items()]
+    pdq: list[tuple[str, Hash]] = []
+    for name in ("full", "trimmed"):
+        if name in views:
+            for orient, h in _PDQ.compute_dihedral(views[name]).items():
+                pdq.append((name if orient == "orig" else f"{name}/{orient}", h))
     if getattr(img, "orientation", 1) in _UNDO_ORIENTATION:
         pdq.append(("stored", exchange_pdq(img)))
     return {"pdq": pdq, "phash": [(name, _PHASH.compute(v)) for name, v in views.items()]}
