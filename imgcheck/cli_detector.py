@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 
@@ -40,30 +41,43 @@ def _registry(models: Path | None):
 
 @detector_app.command("eval")
 def detector_eval(real: RealOpt, ai: AiOpt, models: ModelsOpt = None,
+                  chains: Annotated[str, typer.Option(
+                      "--chains", help="Comma-separated upload chains to score each image under: given (as is), "
+                      "upload (long side 1080, 4:5 crop, JPEG 85), harsh (upload, then 512 px and a second "
+                      "JPEG).")] = "given",
                   upload_chain: Annotated[bool, typer.Option(
-                      "--upload-chain", help="First send every image through the reference upload chain "
-                      "(4:5 crop, 400x500, JPEG q85).")] = False,
+                      "--upload-chain", help="Shorthand for --chains upload.")] = False,
                   as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
                   ) -> None:
-    """Print AUC, TPR at 1% and 5% FPR and the flag rates at the model's threshold."""
-    from imgcheck.detectors import pixels, training
+    """Per chain: AUC (all, faces apart), flag rate of each real source with its 95% upper bound, catch rate
+    of each generator, calibration with a bootstrap band. Sub-folders of --real/--ai are the sources."""
+    from imgcheck.detectors import chain as chainlib
+    from imgcheck.detectors import evaluation, pixels, training
 
+    names = ["upload"] if upload_chain else [c.strip() for c in chains.split(",") if c.strip()]
+    bad = [c for c in names if c not in chainlib.NAMED_CHAINS or c == "random"]
+    if bad or not names:
+        fail(ImgcheckError(f"unknown chain(s) {bad}; use given, upload, harsh"))
     try:
         registry = _registry(models)
         info = pixels.head_info(registry)
-        scores = training.evaluate(registry, training.list_images(real), training.list_images(ai),
-                                   use_chain=upload_chain)
+        faces = None
+        if registry.has("blazeface_full"):
+            from imgcheck.faces.detector import FaceDetector
+
+            faces = FaceDetector(registry.session("blazeface_full"))
+        scored = training.score_sources(registry, real, ai, names, face_detector=faces)
     except ImgcheckError as exc:
         fail(exc)
-    summary = scores.summary(info.flag_at)
+    first = [s for s in scored if s.chain == names[0]]
+    summary = training.Scores(ai=np.array([s.probability for s in first if s.label == "ai"]),
+                              real=np.array([s.probability for s in first if s.label == "real"])
+                              ).summary(info.flag_at)
+    rep = evaluation.report(scored, info.flag_at, info.clear_below)
     if as_json:
-        sys.stdout.write(json.dumps(summary) + "\n")
+        sys.stdout.write(json.dumps({**summary, "report": rep}) + "\n")
         return
-    out.print(f"images: {summary['n_real']} real, {summary['n_ai']} AI")
-    out.print(f"AUC {summary['auc']:.3f}; TPR {summary['tpr_at_1pct_fpr']:.1%} at 1% FPR, "
-              f"{summary['tpr_at_5pct_fpr']:.1%} at 5% FPR")
-    out.print(f"at the flag threshold {info.flag_at:.2f}: {summary['flagged_real']:.1%} of real photos "
-              f"flagged, {summary['flagged_ai']:.1%} of AI images flagged")
+    out.print(evaluation.format_report(rep), markup=False)
 
 
 @detector_app.command("train")

@@ -35,6 +35,55 @@ def test_random_chain_crops_and_recompresses():
     assert len({o.shape for o in outs}) > 1  # random crops and sizes
 
 
+def test_named_chains_are_the_evaluation_chains():
+    src = rgb("grace_hopper.jpg")  # 512x600
+    up = chain.upload_chain(src)
+    assert abs(up.shape[1] / up.shape[0] - 0.8) < 0.01 and max(up.shape[:2]) <= chain.UPLOAD_LONG_SIDE
+    big = chain.upload_chain(np.tile(src, (3, 3, 1)))  # 1536x1800 -> 4:5 crop, long side 1080
+    assert max(big.shape[:2]) == chain.UPLOAD_LONG_SIDE
+    harsh = chain.harsh_chain(np.tile(src, (3, 3, 1)))
+    assert max(harsh.shape[:2]) == chain.HARSH_LONG_SIDE
+    assert not np.array_equal(chain.named_view(src, "given"), up)
+    a = chain.named_view(src, "random", seed=5)
+    assert np.array_equal(a, chain.named_view(src, "random", seed=5))  # seeded: reproducible
+    with pytest.raises(ValueError):
+        chain.named_view(src, "screenshot")
+
+
+def test_upper_bound_is_clopper_pearson():
+    from imgcheck.detectors.evaluation import upper_bound
+
+    assert abs(upper_bound(0, 589) - (1 - 0.05 ** (1 / 589))) < 1e-6  # k = 0: 1 - alpha^(1/n)
+    assert abs(upper_bound(1, 100) - 0.0466) < 5e-4
+    assert upper_bound(0, 0) == 1.0 and upper_bound(3, 3) == 1.0
+    assert upper_bound(0, 1500) < 0.002 < upper_bound(0, 1400)  # what "<= 1 in 500" needs
+
+
+def test_calibration_table_of_a_calibrated_score_is_monotone():
+    from imgcheck.detectors.evaluation import calibration_table
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 4000)
+    y = rng.uniform(0, 1, 4000) < p  # calibrated by construction
+    rows = calibration_table(p, y)
+    shares = [r["observed_ai_share"] for r in rows]
+    assert shares == sorted(shares) and len(rows) == 6
+    assert all(r["band_5"] <= r["observed_ai_share"] <= r["band_95"] for r in rows)
+
+
+def test_report_breaks_down_by_source_and_generator():
+    from imgcheck.detectors.evaluation import Scored, format_report, report
+
+    s = [Scored(0.1, "real", "press", face=True), Scored(0.95, "real", "selfies", face=True),
+         Scored(0.2, "real", "selfies"), Scored(0.99, "ai", "gan", "stylegan2", face=True),
+         Scored(0.5, "ai", "sd", "sd15")]
+    rep = report(s, flag_at=0.9)["chains"]["given"]
+    assert rep["real_sources"]["selfies"]["flagged"] == 1 and rep["real_sources"]["press"]["flagged"] == 0
+    assert rep["generators"]["stylegan2"]["flagged_share"] == 1.0 and rep["generators"]["sd15"]["flagged_share"] == 0
+    assert rep["real_faces_flagged"] == 1 and rep["real_faces"] == 2
+    assert "selfies" in format_report(report(s, 0.9))
+
+
 def test_residual_features_see_recompression():
     src = rgb("coffee.png")
     a = features.residual_features(src)
@@ -119,11 +168,17 @@ def test_flag_reason_says_statistical(det_engine):
     assert report.verdict == "suspicious"  # a statistical signal alone never makes "flagged"
 
 
-def test_tiny_image_is_inconclusive(det_engine, tmp_path):
-    p = tmp_path / "tiny.png"
-    Image.fromarray(rgb("coffee.png")[:40, :40]).save(p)
+@pytest.mark.parametrize("size", [(40, 40), (300, 200), (223, 400)])
+def test_small_images_abstain(det_engine, tmp_path, size):
+    """Below 224 px on the shorter side the encoder would see an upscaled picture: not validated."""
+    from imgcheck.checks.ai_pixels import MIN_SIDE
+
+    p = tmp_path / "small.png"
+    Image.fromarray(rgb("grace_hopper.jpg")[:size[1], :size[0]]).save(p)
     ev = det_engine.check(p, checks=["ai_pixels"]).evidence[0]
-    assert ev.status == "inconclusive"
+    assert ev.status == "inconclusive" and ev.details["reason"] == "too_small" and ev.score is None
+    assert f"{MIN_SIDE} px" in ev.reason
+    assert "ai_generated" not in det_engine.check(p, checks=["ai_pixels"]).flags
 
 
 def test_missing_head_is_an_error_and_the_report_incomplete(tmp_path):

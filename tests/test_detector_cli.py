@@ -49,6 +49,27 @@ def test_detector_eval_prints_figures(tmp_path):
     assert got["flagged_real"] == 0.0
 
 
+def test_detector_eval_reports_sources_and_chains(tmp_path):
+    """Sub-folders are sources: each real source gets its flag count and bound, each generator its rate."""
+    real, ai = tmp_path / "real", tmp_path / "ai"
+    for d, name in ((real / "press", "grace_hopper.jpg"), (real / "phone", "rocket.jpg"),
+                    (ai / "z_image", "ai_z_image_turbo.webp"), (ai / "hidream", "ai_hidream_i1.webp")):
+        d.mkdir(parents=True)
+        shutil.copy(FIXTURES / name, d / name)
+    p = run(["detector", "eval", "--real", str(real), "--ai", str(ai), "--chains", "given,harsh", "--json"],
+            tmp_path)
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(p.stdout)["report"]
+    assert set(rep["chains"]) == {"given", "harsh"}
+    harsh = rep["chains"]["harsh"]
+    assert set(harsh["real_sources"]) == {"press", "phone"} and set(harsh["generators"]) == {"z_image", "hidream"}
+    assert harsh["real_sources"]["press"]["n"] == 1 and 0 < harsh["real_sources"]["press"]["upper95"] <= 0.95
+    text = run(["detector", "eval", "--real", str(real), "--ai", str(ai), "--chains", "upload"], tmp_path)
+    assert text.returncode == 0 and "chain: upload" in text.stdout and "phone" in text.stdout
+    bad = run(["detector", "eval", "--real", str(real), "--ai", str(ai), "--chains", "screenshot"], tmp_path)
+    assert bad.returncode != 0 and "unknown chain" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_detector_eval_bad_folder_exit_2(tmp_path):
     p = run(["detector", "eval", "--real", str(tmp_path / "nope"), "--ai", str(tmp_path)], tmp_path)
     assert p.returncode == 2 and "not a folder" in " ".join(p.stderr.split()) and "Traceback" not in p.stderr

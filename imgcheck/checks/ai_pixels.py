@@ -16,8 +16,12 @@ from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
-#: images smaller than this (shorter side, px) carry too little pixel detail to judge
-MIN_SIDE = 64
+#: below this shorter side (px) the encoder sees an upscaled picture: the detector was not validated
+#: there (its corpus holds nothing under 224 px after the upload chains), so it abstains
+MIN_SIDE = 224
+#: what each feature block is called in a reason
+PART_NAMES = {"clip_embed": "the image-content embedding (CLIP)", "clip_patch": "the CLIP patch tokens",
+              "residual": "the noise residuals (camera and up-sampling traces)"}
 
 
 class AiPixelsCheck:
@@ -36,7 +40,8 @@ class AiPixelsCheck:
         if work_short < MIN_SIDE:
             return Evidence(self.name, "inconclusive",
                             f"The image is too small or too narrow ({img.width}x{img.height}) for the pixel "
-                            "detector.")
+                            f"detector: it was validated on images of at least {MIN_SIDE} px on the shorter side.",
+                            details={"reason": "too_small", "min_side": MIN_SIDE})
         result = pixels.score_rgb(registry, img.rgb(pixels.WORK_SIDE), model_id)
         p, info = result.probability, result.head
         if not math.isfinite(p):
@@ -45,15 +50,17 @@ class AiPixelsCheck:
         flag_at = ctx.settings.ai_pixels_flag_at or info.flag_at
         details = {"probability": round(p, 4), "flag_at": flag_at, "clear_below": info.clear_below,
                    "encoder": info.encoder, "encoder_sha256": result.encoder_sha256,
-                   "features": list(info.blocks)}
+                   "features": list(info.blocks), "parts": dict(result.parts), "spoke": result.spoke()}
         measure, strength = measured(self.name, round(p, 4), flag_at)
         common = {"score": round(p, 4), "threshold": flag_at, "model": model_id,
                   "model_sha256": result.head_sha256, "details": details, "strength": strength,
                   "measure": measure}
+        spoke = result.spoke()
+        by = f"; mostly {PART_NAMES.get(spoke, spoke)}" if spoke else ""
         if p >= flag_at:
             return Evidence(self.name, "flag",
                             f"The pixel detector gives {p:.0%} probability that this image is AI-generated "
-                            f"(flags at {flag_at:.0%}); a statistical signal, not proof.",
+                            f"(flags at {flag_at:.0%}{by}); a statistical signal, not proof.",
                             flags=self.flags, **common)
         if p < info.clear_below:
             return Evidence(self.name, "clear",

@@ -69,3 +69,53 @@ def random_chain(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         s = float(rng.uniform(0.5, 0.8))
         out = jpeg(resize(out, (max(16, round(w * s)), max(16, round(h * s)))), int(rng.integers(45, 76)))
     return out
+
+
+#: the upload chain of the evaluation (issue #11): long side at most 1080, centred 4:5 crop, JPEG 85
+UPLOAD_LONG_SIDE = 1080
+UPLOAD_QUALITY = 85
+#: the harsher chain: the upload chain, then long side 512 and a second JPEG pass
+HARSH_LONG_SIDE = 512
+HARSH_QUALITY = 70
+NAMED_CHAINS: tuple[str, ...] = ("given", "upload", "harsh", "random")
+
+
+def fit_side(rgb: np.ndarray, long_side: int) -> np.ndarray:
+    """Downscale (never upscale) so that the longer side is at most ``long_side``."""
+    h, w = rgb.shape[:2]
+    if max(h, w) <= long_side:
+        return rgb
+    s = long_side / max(h, w)
+    return resize(rgb, (max(8, round(w * s)), max(8, round(h * s))))
+
+
+def upload_chain(rgb: np.ndarray) -> np.ndarray:
+    """What a dating app does: centred 4:5 crop, long side <= 1080, JPEG 85, no metadata."""
+    return jpeg(fit_side(np.ascontiguousarray(crop_aspect(rgb, 4 / 5)), UPLOAD_LONG_SIDE), UPLOAD_QUALITY)
+
+
+def harsh_chain(rgb: np.ndarray) -> np.ndarray:
+    """The upload chain, then reshared small: long side <= 512 and a second JPEG (q70)."""
+    return jpeg(fit_side(upload_chain(rgb), HARSH_LONG_SIDE), HARSH_QUALITY)
+
+
+def named_view(rgb: np.ndarray, name: str, seed: int = 0) -> np.ndarray:
+    """One of NAMED_CHAINS applied to ``rgb`` (``random`` is seeded, so a view is reproducible)."""
+    if name == "given":
+        return rgb
+    if name == "upload":
+        return upload_chain(rgb)
+    if name == "harsh":
+        return harsh_chain(rgb)
+    if name == "random":
+        return random_chain(rgb, np.random.default_rng(seed))
+    raise ValueError(f"unknown chain {name!r}; known: {', '.join(NAMED_CHAINS)}")
+
+
+def read_rgb(path, max_side: int = 2048) -> np.ndarray:
+    """An image file as RGB uint8, decoded at most ``max_side`` on the longer side (offline tooling)."""
+    Image.MAX_IMAGE_PIXELS = None
+    with Image.open(path) as im:
+        im.draft("RGB", (max_side, max_side))
+        rgb = np.asarray(im.convert("RGB"))
+    return fit_side(rgb, max_side)

@@ -17,6 +17,8 @@ from imgcheck.errors import ModelError
 #: feature blocks a head may read, in the order they are concatenated
 FEATURE_BLOCKS: tuple[str, ...] = ("clip_embed", "clip_patch", "residual")
 DEFAULT_HEAD = "ai_pixels_head"
+#: feature count of each block (the last block takes the rest)
+BLOCK_SIZES: dict[str, int] = {"clip_embed": 512, "clip_patch": 768, "residual": len(features.RESIDUAL_NAMES)}
 #: longest side of the working copy the detector reads (CLIP needs 224; residuals use <= 768)
 WORK_SIDE = 768
 
@@ -36,6 +38,17 @@ class PixelScore:
     head: HeadInfo
     head_sha256: str
     encoder_sha256: str
+    #: per feature block, its share of the logit minus its average share over the training images
+    #: (positive = this block pushed towards "generated"); empty when the head has no reference
+    parts: tuple[tuple[str, float], ...] = ()
+
+    def spoke(self) -> str | None:
+        """The feature block that pushed hardest towards the verdict's side, or None."""
+        if not self.parts:
+            return None
+        towards_ai = self.probability >= 0.5
+        name, value = max(self.parts, key=lambda kv: kv[1] if towards_ai else -kv[1])
+        return name if (value > 0) == towards_ai else None
 
 
 def head_info(registry, model_id: str = DEFAULT_HEAD) -> HeadInfo:
@@ -73,6 +86,24 @@ def score_rgb(registry, rgb: np.ndarray, model_id: str = DEFAULT_HEAD) -> PixelS
     want = head.get_inputs()[0].shape[-1]
     if isinstance(want, int) and want != len(vec):
         raise ModelError(f"head {model_id!r} expects {want} features, the feature blocks give {len(vec)}")
-    prob = float(head.run(None, {name: vec[np.newaxis].astype(np.float32)})[0].reshape(-1)[0])
+    # the head is affine + sigmoid: scoring each block alone (others zero) and nothing at all splits the
+    # logit into per-block terms, compared with their training averages (manifest ``reference_logits``)
+    spans, start = [], 0
+    for b in (b for b in FEATURE_BLOCKS if b in info.blocks):
+        size = BLOCK_SIZES.get(b, len(vec) - start)
+        spans.append((b, start, start + size))
+        start += size
+    batch = np.zeros((2 + len(spans), len(vec)), dtype=np.float32)
+    batch[0] = vec
+    for i, (_, lo, hi) in enumerate(spans):
+        batch[2 + i, lo:hi] = vec[lo:hi]
+    probs = head.run(None, {name: batch})[0].reshape(-1).astype(np.float64)
+    prob = float(probs[0])
+    parts: tuple[tuple[str, float], ...] = ()
+    ref = registry.spec(model_id).extra.get("reference_logits")
+    if isinstance(ref, dict) and start == len(vec):
+        logit = np.log(np.clip(probs, 1e-12, 1.0)) - np.log(np.clip(1.0 - probs, 1e-12, 1.0))
+        parts = tuple((b, round(float(logit[2 + i] - logit[1] - float(ref.get(b, 0.0))), 3))
+                      for i, (b, _, _) in enumerate(spans))
     return PixelScore(probability=prob, head=info, head_sha256=registry.spec(model_id).sha256,
-                      encoder_sha256=registry.spec(info.encoder).sha256)
+                      encoder_sha256=registry.spec(info.encoder).sha256, parts=parts)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imgcheck.detectors import chain, pixels
+from imgcheck.detectors import chain, evaluation, pixels
 from imgcheck.detectors import head as headlib
 from imgcheck.errors import InputError
 from imgcheck.load import Limits, load_image
@@ -86,6 +86,39 @@ def evaluate(registry, real: Sequence[Path], ai: Sequence[Path], model_id: str =
              use_chain: bool = False, progress: Callable[[Path], None] | None = None) -> Scores:
     return Scores(ai=score_paths(registry, ai, model_id, use_chain, progress=progress),
                   real=score_paths(registry, real, model_id, use_chain, progress=progress))
+
+
+def source_of(path: Path, root: Path) -> str:
+    """The source of a labelled image: its first sub-folder under the labelled folder (else the folder)."""
+    rel = path.relative_to(root)
+    return rel.parts[0] if len(rel.parts) > 1 else root.name
+
+
+def score_sources(registry, real_root: Path, ai_root: Path, chains: Sequence[str] = ("given",),
+                  model_id: str = pixels.DEFAULT_HEAD, face_detector=None,
+                  progress: Callable[[Path], None] | None = None) -> list[evaluation.Scored]:
+    """Score every image of the two labelled folders under each named upload chain.
+
+    Sub-folders are sources (a generator, a photo collection), so the report can say which one fails;
+    ``face_detector`` (a ``FaceDetector``) marks the images with a face for the "faces apart" figures.
+    """
+    limits = Limits()
+    out: list[evaluation.Scored] = []
+    for label, root in (("real", real_root), ("ai", ai_root)):
+        for p in list_images(root):
+            rgb = _rgb(p, limits)
+            if progress:
+                progress(p)
+            if rgb is None:
+                continue
+            src = source_of(p, root)
+            for name in chains:
+                view = chain.named_view(rgb, name, seed=int(hashlib.sha1(str(p).encode()).hexdigest()[:8], 16))
+                work = chain.fit_side(view, pixels.WORK_SIDE)
+                prob = pixels.score_rgb(registry, work, model_id).probability
+                face = bool(face_detector is not None and len(face_detector.detect(work)))
+                out.append(evaluation.Scored(prob, label, src, src if label == "ai" else "", face, name))
+    return out
 
 
 def embed_views(registry, paths: Sequence[Path], blocks: tuple[str, ...], encoder: str, views: int,
