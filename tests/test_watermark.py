@@ -130,3 +130,85 @@ def test_reference_roundtrip_on_noise_image() -> None:
     marked = enc.encode(rgb.copy(), "dwtDct")         # diffusers: RGB handed over as BGR
     best = wm.read_marks(marked)[0]
     assert best.payload == wm.PAYLOADS[2].name and best.agreement == 1.0
+
+
+# -- the reference encoder's marks at the generators' own sizes (tools/make_watermark_fixtures.py) ---
+SIZES = PROV / "wm_sizes"
+SIZE_CASES: dict[str, dict] = json.loads((SIZES / "cases.json").read_text())
+PAYLOAD_NAMES = {"sdv1": wm.PAYLOADS[0].name, "sdv2": wm.PAYLOADS[1].name, "sdxl": wm.PAYLOADS[2].name}
+
+
+def _tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_watermark_fixtures", Path(__file__).parents[1] / "tools" /
+                                                  "make_watermark_fixtures.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_generator_size_cases_cover_each_payload() -> None:
+    assert {c["payload"] for c in SIZE_CASES.values()} == {"sdv1", "sdv2", "sdxl"}
+    assert {tuple(c["size"]) for c in SIZE_CASES.values()} >= {(512, 512), (768, 768), (1024, 1024), (832, 1216)}
+
+
+@pytest.mark.parametrize("name", sorted(SIZE_CASES))
+def test_reference_marks_at_generator_sizes(wm_engine, name: str) -> None:
+    case = SIZE_CASES[name]
+    report = wm_engine.check(SIZES / name, checks=["ai_watermark"])
+    ev = report.evidence[0]
+    assert [report.image.width, report.image.height] == case["size"]
+    assert report.flags == ("ai_watermark",), ev.reason
+    assert ev.details["best"]["payload"] == PAYLOAD_NAMES[case["payload"]]
+    assert ev.details["best"]["channel_order"] == case["order"]
+    assert ev.reason.startswith("Invisible Stable Diffusion watermark") and "bits agree" in ev.reason
+    assert ev.details["best"]["reference_agreement"] >= 0.85     # the reference decoder's reading agrees too
+
+
+def _resaves(rgb: np.ndarray) -> dict[str, bytes]:
+    out = {}
+    for label, mode, fmt, kw in (("png_optimized", "RGB", "PNG", {"optimize": True}),
+                                 ("png_rgba", "RGBA", "PNG", {}), ("tiff", "RGB", "TIFF", {"compression": "tiff_lzw"}),
+                                 ("bmp", "RGB", "BMP", {}), ("webp_lossless", "RGB", "WEBP", {"lossless": True})):
+        buf = io.BytesIO()
+        Image.fromarray(rgb).convert(mode).save(buf, fmt, **kw)
+        out[label] = buf.getvalue()
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(SIZE_CASES))
+def test_reference_marks_survive_lossless_resaves(wm_engine, name: str) -> None:
+    rgb = np.asarray(Image.open(SIZES / name).convert("RGB"))
+    for label, data in _resaves(rgb).items():
+        ev = wm_engine.check(data, checks=["ai_watermark"]).evidence[0]
+        assert ev.status == "flag", (label, ev.reason)
+        assert ev.details["best"]["payload"] == PAYLOAD_NAMES[SIZE_CASES[name]["payload"]], label
+
+
+@pytest.mark.parametrize("name", sorted(SIZE_CASES))
+def test_same_pixels_without_the_mark_are_clear(wm_engine, name: str) -> None:
+    case = SIZE_CASES[name]
+    clean = _tool().fit(Path(__file__).parent / "fixtures" / case["source"], *case["size"])
+    buf = io.BytesIO()
+    Image.fromarray(clean).save(buf, "PNG")
+    ev = wm_engine.check(buf.getvalue(), checks=["ai_watermark"]).evidence[0]
+    assert ev.status == "clear" and ev.score < ev.threshold - 0.1, ev.reason
+
+
+@pytest.mark.parametrize("name", ["ai_z_image_turbo.webp", "ai_hidream_i1.webp"])
+def test_ai_images_of_unmarked_generators_are_not_marked(wm_engine, name: str) -> None:
+    ev = wm_engine.check(Path(__file__).parent / "fixtures" / name, checks=["ai_watermark"]).evidence[0]
+    assert ev.status in ("clear", "inconclusive") and ev.flags == ()
+    if ev.status == "clear":
+        assert ev.score < ev.threshold - 0.1
+
+
+def test_generator_size_fixtures_regenerate_identically() -> None:
+    _reference()          # only the regeneration needs the reference encoder; decoding is tested above
+    tool = _tool()
+    name = "sdv1_512x512.webp"
+    case = SIZE_CASES[name]
+    marked = tool.mark(tool.fit(Path(__file__).parent / "fixtures" / case["source"], *case["size"]), case["payload"])
+    committed = np.asarray(Image.open(SIZES / name).convert("RGB"))
+    assert np.array_equal(marked, committed)
