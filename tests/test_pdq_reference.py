@@ -164,3 +164,22 @@ def test_exif_rotated_photo_matches_both_ways(cases, tmp_path):
     report = other.check(rotated, checks=["known_image"])
     assert report.verdict == "flagged" and report.matches[0].distance <= 10
     other.bank.close()
+
+
+def test_decoder_sample_equals_the_full_decode_path(cases, tmp_path):
+    """exchange_pdq samples the reference's 512x512 pixels straight from Pillow; the plain path
+    (full RGB array, then numpy sampling) must give the same hash, palette and alpha images included."""
+    from imgcheck.hashing import views
+    from imgcheck.load import load_image
+
+    chelsea = Image.open(image("chelsea.png")).convert("RGB").resize((900, 600))
+    chelsea.quantize(64).save(tmp_path / "palette.png")
+    rgba = chelsea.convert("RGBA")
+    rgba.putalpha(Image.linear_gradient("L").resize(rgba.size))
+    rgba.save(tmp_path / "alpha.png")
+    picks = [p for p, _, _ in cases if p.name in ("obama.jpg", "rot6-obama.jpg", "coffee.png", "group_photo_1.jpg",
+                                                  "camera.png")]
+    for path in picks + [tmp_path / "palette.png", tmp_path / "alpha.png"]:
+        img = load_image(path)
+        plain = views._PDQ.compute(views.reference_resample(views.stored_pixels(img, None)))
+        assert views.exchange_pdq(img) == plain, path.name

@@ -91,6 +91,41 @@ def reference_resample(rgb: np.ndarray, side: int = REFERENCE_SIDE) -> np.ndarra
     return np.ascontiguousarray(rgb[ys][:, xs])
 
 
+def _reference_pixels_pillow(img: LoadedImage) -> np.ndarray | None:
+    """The reference's 512x512 sample taken straight from the decoder (no full-size RGB copy, which
+    costs as much as the decode): nearest sampling commutes with the per-pixel mode conversion, so
+    sampling first gives the same pixels. None for what Pillow does not decode here (TIFF via OpenCV)."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    from imgcheck.load import _to_rgb
+
+    if type(img) is not LoadedImage or img.format == "TIFF":
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            im = Image.open(io.BytesIO(img.data))
+            im.load()
+            w, h = im.size
+            if w > REFERENCE_SIDE or h > REFERENCE_SIDE:
+                sx, sy = w / REFERENCE_SIDE, h / REFERENCE_SIDE
+                # Pillow samples output pixel x at int(c + (x + 0.5) * sx): c = -sx/2 gives floor(x*w/512)
+                # (the epsilon keeps exact integers from rounding down)
+                if im.mode in ("P", "PA", "1"):
+                    im = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+                elif im.mode.startswith("I;16"):
+                    im = im.convert("I")
+                im = im.transform((REFERENCE_SIDE, REFERENCE_SIDE), Image.Transform.AFFINE,
+                                  (sx, 0, -0.5 * sx + 1e-7, 0, sy, -0.5 * sy + 1e-7),
+                                  resample=Image.Resampling.NEAREST)
+            return np.ascontiguousarray(_to_rgb(im))
+    except Exception:  # noqa: BLE001 - the general path below decides what a bad file is
+        return None
+
+
 def exchange_pdq(img: LoadedImage) -> Hash:
     """The PDQ other tools compute for this file: what hash lists carry and ``imgcheck hash`` prints.
 
@@ -98,7 +133,10 @@ def exchange_pdq(img: LoadedImage) -> Hash:
     EXIF rotation), resampled as the reference does; bit-exact with the reference build on the
     public PDQ test images and the registry photos of tests/fixtures (tests/test_pdq_reference.py).
     Costs a full decode, so the bank computes it only where it differs from the upright hash."""
-    return _PDQ.compute(reference_resample(stored_pixels(img, None)))
+    rgb = _reference_pixels_pillow(img)
+    if rgb is None:
+        rgb = reference_resample(stored_pixels(img, None))
+    return _PDQ.compute(rgb)
 
 
 def bank_hashes(img: LoadedImage) -> list[tuple[str, Hash]]:
