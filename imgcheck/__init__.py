@@ -1,9 +1,14 @@
 """imgcheck: catch fake profile photos (stolen/known images, known faces, AI-generation evidence)."""
 
-from imgcheck.engine import Engine
-from imgcheck.errors import BankError, ImgcheckError, InputError, ModelError
-from imgcheck.load import LoadedImage, load_image
-from imgcheck.types import Evidence, Match, ProfileReport, Report
+# first of all: the offline switches must be in the environment before any library reads them
+from imgcheck import offline as _offline
+
+_offline.apply()
+
+from imgcheck.engine import Engine  # noqa: E402
+from imgcheck.errors import BankError, ImgcheckError, InputError, ModelError  # noqa: E402
+from imgcheck.load import LoadedImage, load_image  # noqa: E402
+from imgcheck.types import Evidence, Match, ProfileReport, Report  # noqa: E402
 
 __version__ = "0.1.0"
 

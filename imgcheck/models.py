@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from imgcheck.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class ModelRegistry:
         self._lock = threading.Lock()
         self._sessions: dict[str, Any] = {}
         self._specs: dict[str, ModelSpec] | None = None
+        self._warned_late = False
 
     def specs(self) -> dict[str, ModelSpec]:
         if self._specs is None:
@@ -84,6 +88,13 @@ class ModelRegistry:
             sess = self._sessions.get(model_id)
             if sess is None:
                 import onnxruntime as ort
+
+                from imgcheck import offline
+
+                if offline.late_onnxruntime() and not self._warned_late:
+                    self._warned_late = True
+                    log.warning("onnxruntime was imported before imgcheck: its telemetry may resolve "
+                                "a Microsoft host; import imgcheck first or set ORT_DISABLE_TELEMETRY=1")
 
                 path = self.path(model_id)
                 opts = ort.SessionOptions()

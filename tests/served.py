@@ -76,14 +76,16 @@ class Server:
             self.proc.wait()
 
 
-def start_server(tmp: Path, bank: Path, *args: str, timeout: float = 240) -> Server:
+def start_server(tmp: Path, bank: Path, *args: str, timeout: float = 240, prefix: list[str] | None = None,
+                 env: dict[str, str] | None = None) -> Server:
+    """``prefix``: a command the server runs under (e.g. strace); ``env``: instead of ``guarded_env``."""
     tmp.mkdir(parents=True, exist_ok=True)
-    env = guarded_env(tmp)
+    env = env if env is not None else guarded_env(tmp)
     port = free_port()
     log_path = tmp / "serve.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "imgcheck.cli", "serve", "--bank", str(bank), "--port", str(port), *args],
+            [*(prefix or []), sys.executable, "-m", "imgcheck.cli", "serve", "--bank", str(bank), "--port", str(port), *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,

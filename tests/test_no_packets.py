@@ -1,0 +1,196 @@
+"""No packet leaves the machine, native libraries included: ``check``, ``scan`` and ``serve`` under strace.
+
+The Python socket guard (tests/netguard) cannot see native code: onnxruntime's own telemetry client
+resolved ``mobile.events.data.microsoft.com`` about 9 s after a session was created. Here every
+process runs under ``strace -f -e trace=connect,sendto,sendmsg``; the test fails on any connect or
+datagram to an address that is not loopback, and on anything sent to port 53 (DNS, a loopback stub
+resolver included, since it forwards). A positive control shows the monitor does see the lookups of
+an onnxruntime session created without imgcheck's switch.
+
+Durations: the short variants run past onnxruntime's first two lookups (9 and 14 s); the slow ones
+(``-m slow``) run ``scan`` for 100 s, past every lookup seen (9, 14, 23, 44, 87 s).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from served import REPO, guarded_env, make_bank, start_server
+
+STRACE = shutil.which("strace")
+pytestmark = pytest.mark.skipif(STRACE is None, reason="strace is not installed (.ci/run installs it)")
+
+FAMILY = re.compile(r"sa_family=(AF_INET6?)\b")
+PORT = re.compile(r"sin6?_port=htons\((\d+)\)")
+ADDR = re.compile(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Destination:
+    line: str
+    address: str
+    port: int
+
+    @property
+    def outbound(self) -> bool:
+        if self.port == 53:
+            return True  # DNS, even to a loopback stub resolver
+        ip = ipaddress.ip_address(self.address)
+        mapped = getattr(ip, "ipv4_mapped", None)
+        return not (ip.is_loopback or ip.is_unspecified or (mapped is not None and mapped.is_loopback))
+
+
+def destinations(trace: Path) -> list[Destination]:
+    """Every inet destination in an strace log of connect/sendto/sendmsg."""
+    found = []
+    for line in trace.read_text(errors="replace").splitlines():
+        fam, port, addr = FAMILY.search(line), PORT.search(line), ADDR.search(line)
+        if fam and port and addr:
+            found.append(Destination(line.strip(), addr.group(1) or addr.group(2), int(port.group(1))))
+    return found
+
+
+def outbound(trace: Path) -> list[str]:
+    return [d.line for d in destinations(trace) if d.outbound]
+
+
+def strace_cmd(trace: Path, cmd: list[str], seconds: float | None = None) -> list[str]:
+    """``cmd`` under strace; with ``seconds``, interrupted (SIGINT, as Ctrl+C) after that long."""
+    head = [STRACE, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)]
+    if seconds is not None:
+        head += ["timeout", "-s", "INT", str(seconds)]
+    return head + cmd
+
+
+def env_for(tmp: Path) -> dict[str, str]:
+    """The guarded environment minus every offline switch: imgcheck must set them itself."""
+    env = guarded_env(tmp)
+    for k in ("ORT_DISABLE_TELEMETRY", "RAY_USAGE_STATS_ENABLED", "DO_NOT_TRACK", "HF_HUB_OFFLINE",
+              "HF_HUB_DISABLE_TELEMETRY", "GRADIO_ANALYTICS_ENABLED"):
+        env.pop(k, None)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    return env
+
+
+def images(folder: Path, n: int) -> Path:
+    """``n`` different photos-like files (distinct bytes, so none is a cached duplicate)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = np.asarray(Image.open(REPO / "examples" / "photos" / "coffee.png").convert("RGB").resize((320, 214)))
+    rng = np.random.default_rng(7)
+    for i in range(n):
+        noisy = np.clip(base.astype(np.int16) + rng.integers(-6, 7, base.shape), 0, 255).astype(np.uint8)
+        Image.fromarray(noisy).save(folder / f"img{i:04d}.jpg", quality=90)
+    return folder
+
+
+def test_the_monitor_sees_onnxruntime_telemetry_without_the_switch(tmp_path):
+    """Positive control: a bare onnxruntime session (no imgcheck) makes DNS lookups the test catches."""
+    trace = tmp_path / "trace.txt"
+    code = ("import time, onnxruntime as ort; ort.disable_telemetry_events(); "
+            f"ort.InferenceSession({str(REPO / 'models' / 'blazeface_full_range.onnx')!r}, "
+            "providers=['CPUExecutionProvider']); time.sleep(11)")
+    env = env_for(tmp_path)
+    p = subprocess.run(strace_cmd(trace, [sys.executable, "-c", code]), env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    seen = outbound(trace)
+    assert seen and any(":53" in s or "htons(53)" in s for s in seen), trace.read_text()[-3000:]
+
+
+def test_the_switch_stops_it(tmp_path):
+    trace = tmp_path / "trace.txt"
+    code = ("import time, imgcheck, onnxruntime as ort; "
+            f"ort.InferenceSession({str(REPO / 'models' / 'blazeface_full_range.onnx')!r}, "
+            "providers=['CPUExecutionProvider']); time.sleep(11)")
+    p = subprocess.run(strace_cmd(trace, [sys.executable, "-c", code]), env=env_for(tmp_path),
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert outbound(trace) == []
+
+
+def run_check(tmp_path: Path) -> None:
+    folder = images(tmp_path / "photos", 60)
+    trace = tmp_path / "check.txt"
+    files = sorted(str(f) for f in folder.iterdir())
+    t0 = time.monotonic()
+    p = subprocess.run(strace_cmd(trace, [sys.executable, "-m", "imgcheck.cli", "check", "--json", *files],
+                                  seconds=16),
+                       env=env_for(tmp_path), capture_output=True, text=True, timeout=300)
+    took = time.monotonic() - t0
+    assert p.returncode in (0, 124), p.stderr[-3000:]  # 124: timeout interrupted it, as intended
+    assert p.stdout.count('"verdict"') >= 3, p.stderr[-3000:]  # it was checking, not stuck starting
+    assert took >= 15, f"check ended after {took:.1f} s, before the telemetry would have fired"
+    assert outbound(trace) == [], "\n".join(outbound(trace))
+
+
+def run_scan(tmp_path: Path, seconds: float) -> None:
+    folder = images(tmp_path / "photos", 400 if seconds < 60 else 1500)
+    trace = tmp_path / "scan.txt"
+    out = tmp_path / "scan.jsonl"
+    t0 = time.monotonic()
+    p = subprocess.run(strace_cmd(trace, [sys.executable, "-m", "imgcheck.cli", "scan", "--out", str(out),
+                                          str(folder)], seconds=seconds),
+                       env=env_for(tmp_path), capture_output=True, text=True, timeout=seconds + 240)
+    took = time.monotonic() - t0
+    assert p.returncode == 124, (p.returncode, p.stderr[-3000:])  # timeout: still scanning when interrupted
+    assert took >= seconds
+    assert len(out.read_text().splitlines()) >= 5
+    assert outbound(trace) == [], "\n".join(outbound(trace))
+
+
+def test_check_sends_nothing(tmp_path):
+    run_check(tmp_path)
+
+
+def test_scan_sends_nothing(tmp_path):
+    run_scan(tmp_path, 30)
+
+
+@pytest.mark.slow
+def test_scan_sends_nothing_for_100_seconds(tmp_path):
+    run_scan(tmp_path, 100)
+
+
+def test_serve_with_one_check_sends_nothing(tmp_path, fixtures):
+    from gradio_client import Client, handle_file
+
+    bank = make_bank(tmp_path / "bank.sqlite", fixtures)
+    trace = tmp_path / "serve.txt"
+    server = start_server(tmp_path / "srv", bank,
+                          prefix=[STRACE, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)],
+                          env=env_for(tmp_path / "srv"))
+    try:
+        t0 = time.monotonic()
+        report = Client(server.url, verbose=False).predict(handle_file(str(fixtures / "obama.jpg")),
+                                                           api_name="/check")
+        assert report["verdict"] == "flagged"
+        time.sleep(max(0.0, 16 - (time.monotonic() - t0)))  # past the 9 and 14 s lookups
+    finally:
+        server.stop()
+    assert destinations(trace), "the trace holds no inet traffic at all: was the server traced?"
+    assert outbound(trace) == [], "\n".join(outbound(trace))
+
+
+def test_offline_switches_are_set_when_imgcheck_is_imported(tmp_path):
+    code = ("import os, json, imgcheck; from imgcheck import offline; "
+            "print(json.dumps({k: os.environ.get(k) for k in offline.SWITCHES}))")
+    env = env_for(tmp_path)
+    env["ORT_DISABLE_TELEMETRY"] = "0"  # a caller's "0" is overridden: the promise does not depend on it
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    import json
+
+    got = json.loads(p.stdout)
+    assert got == {"ORT_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
+                   "HF_HUB_DISABLE_TELEMETRY": "1", "RAY_USAGE_STATS_ENABLED": "0", "DO_NOT_TRACK": "1"}
