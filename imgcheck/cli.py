@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from imgcheck.errors import BankError, ImgcheckError, InputError
-from imgcheck.terminal import json_line, line
+from imgcheck.terminal import clean, json_line, line
 from imgcheck.types import BANK_KINDS, Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -87,6 +87,10 @@ def _human(report: Report) -> None:
         out.print(line("  ", report.error))
     if report.verdict == "incomplete":
         out.print(line("  not every check ran, so this is not a clean result:"))
+    if report.video is not None:
+        v = report.video
+        out.print(line(f"  video: {v.clip.get('duration_s', 0):.1f} s {v.clip.get('codec', '')}, {v.frames_sampled} "
+                       f"frames sampled, {v.shots} shot(s), {len(v.tracks)} face track(s)"))
     for reason in report.reasons:
         out.print(line("  - ", reason))
     for ev in report.evidence:
@@ -94,16 +98,38 @@ def _human(report: Report) -> None:
             out.print(line((f"  {ev.check}: {ev.status} - {ev.reason}", "dim")))
 
 
+def _progress_for(name: str):
+    """A progress callback for long clips: one updating line on stderr when it is a terminal."""
+    if not err.is_terminal:
+        return None
+    state = {"shown": -1}
+
+    def show(fraction: float, text: str) -> None:
+        pct = int(fraction * 100)
+        if pct != state["shown"]:
+            state["shown"] = pct
+            err.file.write(f"\r{clean(name)}: {pct:3d}% ({clean(text)})\x1b[K")
+            err.file.flush()
+    return show
+
+
 def _split_checks(checks: str | None) -> list[str] | None:
     return [c for c in checks.split(",") if c.strip()] if checks else None
 
 
 @app.command()
-def check(files: Annotated[list[Path], typer.Argument(help="Image files to check.")],
+def check(files: Annotated[list[Path], typer.Argument(help="Image or video files to check.")],
           bank: BankOpt = None, models: ModelsOpt = None,
           checks: Annotated[Optional[str], typer.Option(help="Comma-separated checks to run.")] = None,
-          as_json: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout.")] = False) -> None:
-    """Check photos one by one: one report per file."""
+          as_json: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout.")] = False,
+          video: Annotated[bool, typer.Option("--video", help="Check animated GIF/WebP as video clips too "
+                                                              "(MP4, MOV, WebM, MKV and AVI always are).")] = False
+          ) -> None:
+    """Check photos and video clips one by one: one report per file."""
+    from imgcheck.engine import _head
+    from imgcheck.video import looks_like_video
+    from imgcheck.video.decode import is_animation
+
     try:
         engine = open_engine(bank, models)
         names = engine.resolve_checks(_split_checks(checks))
@@ -111,7 +137,14 @@ def check(files: Annotated[list[Path], typer.Argument(help="Image files to check
         fail(exc)
     bad = 0
     for f in files:
-        report = engine.check(f, checks=names)
+        head = _head(f)
+        if looks_like_video(head) or (video and is_animation(_head(f, 1 << 16))):
+            progress = _progress_for(f.name)
+            report = engine.check_video(f, checks=names, progress=progress)
+            if progress is not None:
+                err.file.write("\r\x1b[K")
+        else:
+            report = engine.check(f, checks=names)
         if report.verdict == "error":
             bad += 1
             err.print(error_line(report.error))

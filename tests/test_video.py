@@ -282,3 +282,40 @@ def test_scan_reads_videos_in_folders_and_zips(video_bank, clips, tmp_path):
     recs = {r["source"].split(str(folder) + "/")[1]: r for r in map(json.loads, out.read_text().splitlines())}
     assert recs["bank.mp4"]["verdict"] == "flagged" and recs["bank.mp4"]["video"]["shots"] == 2
     assert "inconsistent_faces" in recs["more.zip!clips/splice.mp4"]["flags"]
+
+
+def test_cli_human_output_and_animations_as_clips(video_bank, tmp_path):
+    _, bank = video_bank
+    gif = vc.animated(tmp_path / "anim.gif", list(vc.shots(["obama2.jpg"], 2, FPS, (240, 180))), fps=FPS)
+    p = _cli("check", "--bank", str(bank), "--checks", "known_face", "--json", "--video", str(gif), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(p.stdout)
+    assert rep["image"]["format"] == "GIF" and rep["video"]["frames_decoded"] == 20
+    # without --video an animated GIF is a photo (its first frame), as before
+    p = _cli("check", "--bank", str(bank), "--checks", "known_face", "--json", str(gif), cwd=tmp_path)
+    assert "video" not in json.loads(p.stdout)
+    p = _cli("check", "--bank", str(bank), "--checks", "known_face", str(gif), "--video", cwd=tmp_path)
+    assert "video: 2.0 s gif, " in p.stdout and "Barack Obama" in p.stdout
+
+
+def test_app_video_tab_shows_a_timeline_and_deletes_the_upload(video_bank, clips, tmp_path):
+    from imgcheck.app.handlers import AppHandlers
+    from imgcheck.app.uploads import UploadPolicy
+
+    eng, _ = video_bank
+    h = AppHandlers(eng, UploadPolicy(root=tmp_path / "uploads"), work_dir=tmp_path / "work")
+    folder = tmp_path / "uploads" / "u0"
+    folder.mkdir(parents=True)
+    target = folder / "swap.mp4"
+    target.write_bytes(clips["swap"].read_bytes())
+    v = h.check_video_view({"path": str(target), "orig_name": "swap.mp4", "meta": {"_type": "gradio.FileData"}})
+    assert 'data-verdict="flagged"' in v.banner and "video clip" in v.banner
+    strip = v.evidence.split('<div class="ic-evidence">')[0]
+    assert strip.count("<figure") == v.report["video"]["frames_sampled"]
+    assert "Inconsistent faces" in strip and "3.0 s" in strip
+    assert not target.exists()
+    # the API's one-file endpoint accepts a clip too
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(clips["bank"].read_bytes())
+    rep = h.check({"path": str(target), "orig_name": "bank.mp4", "meta": {"_type": "gradio.FileData"}})
+    assert rep["video"]["shots"] == 2 and rep["verdict"] == "flagged"

@@ -21,10 +21,11 @@ from typing import Any
 from imgcheck import checks as check_registry
 from imgcheck.app import render
 from imgcheck.app.uploads import Upload, UploadPolicy
-from imgcheck.engine import Engine, error_report
+from imgcheck.engine import Engine, _head, error_report
 from imgcheck.errors import BankError, ImgcheckError, InputError
 from imgcheck.load import LoadedImage
 from imgcheck.types import BANK_KINDS, VERDICTS, Report
+from imgcheck.video import looks_like_video
 
 Progress = Callable[[float, str], None]
 
@@ -111,6 +112,8 @@ class AppHandlers:
             return error_report(
                 up.name, f"{up.name}: the upload is no longer on the server; please upload it again"
             ), None
+        if looks_like_video(_head(up.path)):
+            return self.engine.check_video(up.path, name=up.name), None
         try:
             img = self.engine.load(up.path, name=up.name)
         except ImgcheckError as exc:
@@ -156,6 +159,28 @@ class AppHandlers:
             banner=render.banner_html(d["verdict"], error=d.get("error"), failed=d.get("failed_checks") or ()),
             advice=render.advice_markdown(d["verdict"], d["flags"], d["reasons"]),
             evidence=render.report_html(d, preview, self._thumb, self.ai_checks),
+        )
+
+    # -- one video clip ----------------------------------------------------------------------------
+    def check_video_view(self, value: Any) -> CheckView:
+        """The 'Check a video' tab: verdict banner, reasons, a timeline strip of sampled frames, evidence."""
+        up = self._one_upload(value)
+        try:
+            if not Path(up.path).is_file():
+                report = error_report(up.name, f"{up.name}: the upload is no longer on the server; "
+                                                "please upload it again")
+            else:
+                report = self.engine.check_video(up.path, name=up.name)
+        finally:
+            self.uploads.discard([up])
+        d = report.to_dict()
+        strip = render.timeline_html(d, report.video.thumbnails) if report.video is not None else ""
+        return CheckView(
+            report=d,
+            banner=render.banner_html(d["verdict"], subject="video", error=d.get("error"),
+                                      failed=d.get("failed_checks") or ()),
+            advice=render.advice_markdown(d["verdict"], d["flags"], d["reasons"]),
+            evidence=strip + render.report_html(d, None, self._thumb, self.ai_checks),
         )
 
     # -- one profile -----------------------------------------------------------------------------

@@ -131,6 +131,8 @@ def banner_html(verdict: str, *, subject: str = "photo", error: str | None = Non
         text = text.replace("this photo", "this profile").replace("with this photo", "with these photos")
     if subject == "profile" and verdict == "error":
         title = "Could not check this profile"
+    if subject == "video" and verdict != "error":
+        text = text.replace("this photo", "this video clip")
     body = esc(error) if verdict == "error" and error else esc(text)
     if verdict == "incomplete" and failed:
         body += " Did not run: " + esc(failed_summary(failed)) + "."
@@ -468,3 +470,35 @@ CSS = """
 .ic-tile ul{margin:4px 0;padding-left:18px;font-size:.9em}
 .ic-noimg{padding:30px 8px;text-align:center;opacity:.7;border:1px dashed #999}
 """
+
+
+# -- video -----------------------------------------------------------------------------------------
+#: most thumbnails shown in a clip's timeline strip (spread evenly over the samples)
+TIMELINE_MAX = 48
+
+
+def timeline_html(report: dict[str, Any], thumbnails: Sequence[tuple[float, bytes]]) -> str:
+    """A clip's timeline strip: sampled frames with their time, flags of that second and AI score."""
+    video = report.get("video") or {}
+    rows = {int(r["second"]): r for r in video.get("timeline") or []}
+    thumbs = list(thumbnails)
+    if len(thumbs) > TIMELINE_MAX:
+        idx = np.linspace(0, len(thumbs) - 1, TIMELINE_MAX).round().astype(int)
+        thumbs = [thumbs[i] for i in dict.fromkeys(idx.tolist())]
+    cells = []
+    for t, jpeg in thumbs:
+        row = rows.get(int(t), {})
+        flags = row.get("flags") or []
+        ai = row.get("ai_pixels")
+        names = ", ".join(row.get("known_face") or [])
+        note = " ".join(x for x in (", ".join(humanize(f) for f in flags), names,
+                                    f"AI {ai:.0%}" if isinstance(ai, (int, float)) else "") if x)
+        cls = "ic-tl-flag" if flags else "ic-tl-ok"
+        cells.append(
+            f'<figure class="ic-tl-cell {cls}" title="{esc(note or "no flag")}">'
+            f'<img src="{_data_uri(jpeg)}" alt="frame at {t:.1f} s" style="width:96px;display:block">'
+            f'<figcaption style="font-size:11px">{t:.1f} s{" · " + esc(note) if note else ""}</figcaption></figure>')
+    head = (f'{video.get("duration_s", 0):.1f} s, {video.get("frames_sampled", 0)} frames sampled, '
+            f'{video.get("shots", 0)} shot(s), {len(video.get("tracks") or [])} face track(s)')
+    return (f'<div class="ic-timeline"><h3>Timeline</h3><p class="ic-note">{esc(head)}</p>'
+            '<div style="display:flex;gap:4px;overflow-x:auto">' + "".join(cells) + "</div></div>")

@@ -126,6 +126,12 @@ def build_app(
         v = h.check_view(photo)
         return v.banner, v.advice, v.evidence, v.report
 
+    def video_view(clip: Any) -> tuple[Any, ...]:
+        if clip is None:
+            return WAITING, "", "", None
+        v = h.check_video_view(clip)
+        return v.banner, v.advice, v.evidence, v.report
+
     def profile_view(files: Any) -> tuple[Any, ...]:
         v = h.profile_view(files)
         return v.banner, v.advice, v.evidence, v.report, None
@@ -190,6 +196,31 @@ def build_app(
                     outputs=[banner, advice, evidence, report],
                     preprocess=False,
                     api_name="check_view",
+                    scroll_to_output=True,
+                    **engine_lane,
+                )
+
+            with gr.Tab("Check a video", id="video", elem_id="tab-video"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2, min_width=280):
+                        clip = gr.File(
+                            label="Video clip (MP4, MOV, WebM, MKV, AVI, animated GIF/WebP)",
+                            file_types=[".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".webp"],
+                            type="filepath",
+                            elem_id="video-input",
+                        )
+                    with gr.Column(scale=3, min_width=280):
+                        vbanner = _html(WAITING, label="verdict", elem_id="video-banner")
+                        vadvice = gr.Markdown(label="reasons", elem_id="video-advice")
+                        vevidence = _html(label="evidence", elem_id="video-evidence")
+                        with gr.Accordion("Full report (JSON)", open=False):
+                            vreport = gr.JSON(label="Report", elem_id="video-report")
+                clip.change(
+                    _guard(video_view),
+                    inputs=clip,
+                    outputs=[vbanner, vadvice, vevidence, vreport],
+                    preprocess=False,
+                    api_name="check_video_view",
                     scroll_to_output=True,
                     **engine_lane,
                 )

@@ -217,6 +217,8 @@ class VideoChecker:
             return
         from imgcheck.video.track import quality
 
+        if min(obs.face.box[2], obs.face.box[3]) < self.params.min_crop_face:
+            return
         q = quality(obs)
         kept = crops.setdefault(tid, [])
         if len(kept) >= self.params.crops_per_track and q <= min(c.quality for c in kept):
@@ -349,10 +351,10 @@ class VideoChecker:
     def _ai_pixels(self, src: VideoSource, frames: list[tuple[_Key, Evidence]], crops: dict[int, list[_Crop]],
                    tracks: dict[int, dict], timings: dict[str, float]) -> Evidence:
         name = "ai_pixels"
-        t0 = time.perf_counter()
         per_track: list[dict] = []
         crop_evs: list[Evidence] = []
-        for tid, kept in sorted(crops.items()):
+        longest = sorted(crops, key=lambda tid: -tracks[tid]["faces"])[:self.params.crop_tracks]
+        for tid, kept in sorted((tid, crops[tid]) for tid in longest):
             probs, evs = [], []
             for c in kept:
                 ev = self._run_check(name, FrameImage(c.rgb, f"{src.source}@{c.time_s:.2f}s#face", src.sha256))
@@ -365,7 +367,6 @@ class VideoChecker:
                                   "probabilities": [round(p, 4) for p in probs],
                                   "frames": [c.frame for c, _ in evs], "times_s": [round(c.time_s, 3) for c, _ in evs]})
                 tracks[tid]["ai_pixels_median"] = round(statistics.median(probs), 4)
-        timings["ai_pixels"] = timings.get("ai_pixels", 0.0) + (time.perf_counter() - t0) * 1000
         frame_evs = [ev for _, ev in frames]
         scored = [ev for ev in frame_evs + crop_evs if ev.score is not None and ev.status != "error"]
         if not scored:
