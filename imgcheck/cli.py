@@ -302,7 +302,8 @@ def bank_list(bank: BankOpt = None, label: Annotated[Optional[str], typer.Option
         if as_json:
             sys.stdout.write(json_line(e.to_dict()) + "\n")
         else:
-            out.print(line(f"{e.id:>6}  {e.kind:<10}  {e.label}  ", (e.source, "dim")))
+            shared = f"[{e.category} from {e.collab}]  " if e.collab else ""  # an imported hash's opinion
+            out.print(line(f"{e.id:>6}  {e.kind:<10}  {e.label}  {shared}", (e.source, "dim")))
 
 
 @bank_app.command("remove")
@@ -372,7 +373,7 @@ def bank_import(list_file: Annotated[Path, typer.Argument(help="Hash list: any f
         fail(InputError(f"--kind must be one of {', '.join(BANK_KINDS)}"))
     try:
         engine = open_engine(bank, for_writing=True)
-        summary = import_list(engine.bank.store, list_file, default_kind=kind or "known_scam", collab=collab,
+        summary = import_list(engine.bank.store, list_file, default_kind=kind or "other", collab=collab,
                               keep_missing=keep_missing)
     except ImgcheckError as exc:
         fail(exc)
