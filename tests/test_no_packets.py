@@ -87,7 +87,7 @@ def env_for(tmp: Path) -> dict[str, str]:
 def images(folder: Path, n: int) -> Path:
     """``n`` different photos-like files (distinct bytes, so none is a cached duplicate)."""
     folder.mkdir(parents=True, exist_ok=True)
-    base = np.asarray(Image.open(REPO / "examples" / "photos" / "coffee.png").convert("RGB").resize((320, 214)))
+    base = np.asarray(Image.open(REPO / "examples" / "photos" / "coffee.png").convert("RGB").resize((480, 320)))
     rng = np.random.default_rng(7)
     for i in range(n):
         noisy = np.clip(base.astype(np.int16) + rng.integers(-6, 7, base.shape), 0, 255).astype(np.uint8)
@@ -121,7 +121,7 @@ def test_the_switch_stops_it(tmp_path):
 
 
 def run_check(tmp_path: Path) -> None:
-    folder = images(tmp_path / "photos", 60)
+    folder = images(tmp_path / "photos", 150)
     trace = tmp_path / "check.txt"
     files = sorted(str(f) for f in folder.iterdir())
     t0 = time.monotonic()
@@ -136,7 +136,7 @@ def run_check(tmp_path: Path) -> None:
 
 
 def run_scan(tmp_path: Path, seconds: float) -> None:
-    folder = images(tmp_path / "photos", 400 if seconds < 60 else 1500)
+    folder = images(tmp_path / "photos", 600 if seconds < 60 else 2000)
     trace = tmp_path / "scan.txt"
     out = tmp_path / "scan.jsonl"
     t0 = time.monotonic()
