@@ -194,6 +194,18 @@ def test_malformed_manifest_is_named(prov_engine) -> None:
     assert ev.status == "clear" and "cannot be read" in ev.reason and "claim.cbor.invalid" in ev.reason
 
 
+def test_an_ingredients_old_failure_is_not_this_files() -> None:
+    store = {"active_manifest": "m", "manifests": {"m": {"signature_info": {"common_name": "S"}}},
+             "validation_state": "Valid", "validation_results": {
+                 "activeManifest": {"failure": [{"code": "signingCredential.untrusted"}]},
+                 "ingredientDeltas": [{"validationDeltas": {"failure": [{"code": "assertion.dataHash.mismatch"},
+                                                                         {"code": "signingCredential.untrusted"}]}}]}}
+    s = summarise(store)
+    assert [p.code for p in s.problems] == ["assertion.dataHash.mismatch"] and s.problems[0].ingredient
+    assert s.broken == () and "in an earlier manifest" in s.problems[0].text()
+    assert [x.code for x in s.statuses].count("signingCredential.untrusted") == 1
+
+
 def test_provenance_broken_is_weak() -> None:
     from imgcheck import verdict
 
@@ -470,3 +482,27 @@ def test_stealth_reader_on_clean_and_damaged_pixels(portrait) -> None:
 
 A1111_PARAMS = ("portrait photo of a woman, natural light\nNegative prompt: blurry\nSteps: 28, Sampler: DPM++ 2M Karras, "
                 "CFG scale: 6, Seed: 12345, Size: 512x512, Model hash: 15012c538f, Model: realisticVisionV51_v51VAE")
+
+
+# -- the app's provenance card -----------------------------------------------------------------------
+def test_app_renders_the_provenance_card(prov_engine) -> None:
+    from imgcheck.app import render
+
+    chain = render.report_html(prov_engine.check(PROV / "c2pa_edited_chain.jpg", checks=["ai_provenance"]).to_dict())
+    assert 'data-credentials="present"' in chain and "Content Credentials present, no AI declared" in chain
+    assert "Captured with Example Phone 5, then cropped in Example Photo Editor 2.1" in chain
+    assert "Example Imaging signer" in chain and "not on the configured trust list" in chain
+    broken = render.report_html(prov_engine.check(PROV / "c2pa_pixels_changed.jpg", checks=["ai_provenance"]).to_dict())
+    assert "ic-prov-broken" in broken and 'data-code="assertion.dataHash.mismatch"' in broken
+    assert "Pixels changed after signing" in broken and "no AI declared: edited after it was signed" in broken
+    ident = render.report_html(prov_engine.check(PROV / "c2pa_identity_failure.jpg", checks=["ai_provenance"]).to_dict())
+    assert "<b>Identity assertion</b>" in ident and "ic-prov-broken" not in ident
+    bare = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(bare, "PNG")
+    assert "No metadata at all in this file" in render.report_html(
+        prov_engine.check(bare.getvalue(), checks=["ai_provenance"]).to_dict())
+    # text from the file is escaped
+    hostile = {"content_credentials": "present", "signer": "<script>x</script>", "history": "<b>", "problems": []}
+    card = render.provenance_card(hostile)
+    assert "<script>" not in card and "&lt;script&gt;" in card
+    assert render.provenance_card(None) == ""

@@ -354,6 +354,66 @@ def match_view(
     )
 
 
+#: how each kind of validation problem is labelled on the provenance card
+PROBLEM_KIND_TEXT = {
+    "content_hash": "Pixels changed after signing",
+    "signature": "Signature",
+    "certificate": "Certificate",
+    "identity": "Identity assertion",
+    "malformed": "Malformed data",
+    "other": "Other",
+}
+
+
+def provenance_card(summary: dict[str, Any] | None) -> str:
+    """The provenance summary (``report["provenance"]``) as a small card: credentials, signer and trust,
+    generator, capture device, history in words, and each validation problem with its C2PA code."""
+    if not isinstance(summary, dict):
+        return ""
+    state = str(summary.get("content_credentials") or "absent")
+    problems = [p for p in summary.get("problems") or [] if isinstance(p, dict)]
+    bad = any(p.get("kind") in ("content_hash", "signature") and not p.get("ingredient") for p in problems)
+    rows: list[tuple[str, str]] = []
+    if state == "absent":
+        head = "No Content Credentials" if summary.get("metadata_present") else "No metadata at all in this file"
+    elif state == "unreadable":
+        head = "Content Credentials present but unreadable"
+    else:
+        head = "Content Credentials present" + (", AI declared" if summary.get("ai_declared") else ", no AI declared")
+        if bad:
+            head += ": edited after it was signed"
+    if summary.get("signer"):
+        trust = summary.get("trust") or ""
+        rows.append(("Signed by", f"{esc(summary['signer'])}" + (f' <span class="ic-note">({esc(trust)})</span>'
+                                                                  if trust else "")))
+    if summary.get("claim_generator"):
+        rows.append(("Made with", esc(summary["claim_generator"])))
+    if summary.get("capture_device"):
+        rows.append(("Capture device", esc(summary["capture_device"])))
+    if summary.get("history"):
+        text = str(summary["history"])
+        rows.append(("History", esc(text[:1].upper() + text[1:])))
+    if problems:
+        items = "".join(
+            f'<li data-code="{esc(p.get("code", ""))}"><b>{esc(PROBLEM_KIND_TEXT.get(str(p.get("kind")), "Other"))}'
+            f"</b>: {esc(p.get('text', ''))}</li>"
+            for p in problems[:8]
+        )
+        rows.append(("Validation", f'<ul class="ic-prov-problems">{items}</ul>'))
+    elif state == "present":
+        outcome = summary.get("validation")
+        rows.append(("Validation", "signature and content hash check out" + (
+            "; signer trusted" if outcome == "trusted" else "; signer not on the configured trust list")))
+    body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+    return (
+        f'<div class="ic-prov ic-prov-{esc(state)}{" ic-prov-broken" if bad else ""}" data-credentials="{esc(state)}">'
+        f'<div class="ic-prov-head">{esc(head)}</div>'
+        + (f'<dl class="ic-details">{body}</dl>' if body else "")
+        + '<p class="ic-note">What the file says about itself: metadata can be stripped, copied or signed by '
+        "anyone, so it is context, not proof.</p></div>"
+    )
+
+
 def report_html(
     report: dict[str, Any],
     preview: Preview | None = None,
@@ -371,6 +431,9 @@ def report_html(
         parts += [match_view(m, preview, faces, thumb) for m in matches[:5]]
         if len(matches) > 5:
             parts.append(f'<p class="ic-note">and {len(matches) - 5} more matches (see the JSON report)</p>')
+    card = provenance_card(report.get("provenance"))
+    if card:
+        parts += ["<h3>Where the file says it comes from</h3>", card]
     parts.append("<h3>Every check</h3>")
     parts += [evidence_card(ev, known_ai_checks) for ev in report.get("evidence") or []]
     parts.append("</div>")
@@ -469,6 +532,9 @@ CSS = """
 .ic-tile img{max-height:180px;width:100%;object-fit:cover}
 .ic-tile ul{margin:4px 0;padding-left:18px;font-size:.9em}
 .ic-noimg{padding:30px 8px;text-align:center;opacity:.7;border:1px dashed #999}
+.ic-prov{border:1px solid #bbb;border-radius:8px;padding:6px 10px;margin:8px 0;max-width:640px}
+.ic-prov-head{font-weight:700;margin-bottom:2px}.ic-prov-broken{border-color:#a15c00;border-width:2px}
+.ic-prov-problems{margin:0;padding-left:18px}
 """
 
 

@@ -161,8 +161,9 @@ class C2paSummary:
 
     @property
     def broken(self) -> tuple[C2paStatus, ...]:
-        """Failures that mean the file or its manifest changed after signing (content hash, signature)."""
-        return tuple(s for s in self.problems if s.kind in ("content_hash", "signature"))
+        """Failures that mean this file or its active manifest changed after signing (content hash,
+        signature). An ingredient's old failure is listed among the problems but is not this file's."""
+        return tuple(s for s in self.problems if s.kind in ("content_hash", "signature") and not s.ingredient)
 
     @property
     def untrusted(self) -> bool:
