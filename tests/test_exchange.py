@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
 import os
 import sqlite3
@@ -122,33 +120,33 @@ def test_every_threatexchange_output_imports_all_its_pdq_signals(te_world, tmp_p
             assert {(e.collab, e.category) for e in store.entries()} == {("ours", "INVESTIGATION_SEED")}
 
 
-def _opinion_lines(hashes: list[str]) -> tuple[str, str]:
-    """`dataset -P` and `dataset -P --csv` text, written by python-threatexchange's own printers for
-    ThreatExchange records with a positive, a false-positive and a disputed signal."""
-    from threatexchange.cli.dataset_cmd import DatasetCommand
+def _opinion_lines(hashes: list[str], home: Path) -> tuple[str, str]:
+    """`threatexchange dataset -P` and `dataset -P --csv`, printed by the real CLI, for a ThreatExchange
+    collaboration whose fetched state (written with python-threatexchange's own classes, as its fetch
+    writes it) holds a positive, a false-positive and a disputed signal."""
+    import pickle
+
+    from threatexchange.exchanges.fetch_state import FetchDelta
     from threatexchange.exchanges.fetch_state import SignalOpinionCategory as Cat
     from threatexchange.exchanges.impl.fb_threatexchange_api import (
+        FBThreatExchangeCheckpoint,
         FBThreatExchangeIndicatorRecord,
         FBThreatExchangeOpinion,
     )
-    from threatexchange.signal_type.pdq.signal import PdqSignal
 
-    def record(*cats: Cat, tags=("romance_scam",)) -> FBThreatExchangeIndicatorRecord:
-        return FBThreatExchangeIndicatorRecord([FBThreatExchangeOpinion(False, c, set(tags), 100 + i, 1000 + i)
+    def record(*cats: Cat) -> FBThreatExchangeIndicatorRecord:
+        return FBThreatExchangeIndicatorRecord([FBThreatExchangeOpinion(False, c, {"romance_scam"}, 100 + i, 1000 + i)
                                                 for i, c in enumerate(cats)])
 
-    records = [record(Cat.POSITIVE_CLASS), record(Cat.NEGATIVE_CLASS), record(Cat.POSITIVE_CLASS,
-                                                                               Cat.NEGATIVE_CLASS)]
-    text, csv_buf = io.StringIO(), io.StringIO()
-    cmd = DatasetCommand(print_signals=True)
-    with contextlib.redirect_stdout(text):
-        for h, r in zip(hashes, records):
-            cmd._print_stdout("Dating fraud", PdqSignal, h, r)
-    writer = csv.DictWriter(csv_buf, ["signal_type", "signal_str", "collab", "category", "tags"])
-    writer.writeheader()
-    for h, r in zip(hashes, records):
-        DatasetCommand(print_signals=True, csv=True)._print_csv(writer, "Dating fraud", PdqSignal, h, r)
-    return text.getvalue(), csv_buf.getvalue()
+    te_cli(home, "config", "collab", "edit", "fb_threatexchange", "--create", "--privacy-group", "1234",
+           "Dating fraud")
+    cats = [(Cat.POSITIVE_CLASS,), (Cat.NEGATIVE_CLASS,), (Cat.POSITIVE_CLASS, Cat.NEGATIVE_CLASS)]
+    updates = {("HASH_PDQ", h): record(*c) for h, c in zip(hashes, cats)}
+    updates[("HASH_MD5", "d41d8cd98f00b204e9800998ecf8427e")] = record(Cat.POSITIVE_CLASS)
+    state = home / ".threatexchange" / "fetched" / "fb_threatexchange" / "Dating fraud.state.pickle"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_bytes(pickle.dumps(FetchDelta(updates, FBThreatExchangeCheckpoint(1))))
+    return te_cli(home, "dataset", "-P").stdout, te_cli(home, "dataset", "-P", "--csv").stdout
 
 
 @pytest.mark.parametrize("form", ["lines", "csv"])
@@ -157,7 +155,9 @@ def test_opinions_are_kept_negative_and_disputed_never_match(celeb_engine, tmp_p
 
     photos = ["obama.jpg", "biden.jpg", "grace_hopper.jpg"]
     hashes = [str(hash_file(fixtures / p, ["pdq"]).hashes["pdq"]) for p in photos]
-    lines, as_csv = _opinion_lines(hashes)
+    home = tmp_path / "home"
+    home.mkdir()
+    lines, as_csv = _opinion_lines(hashes, home)
     assert "DISPUTED romance_scam" in lines and "NEGATIVE_CLASS" in as_csv
     listing = tmp_path / ("te.txt" if form == "lines" else "te.csv")
     listing.write_text(lines if form == "lines" else as_csv)
