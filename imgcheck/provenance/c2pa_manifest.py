@@ -270,8 +270,10 @@ def read(data: bytes, fmt: str, context) -> C2paSummary:
         return C2paSummary(present=False)
     try:
         reader = c2pa.Reader.try_create(mime, io.BytesIO(data), context=context)
-        if reader is None:
-            return C2paSummary(present=False)
+        if reader is None:   # the caller saw a JUMBF/C2PA marker, the reader no manifest store
+            return C2paSummary(present=True, readable=False, error="no manifest store found", statuses=(
+                C2paStatus("", "malformed", True, "C2PA/JUMBF data is present but holds no manifest store the "
+                           "reader accepts"),))
         with reader:
             store = json.loads(reader.json())
     except Exception as exc:  # noqa: BLE001 - the native reader reports damage as many error types
