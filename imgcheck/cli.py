@@ -214,7 +214,8 @@ def hash_cmd(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
              = "pdq,phash",
              workers: Annotated[Optional[int], typer.Option(help="Threads (default: one per CPU).")] = None
              ) -> None:
-    """Print perceptual hashes as JSON Lines (hex, as the bank stores them): one line per file."""
+    """Print perceptual hashes as JSON Lines (hex): one line per file. The PDQ is Meta's reference PDQ of
+    the pixels as stored (what other tools compute); an EXIF-rotated photo also gets pdq_upright."""
     from imgcheck.hashing.files import hash_files
 
     kinds = [t.strip() for t in types.split(",") if t.strip()]

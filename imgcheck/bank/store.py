@@ -90,6 +90,10 @@ _MIGRATE_2 = (
 _INDEX_2 = "CREATE INDEX IF NOT EXISTS entries_external ON entries(collab, external_key)"
 
 
+def _readonly(exc: sqlite3.OperationalError) -> bool:
+    return "readonly" in str(exc).replace("-", "").replace(" ", "").lower()
+
+
 @dataclass(frozen=True)
 class Entry:
     id: int
@@ -165,6 +169,10 @@ class BankStore:
                 conn.executescript(_SCHEMA)
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+        except sqlite3.OperationalError as exc:
+            # a bank we may only read (read-only file or folder) is fine as long as it is a bank
+            if not (_readonly(exc) and self._is_bank(conn)):
+                raise BankError(f"{self.path} is not a usable imgcheck bank: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             raise BankError(f"{self.path} is not a usable imgcheck bank: {exc}") from exc
         version = int(self.meta("schema_version") or 0)
@@ -190,11 +198,18 @@ class BankStore:
                 if version < SCHEMA_VERSION:
                     conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
         except sqlite3.OperationalError as exc:
-            if "readonly" not in str(exc).replace("-", "").lower():
+            if not _readonly(exc):
                 raise BankError(f"cannot upgrade the bank {self.path} to schema {SCHEMA_VERSION}: {exc}") from exc
             self._entry_cols = self._LEGACY_COLS
         except sqlite3.DatabaseError as exc:
             raise BankError(f"cannot upgrade the bank {self.path} to schema {SCHEMA_VERSION}: {exc}") from exc
+
+    @staticmethod
+    def _is_bank(conn: sqlite3.Connection) -> bool:
+        try:
+            return conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() is not None
+        except sqlite3.DatabaseError:
+            return False
 
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
