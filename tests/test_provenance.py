@@ -506,3 +506,23 @@ def test_app_renders_the_provenance_card(prov_engine) -> None:
     card = render.provenance_card(hostile)
     assert "<script>" not in card and "&lt;script&gt;" in card
     assert render.provenance_card(None) == ""
+
+
+def test_ai_file_with_identity_failure_names_it_as_such() -> None:
+    store = {"active_manifest": "m", "validation_state": "Valid", "manifests": {"m": {
+        "signature_info": {"common_name": "Gen signer"}, "claim_generator_info": [{"name": "Adobe Photoshop"}],
+        "assertions": [{"label": "c2pa.actions.v2", "data": {"actions": [
+            {"action": "c2pa.opened", "softwareAgent": {"name": "Adobe Photoshop 26.0"},
+             "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"},
+            {"action": "c2pa.placed", "softwareAgent": "Adobe Firefly",
+             "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"}]}}]}},
+        "validation_results": {"activeManifest": {"failure": [
+            {"code": "signingCredential.untrusted"}, {"code": "signingCredential.untrusted"},
+            {"code": "cawg.ica.did_unavailable", "explanation": "Unable to resolve issuer DID"}]}}}
+    s = summarise(store)
+    assert s.broken == () and [p.code for p in s.problems] == ["cawg.ica.did_unavailable"]
+    text = s.signer_text()
+    assert "identity assertion (CAWG) does not validate: Unable to resolve issuer DID (cawg.ica.did_unavailable)" \
+        in text and "signature does not validate" not in text and text.count("trust list") == 1
+    findings = metadata._c2pa_findings(s)
+    assert findings[0].generator.startswith("Adobe Firefly") and findings[0].where.endswith("'c2pa.placed'")

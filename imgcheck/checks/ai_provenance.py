@@ -91,7 +91,7 @@ class AiProvenanceCheck:
             return Evidence(self.name, "flag", reason, score=1.0, flags=flags, details=details, **graded)
         if broken:
             reason = (f"Content Credentials: this photo was {_broken_text(broken)}. "
-                      f"They say: {_credentials_text(c2pa)}.")
+                      f"They say: {_credentials_text(c2pa)}.{_other_problems(c2pa)}")
             return Evidence(self.name, "flag", reason, score=1.0, flags=("provenance_broken",), details=details,
                             **graded)
         if c2pa.present:
@@ -126,17 +126,20 @@ def _credentials_text(c2pa: C2paSummary) -> str:
     return (f"{history}; " if history else "") + f"signed by {who} ({trust})"
 
 
+def _other_problems(c2pa: C2paSummary) -> str:
+    other = c2pa.other_problems()
+    return (" Validation: " + "; ".join(s.text() for s in other[:4]) + ".") if other else ""
+
+
 def _credentials_clear(c2pa: C2paSummary, result: metadata.ProvenanceResult) -> str:
     if not c2pa.readable:
         problem = "; ".join(s.text() for s in c2pa.statuses[:2]) or c2pa.error
         return (f"Content Credentials present but they cannot be read: {problem}. No AI-generation metadata "
                 "found elsewhere in the file; a damaged manifest proves nothing either way (not proof that the "
                 "photo is real).")
-    reason = f"Content Credentials present, no AI declared: {_credentials_text(c2pa)}."
-    other = [s for s in c2pa.problems if s.kind not in ("content_hash", "signature")]
-    if other:
-        reason += " Validation: " + "; ".join(s.text() for s in other[:4]) + "."
+    reason = f"Content Credentials present, no AI declared: {_credentials_text(c2pa)}.{_other_problems(c2pa)}"
     camera = result.camera.get("exif_camera")
     if camera and camera not in reason:
         reason += f" Camera metadata: {camera}."
-    return reason + " Credentials can be stripped or signed by anyone, so this is context, not proof that the photo is real."
+    return reason + (" Credentials can be stripped or signed by anyone, so this is context, not proof that the "
+                     "photo is real.")

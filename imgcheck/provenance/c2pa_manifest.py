@@ -74,7 +74,8 @@ class C2paStatus:
         return f"{what}{where}" + (f" ({code})" if code else "")
 
 
-_CERT_WORDS = (("expired", "the signing certificate had expired"), ("revoked", "the signing certificate was revoked"),
+_CERT_WORDS = (("expired", "the signing certificate had expired"),
+               ("revoked", "the signing certificate was revoked"),
                ("untrusted", "the signer is not on the configured trust list"),
                ("outsidevalidity", "the signature time is outside the certificate's validity"),
                ("timestamp", "the signature's time stamp does not validate"))
@@ -96,8 +97,9 @@ def status_kind(code: str) -> str:
         return "content_hash"
     if c.startswith("claimsignature.") and "validity" in c:
         return "certificate"
-    if c.startswith(("claimsignature.", "claim.", "assertion.hasheduri", "assertion.missing", "assertion.notredacted",
-                     "assertion.undeclared", "assertion.inaccessible", "assertion.outsidemanifest")):
+    if c.startswith(("claimsignature.", "claim.", "assertion.hasheduri", "assertion.missing",
+                     "assertion.notredacted", "assertion.undeclared", "assertion.inaccessible",
+                     "assertion.outsidemanifest")):
         return "signature"
     if c.startswith(("signingcredential.", "timestamp.")):
         return "certificate"
@@ -181,13 +183,17 @@ class C2paSummary:
         return "not on the configured trust list"
 
     def signer_text(self) -> str:
+        """"signed by X (trusted)" / "signed by X, a certificate not on ..." and the validation problems
+        other than the content hash and signature (those are the ``broken`` finding, worded apart)."""
         who = self.signer or "an unnamed signer"
-        if self.trusted:
-            return f"signed by {who} (trusted)"
-        problems = [s for s in self.problems if s.kind in ("content_hash", "signature", "certificate", "malformed")]
-        if problems:
-            return f"signed by {who}; " + "; ".join(s.text() for s in problems[:3])
-        return f"signed by {who}, a certificate not on the configured trust list"
+        text = f"signed by {who} (trusted)" if self.trusted else \
+            f"signed by {who}, a certificate not on the configured trust list"
+        others = self.other_problems()
+        return text + ("; " + "; ".join(s.text() for s in others[:3]) if others else "")
+
+    def other_problems(self) -> tuple[C2paStatus, ...]:
+        """Problems that do not break the file: certificate, identity, malformed data, an ingredient's."""
+        return tuple(s for s in self.problems if s not in self.broken)
 
     def history(self) -> str:
         """The chain of actions in plain words: "captured with X, then cropped in Y"."""
@@ -241,7 +247,8 @@ def history_text(chain: tuple[C2paManifestInfo, ...], max_steps: int = 8) -> str
             if step is None and not steps:     # an "opened" that starts the story
                 step = f"opened in {act.software_agent or act.generator or 'an unnamed app'}"
             elif step is None and act.source_type:
-                step = f"opened in {act.software_agent or act.generator or 'an unnamed app'} (declared {act.source_type})"
+                who = act.software_agent or act.generator or "an unnamed app"
+                step = f"opened in {who} (declared {act.source_type})"
             if step and (not steps or steps[-1] != step):
                 steps.append(step)
     if not steps and chain:

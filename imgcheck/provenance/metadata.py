@@ -58,7 +58,8 @@ _CARRY_ACTIONS = frozenset({"c2pa.opened", "c2pa.converted", "c2pa.transcoded", 
 def _declaring_first(act: c2pa_manifest.C2paAction) -> tuple[int, int]:
     """Sort key: an action whose agent is a known generator (Firefly) before an editor's (Photoshop),
     a generating step before one that merely opened a file."""
-    return (0 if generators.match_name(act.software_agent or "") else 1, 1 if act.action in _CARRY_ACTIONS else 0)
+    named = generators.match_name(act.software_agent or act.generator or "")
+    return (0 if named else 1, 1 if act.action in _CARRY_ACTIONS else 0)
 
 
 def _c2pa_findings(summary: C2paSummary) -> list[Finding]:
