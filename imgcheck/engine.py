@@ -77,7 +77,7 @@ class Engine:
         t0 = time.perf_counter()
         display = name or (source.source if isinstance(source, LoadedImage) else
                            "<bytes>" if isinstance(source, (bytes, bytearray)) else str(source))
-        if not isinstance(source, LoadedImage) and looks_like_video(_head(source)):
+        if not isinstance(source, LoadedImage) and _is_clip(_head(source), name or display):
             return self.check_video(source, name=name, checks=names)
         try:
             img = source if isinstance(source, LoadedImage) else self.load(source, name=name)
@@ -200,6 +200,19 @@ class Engine:
             raise ImgcheckError("no bank is open")
         img = source if isinstance(source, LoadedImage) else self.load(source)
         return self.bank.store.add(self.entry_for(img, label, kind, note))
+
+
+#: file name endings of video clips: a file so named that is neither an image nor a clip gets the
+#: video loader's explanation (what imgcheck reads as video), not the image loader's
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".3gp", ".qt")
+
+
+def _is_clip(head: bytes, name: str) -> bool:
+    from imgcheck.load import sniff_format
+
+    if looks_like_video(head):
+        return True
+    return bool(head) and sniff_format(head[:32]) is None and name.lower().endswith(VIDEO_SUFFIXES)
 
 
 def _head(source: str | Path | bytes, n: int = 64) -> bytes:

@@ -319,3 +319,51 @@ def test_app_video_tab_shows_a_timeline_and_deletes_the_upload(video_bank, clips
     target.write_bytes(clips["bank"].read_bytes())
     rep = h.check({"path": str(target), "orig_name": "bank.mp4", "meta": {"_type": "gradio.FileData"}})
     assert rep["video"]["shots"] == 2 and rep["verdict"] == "flagged"
+
+
+def test_a_clip_of_ai_frames_is_suspicious(video_bank, tmp_path):
+    """Frames of a generator output (in the pixel detector's training set: this tests the path from
+    frames and face crops to an aggregated flag, not the detector's accuracy: docs/ai_detector.md)."""
+    eng, _ = video_bank
+    path = vc.write(tmp_path / "ai.mp4", vc.shots(["ai_hidream_i1.webp"], 4, FPS, (512, 512)))
+    r = eng.check(path, checks=["ai_pixels"])
+    ev = r.evidence[0]
+    assert r.verdict == "suspicious" and r.flags == ("ai_generated",), r.reasons
+    assert ev.status == "flag" and "not proof" in ev.reason and re.search(r"\(frames \d+", ev.reason)
+    assert ev.strength >= 0.5 and ev.measure.value >= ev.measure.flag_at
+    assert max(row["ai_pixels"] or 0 for row in r.to_dict()["video"]["timeline"]) >= 0.9
+
+
+def test_a_file_named_like_a_clip_gets_the_video_explanation(engine, tmp_path):
+    p = tmp_path / "clip.mp4"
+    p.write_text("this is text, not a video")
+    r = engine.check(p)
+    assert r.verdict == "error" and "not a video in a supported format" in r.error and "MP4, MOV" in r.error
+    # the name never overrides the content: a JPEG named .mp4 is checked as the photo it is
+    j = tmp_path / "photo.mp4"
+    j.write_bytes((vc.FIXTURES / "rocket.jpg").read_bytes())
+    r = engine.check(j, checks=["known_image"])
+    assert r.verdict != "error" and r.image.format == "JPEG" and r.video is None
+
+
+def test_c2pa_in_an_mp4_is_read_by_the_provenance_check(clips, tmp_path):
+    """A clip signed with c2pa-python and the test signer (tests/fixtures/provenance/certs), declaring
+    an AI generator: the provenance check names it, and the signed clip still decodes."""
+    import make_provenance_fixtures as mp
+
+    from imgcheck import Engine
+    from imgcheck.settings import Settings
+
+    certs = vc.FIXTURES / "provenance" / "certs"
+    signer = mp.TestSigner((certs / "chain.pem").read_bytes(), (certs / "signer.key").read_bytes())
+    manifest = mp.c2pa_manifest("Example Video App", "Example Video Model 2", "trainedAlgorithmicMedia")
+    signed = tmp_path / "signed.mp4"
+    signed.write_bytes(mp.c2pa_sign(clips["clean"].read_bytes(), "video/mp4", manifest, signer))
+    eng = Engine(bank=None, settings=Settings(c2pa_trust_anchors=certs / "ca.pem"))
+    r = eng.check(signed, checks=["ai_provenance"])
+    ev = r.evidence[0]
+    assert r.verdict == "flagged" and r.flags == ("ai_provenance",)
+    assert "Example Video Model 2" in ev.reason and "trusted" in ev.reason
+    assert r.video.frames_decoded == 60
+    # the unsigned clip: nothing found
+    assert eng.check(clips["clean"], checks=["ai_provenance"]).evidence[0].status == "clear"

@@ -288,15 +288,30 @@ class VideoChecker:
         closest: list[float] = []
         per_track: list[dict] = []
         model: dict[str, Any] = {}
+        min_eye = self.engine.settings.face_min_eye_distance
+
+        def run_on(f, obs) -> Evidence:
+            ctx = CheckContext(self.engine)
+            ctx.memo["faces"] = (obs.face,)
+            ctx.memo["face_observations"] = (replace(obs, index=0),)
+            img = FrameImage(np.zeros((2, 2, 3), np.uint8), f"{src.source}@{f.time_s:.2f}s", src.sha256)
+            return self._run_check(check_name, img, ctx)
+
         for t in self.tracker.tracks:
             best = t.best(self.params.best_frames_per_track)
             results = []
+            # the track's mean embedding: averaging many frames of one face cancels per-frame noise
+            # (pose, blur, compression), so it sits closer to the person than any single frame
+            usable = [f for f in t.faces if f.obs.eye_distance >= min_eye]
+            mean_ev, rep = None, None
+            if len(usable) >= 2:
+                rep = max(usable, key=lambda f: f.quality)
+                emb = np.mean([f.obs.embedding for f in usable[:500]], axis=0).astype(np.float32)
+                mean_ev = run_on(rep, replace(rep.obs, embedding=emb))
+                if mean_ev.score is not None:
+                    closest.append(mean_ev.score)
             for f in best:
-                ctx = CheckContext(self.engine)
-                ctx.memo["faces"] = (f.obs.face,)
-                ctx.memo["face_observations"] = (replace(f.obs, index=0),)
-                img = FrameImage(np.zeros((2, 2, 3), np.uint8), f"{src.source}@{f.time_s:.2f}s", src.sha256)
-                ev = self._run_check(check_name, img, ctx)
+                ev = run_on(f, f.obs)
                 model = {"model": ev.model, "model_sha256": ev.model_sha256}
                 if ev.status == "error":
                     return replace(ev, reason=f"{ev.reason} (track {t.id})")
@@ -308,8 +323,15 @@ class VideoChecker:
             labels = [ev.matches[0].label for _, ev in results if ev.status == "flag" and ev.matches]
             info = {"track": t.id, "frames": [f.frame for f, _ in results],
                     "times_s": [round(f.time_s, 3) for f, _ in results],
-                    "statuses": [ev.status for _, ev in results], "named": None}
-            if labels:
+                    "statuses": [ev.status for _, ev in results], "named": None,
+                    "mean_of_faces": len(usable) if mean_ev is not None else 0,
+                    "mean_distance": mean_ev.score if mean_ev is not None else None}
+            if mean_ev is not None and mean_ev.status == "flag" and mean_ev.matches:
+                m = replace(mean_ev.matches[0], face_index=None)
+                info["named"] = m.label
+                tracks[t.id]["known_face"] = m.label
+                named.append((m, {"track": t, "frame": rep, "mean_of": len(usable)}))
+            elif labels:
                 top = max(set(labels), key=labels.count)
                 if labels.count(top) * 2 > len(results) or (len(results) == 1 and labels):
                     f, ev = min(((f, ev) for f, ev in results if ev.matches and ev.matches[0].label == top),
@@ -339,8 +361,9 @@ class VideoChecker:
         for m, i in named:
             t, f = i["track"], i["frame"]
             a, b = t.span
+            how = f"mean of {i['mean_of']} faces" if i.get("mean_of") else "single frame"
             parts.append(f"'{m.label}' at {_span(a, b)} (track {t.id}, best frame {f.frame} at {_fmt_t(f.time_s)}, "
-                         f"distance {m.distance:.2f})")
+                         f"distance {m.distance:.2f}, {how})")
         reason = f"Face of {'; '.join(parts)} from the bank; same person below {threshold:.2f}"
         top = named[0][0]
         measure, strength = measured(check_name, top.distance or 0.0, threshold)
@@ -403,7 +426,7 @@ class VideoChecker:
                 frames_named = f" (frames {', '.join(str(k['frame']) for k in key_frames)})"
             return Evidence(name, "flag",
                             f"The pixel detector gives a median {worst[1]:.0%} probability that {where}{frames_named} "
-                            f"is AI-generated (flags at {flag_at:.0%}); a statistical signal, not proof.",
+                            f"{'are' if where == 'the key frames' else 'is'} AI-generated (flags at {flag_at:.0%}); a statistical signal, not proof.",
                             flags=("ai_generated",), **common)
         if worst[1] < clear_below:
             return Evidence(name, "clear",
