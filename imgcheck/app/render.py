@@ -46,7 +46,7 @@ NEXT_STEPS: dict[str, tuple[str, ...]] = {
 
 HEADLINES: dict[str, tuple[str, str]] = {
     "flagged": ("Flagged", "Strong evidence that this photo is not what the profile claims."),
-    "suspicious": ("Suspicious", "Signals that this photo may be AI-generated. A signal, not proof."),
+    "suspicious": ("Suspicious", "Signals that this photo may be AI-generated or altered. A signal, not proof."),
     "clear": ("No warning signs found", "None of the checks found a problem with this photo."),
     "incomplete": ("Not every check ran", "No check found a problem, but not every check ran, so this "
                    "is not a clean result."),
