@@ -1,6 +1,8 @@
 """The ``imgcheck`` command line. Exit codes: 0 ran, 2 bad input/usage, 3 model problem, 1 other.
 
 ``--json`` prints one JSON document per line on stdout and nothing else there; messages go to stderr.
+Human output is in the language of ``--lang`` or the environment (``LANG``; English and French).
+On a terminal it has colours; piped or redirected it is plain text, one line per item, never wrapped.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from imgcheck import i18n
 from imgcheck.errors import BankError, ImgcheckError, InputError
-from imgcheck.terminal import clean, json_line, line
+from imgcheck.terminal import clean, emit, json_line
 from imgcheck.types import BANK_KINDS, Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -27,9 +30,35 @@ app.add_typer(bank_app, name="bank")
 err = Console(stderr=True, highlight=False, emoji=False)
 out = Console(highlight=False, emoji=False)
 
+#: options every command shares (set by the top-level callback or a command's own --lang / --quiet)
+_opts: dict[str, object] = {"lang": None, "quiet": False}
+
+def lang() -> str:
+    return i18n.pick_lang(str(_opts["lang"])) if _opts["lang"] else i18n.env_lang()
+
+
+def tr(code: str, **params) -> str:
+    return i18n.text(code, params, lang())
+
+
+def notice(text: str) -> None:
+    """An informational message: stderr, only on a terminal and not with --quiet."""
+    if not _opts["quiet"] and err.is_terminal:
+        emit(err, (text, "dim"))
+
+
+def _set_opts(lang_opt: str | None, quiet: bool) -> None:
+    if lang_opt:
+        _opts["lang"] = lang_opt
+    if quiet:
+        _opts["quiet"] = True
+
 BankOpt = Annotated[Optional[Path], typer.Option("--bank", help="Bank file (default: your user bank, "
                                                  "or the bundled example bank when you have none).")]
 ModelsOpt = Annotated[Optional[Path], typer.Option("--models", help="Folder holding models/manifest.json.")]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", help="Language of the human output: en | fr "
+                                                "(default: from LANG).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No notices on stderr (errors still show).")]
 
 
 def data_dir() -> Path:
@@ -64,38 +93,68 @@ def open_engine(bank: Path | None, models: Path | None = None, *, for_writing: b
         bank = default_bank_path()
         if not bank.exists() and not for_writing:
             bank = example_bank_path(cache_dir(), settings)
-            err.print(line((f"No bank at {default_bank_path()}; using the bundled example bank.", "dim")))
+            _example_bank_notice()
     elif not for_writing and not bank.exists():
         raise BankError(f"no bank at {bank}")
     return Engine(bank=bank, settings=settings)
 
 
-def error_line(message: object, tag: str = "error:", style: str = "red"):
-    return line((tag, style), " ", str(message))
+def _example_bank_notice() -> None:
+    """Say once (per user cache) that the example bank stands in for a missing one."""
+    marker = cache_dir() / "example-bank-notice-shown"
+    if _opts["quiet"] or not err.is_terminal or marker.exists():
+        return
+    notice(tr("cli.example_bank", path=str(default_bank_path())))
+    try:
+        marker.touch()
+    except OSError:
+        pass
+
+
+def error_line(message: str) -> None:
+    emit(err, (tr("cli.error"), "red"), " " + message)
 
 
 def fail(exc: ImgcheckError) -> None:
-    err.print(error_line(exc))
+    error_line(str(exc))
     raise typer.Exit(exc.exit_code)
 
 
-def _human(report: Report) -> None:
-    colour = {"flagged": "red", "suspicious": "yellow", "incomplete": "magenta", "clear": "green",
-              "error": "magenta"}.get(report.verdict, "magenta")
-    out.print(line((report.source, "bold"), ": ", (report.verdict.upper(), colour)))
-    if report.error:
-        out.print(line("  ", report.error))
-    if report.verdict == "incomplete":
-        out.print(line("  not every check ran, so this is not a clean result:"))
-    if report.video is not None:
-        v = report.video
-        out.print(line(f"  video: {v.clip.get('duration_s', 0):.1f} s {v.clip.get('codec', '')}, {v.frames_sampled} "
-                       f"frames sampled, {v.shots} shot(s), {len(v.tracks)} face track(s)"))
-    for reason in report.reasons:
-        out.print(line("  - ", reason))
-    for ev in report.evidence:
-        if ev.status != "flag":
-            out.print(line((f"  {ev.check}: {ev.status} - {ev.reason}", "dim")))
+VERDICT_STYLE = {"flagged": "bold red", "suspicious": "bold yellow", "clear": "bold green", "error": "magenta",
+                 "incomplete": "bold magenta"}
+
+
+def verdict_word(verdict: str) -> str:
+    code = f"verdict.{verdict}"
+    return (tr(code) if code in i18n.MESSAGES else verdict).upper()
+
+
+def status_word(ev: dict) -> str:
+    if ev.get("status") == "inconclusive" and ev.get("strength") is None:
+        return tr("status.not_checked")
+    code = f"status.{ev.get('status')}"
+    return tr(code) if code in i18n.MESSAGES else str(ev.get("status"))
+
+
+def _human(report: Report | dict) -> None:
+    """A report for people: the verdict, the reasons (flagging checks), then every other check dimmed.
+    A file that could not be read shows only its verdict here; its one error line went to stderr."""
+    d = report.to_dict() if isinstance(report, Report) else report
+    verdict = str(d.get("verdict"))
+    emit(out, (str(d.get("source")), "bold"), ": ", (verdict_word(verdict), VERDICT_STYLE.get(verdict, "bold")))
+    evidence = d.get("evidence") or []
+    if verdict == "incomplete":
+        emit(out, "  " + tr("cli.incomplete"))
+    v = d.get("video")
+    if isinstance(v, dict):
+        emit(out, f"  video: {v.get('duration_s', 0) or 0:.1f} s {v.get('codec', '')}, {v.get('frames_sampled')} "
+                  f"frames sampled, {v.get('shots')} shot(s), {len(v.get('tracks') or [])} face track(s)")
+    for ev in evidence:
+        if ev.get("status") == "flag":
+            emit(out, "  - ", i18n.reason_text(ev, lang()))
+    for ev in evidence:
+        if ev.get("status") != "flag":
+            emit(out, (f"  {ev.get('check')}: {status_word(ev)} - {i18n.reason_text(ev, lang())}", "dim"))
 
 
 def _progress_for(name: str):
@@ -117,16 +176,23 @@ def _split_checks(checks: str | None) -> list[str] | None:
     return [c for c in checks.split(",") if c.strip()] if checks else None
 
 
+@app.callback()
+def _main(lang_opt: LangOpt = None, quiet: QuietOpt = False) -> None:
+    """Check profile photos for stolen/known images, known faces and AI generation."""
+    _set_opts(lang_opt, quiet)
+
+
 @app.command()
 def check(files: Annotated[list[Path], typer.Argument(help="Image or video files to check.")],
           bank: BankOpt = None, models: ModelsOpt = None,
           checks: Annotated[Optional[str], typer.Option(help="Comma-separated checks to run.")] = None,
           as_json: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout.")] = False,
           video: Annotated[bool, typer.Option("--video", help="Check animated GIF/WebP as video clips too "
-                                                              "(MP4, MOV, WebM, MKV and AVI always are).")] = False
-          ) -> None:
-    """Check photos and video clips one by one: one report per file."""
-    from imgcheck.engine import _head
+                                                              "(MP4, MOV, WebM, MKV and AVI always are).")] = False,
+          lang_opt: LangOpt = None, quiet: QuietOpt = False) -> None:
+    """Check photos and video clips one by one: one report per file (a folder: use ``imgcheck scan``)."""
+    _set_opts(lang_opt, quiet)
+    from imgcheck.engine import _head, error_report
     from imgcheck.video import looks_like_video
     from imgcheck.video.decode import is_animation
 
@@ -137,17 +203,22 @@ def check(files: Annotated[list[Path], typer.Argument(help="Image or video files
         fail(exc)
     bad = 0
     for f in files:
-        head = _head(f)
-        if looks_like_video(head) or (video and is_animation(_head(f, 1 << 16))):
-            progress = _progress_for(f.name)
-            report = engine.check_video(f, checks=names, progress=progress)
-            if progress is not None:
-                err.file.write("\r\x1b[K")
+        if f.is_dir():
+            report = error_report(str(f), i18n.text("cli.folder", {"path": str(f)}))
+            shown = tr("cli.folder", path=str(f))
         else:
-            report = engine.check(f, checks=names)
+            head = _head(f)
+            if looks_like_video(head) or (video and is_animation(_head(f, 1 << 16))):
+                progress = _progress_for(f.name)
+                report = engine.check_video(f, checks=names, progress=progress)
+                if progress is not None:
+                    err.file.write("\r\x1b[K")
+            else:
+                report = engine.check(f, checks=names)
+            shown = str(report.error)
         if report.verdict == "error":
             bad += 1
-            err.print(error_line(report.error))
+            error_line(shown)
         if as_json:
             sys.stdout.write(json_line(report.to_dict()) + "\n")
             sys.stdout.flush()
@@ -160,8 +231,10 @@ def check(files: Annotated[list[Path], typer.Argument(help="Image or video files
 @app.command()
 def profile(files: Annotated[list[Path], typer.Argument(help="All photos of one profile.")],
             bank: BankOpt = None, models: ModelsOpt = None,
-            as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False) -> None:
+            as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+            lang_opt: LangOpt = None, quiet: QuietOpt = False) -> None:
     """Check all photos of one profile together (adds face consistency across photos)."""
+    _set_opts(lang_opt, quiet)
     try:
         engine = open_engine(bank, models)
         result = engine.check_profile(files)
@@ -170,15 +243,23 @@ def profile(files: Annotated[list[Path], typer.Argument(help="All photos of one 
     if as_json:
         sys.stdout.write(json_line(result.to_dict()) + "\n")
     else:
-        out.print(line(("profile", "bold"), ": ", result.verdict.upper()))
-        if result.error:
-            out.print(line("  ", result.error))
-        for f in result.failed:
-            out.print(line("  ", ("did not run", "magenta"), f": {f.photo + ': ' if f.photo else ''}{f.check} - "
-                           f"{f.reason}"))
-        for reason in result.reasons:
-            out.print(line("  - ", reason))
-        for r in result.reports:
+        d = result.to_dict()
+        verdict = str(d["verdict"])
+        emit(out, (tr("cli.profile"), "bold"), ": ", (verdict_word(verdict), VERDICT_STYLE.get(verdict, "bold")))
+        if d.get("error"):
+            emit(out, "  " + str(d["error"]))
+        for f in d.get("failed_checks") or []:
+            emit(out, "  ", (tr("status.error"), "magenta"),
+                 f": {f['photo'] + ': ' if f.get('photo') else ''}{f['check']} - {f['reason']}")
+        for ev in d["evidence"]:
+            if ev.get("status") == "flag":
+                emit(out, "  - ", i18n.reason_text(ev, lang()))
+        for ev in d["evidence"]:
+            if ev.get("status") != "flag":
+                emit(out, (f"  {ev.get('check')}: {status_word(ev)} - {i18n.reason_text(ev, lang())}", "dim"))
+        for r in d["photos"]:
+            if r.get("verdict") == "error":
+                error_line(str(r.get("error")))
             _human(r)
     if any(r.verdict == "error" for r in result.reports):
         raise typer.Exit(InputError.exit_code)
@@ -199,8 +280,10 @@ def scan(inputs: Annotated[list[str], typer.Argument(help="Folders (recursive), 
          address: Annotated[Optional[str], typer.Option(help="Ray cluster address (ray engine; default: "
                                                              "start a local Ray).")] = None,
          max_html_rows: Annotated[int, typer.Option(help="HTML: show this many riskiest records.")] = 5000,
-         bank: BankOpt = None, models: ModelsOpt = None) -> None:
-    """Scan many images into one report: one record per input, resumable after a crash."""
+         bank: BankOpt = None, models: ModelsOpt = None, lang_opt: LangOpt = None, quiet: QuietOpt = False) -> None:
+    """Scan many images into one report: one record per input, resumable after a crash. Files in
+    folders and zips that are not images (by name and first bytes) are skipped and counted."""
+    _set_opts(lang_opt, quiet)
     from imgcheck.cli_scan import run_scan
 
     run_scan(inputs, out=out, fmt=fmt, workers=workers, resume=resume, overwrite=overwrite,
@@ -225,7 +308,7 @@ def hash_cmd(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
         for r in results:
             if r.error:
                 bad += 1
-                err.print(error_line(r.error))
+                error_line(str(r.error))
             sys.stdout.write(json_line(r.to_dict()) + "\n")
             sys.stdout.flush()
     except ImgcheckError as exc:
@@ -280,13 +363,13 @@ def bank_add(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
             _, created = engine.bank.store.add(entry)
         except InputError as exc:
             bad += 1
-            err.print(error_line(exc, "skipped:", "yellow"))
+            emit(err, (tr("cli.skipped"), "yellow"), f" {exc}")
             continue
         except ImgcheckError as exc:
             fail(exc)
         added += int(created)
         same += int(not created)
-    err.print(line(f"added {added}, already in bank {same}, skipped {bad} -> {engine.bank.path}"))
+    emit(err, tr("cli.added", added=added, same=same, bad=bad, path=str(engine.bank.path)))
     if bad and not (added or same):
         raise typer.Exit(InputError.exit_code)
 
@@ -304,7 +387,7 @@ def bank_list(bank: BankOpt = None, label: Annotated[Optional[str], typer.Option
             sys.stdout.write(json_line(e.to_dict()) + "\n")
         else:
             shared = f"[{e.category} from {e.collab}]  " if e.collab else ""  # an imported hash's opinion
-            out.print(line(f"{e.id:>6}  {e.kind:<10}  {e.label}  {shared}", (e.source, "dim")))
+            emit(out, f"{e.id:>6}  {e.kind:<10}  {e.label}  {shared}", (str(e.source), "dim"))
 
 
 @bank_app.command("remove")
@@ -319,7 +402,7 @@ def bank_remove(ids: Annotated[Optional[list[int]], typer.Argument(help="Entry i
             n += engine.bank.store.remove_label(label)
     except ImgcheckError as exc:
         fail(exc)
-    err.print(line(f"removed {n} entries"))
+    emit(err, f"removed {n} entries")
 
 
 @bank_app.command("stats")
@@ -350,7 +433,7 @@ def bank_export(out_file: Annotated[Path, typer.Option("--out", help="Hash list 
         summary = export_list(engine.bank.store, out_file, fmt, include_sources=include_sources)
     except ImgcheckError as exc:
         fail(exc)
-    err.print(line(f"{summary.describe()} -> {out_file}"), soft_wrap=True)
+    emit(err, f"{summary.describe()} -> {out_file}")
     if not summary.written:
         raise typer.Exit(InputError.exit_code)
 
@@ -379,10 +462,10 @@ def bank_import(list_file: Annotated[Path, typer.Argument(help="Hash list: any f
     except ImgcheckError as exc:
         fail(exc)
     for refused in summary.errors:
-        err.print(error_line(refused, "refused:"), soft_wrap=True)
+        emit(err, ("refused:", "red"), f" {refused}")
     if as_json:
         sys.stdout.write(json_line(summary.to_dict()) + "\n")
-    err.print(line(f"imported {list_file}: {summary.describe()}"), soft_wrap=True)
+    emit(err, f"imported {list_file}: {summary.describe()}")
     if not summary.ok:
         raise typer.Exit(InputError.exit_code)
 
@@ -394,8 +477,9 @@ def serve(bank: BankOpt = None, models: ModelsOpt = None,
           auth: Annotated[Optional[str], typer.Option(help="USER:PASSWORD; bank and batch need a login.")] = None,
           auth_file: Annotated[Optional[Path], typer.Option(help="File of user:password lines.")] = None,
           public: Annotated[bool, typer.Option(help="Public demo: only the check tabs, no bank, no batch.")] = False,
-          ) -> None:
+          lang_opt: LangOpt = None, quiet: QuietOpt = False) -> None:
     """Run the web app (check a photo, check a profile, batch scan, bank) on this machine."""
+    _set_opts(lang_opt, quiet)
     from imgcheck.app.server import ServeOptions, parse_auth, read_auth_file
 
     try:
@@ -412,7 +496,7 @@ def serve(bank: BankOpt = None, models: ModelsOpt = None,
     from imgcheck.app.server import serve as run_server
 
     def ready(url: str) -> None:
-        err.print(line("imgcheck is running at ", (url, "bold"), f" (bank: {engine.bank.path}); Ctrl+C stops it."))
+        emit(err, tr("cli.serving", url=url, bank=str(engine.bank.path)))
 
     run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public), on_ready=ready)
 
@@ -426,7 +510,7 @@ def main() -> None:
     try:
         app()
     except ImgcheckError as exc:
-        err.print(error_line(exc))
+        error_line(str(exc))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

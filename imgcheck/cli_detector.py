@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from imgcheck.errors import ImgcheckError
-from imgcheck.terminal import line
+from imgcheck.terminal import emit
 
 # own consoles: imgcheck.cli imports this module, so importing back from it would be circular
 err = Console(stderr=True, highlight=False, emoji=False)
@@ -27,7 +27,7 @@ ModelsOpt = Annotated[Path | None, typer.Option("--models", help="Folder holding
 
 
 def fail(exc: ImgcheckError) -> None:
-    err.print(line(("error:", "red"), " ", str(exc)))
+    emit(err, ("error:", "red"), f" {exc}")
     raise typer.Exit(exc.exit_code)
 
 
@@ -77,7 +77,8 @@ def detector_eval(real: RealOpt, ai: AiOpt, models: ModelsOpt = None,
     if as_json:
         sys.stdout.write(json.dumps({**summary, "report": rep}) + "\n")
         return
-    out.print(evaluation.format_report(rep), markup=False)
+    for text in evaluation.format_report(rep).splitlines():
+        emit(out, text)
 
 
 @detector_app.command("train")
@@ -99,7 +100,7 @@ def detector_train(real: RealOpt, ai: AiOpt,
     except ImgcheckError as exc:
         fail(exc)
     cv = report["cross_validated"]
-    err.print(line(f"wrote {out_dir / 'manifest.json'}; use it with: imgcheck check --models {out_dir} ..."))
-    out.print(f"cross-validated on {cv['n_real']} real, {cv['n_ai']} AI: AUC {cv['auc']:.3f}; "
+    emit(err, f"wrote {out_dir / 'manifest.json'}; use it with: imgcheck check --models {out_dir} ...")
+    emit(out, f"cross-validated on {cv['n_real']} real, {cv['n_ai']} AI: AUC {cv['auc']:.3f}; "
               f"TPR {cv['tpr_at_1pct_fpr']:.1%} at 1% FPR, {cv['tpr_at_5pct_fpr']:.1%} at 5% FPR; "
               f"flag threshold {cv['flag_at']:.2f} flags {cv['flagged_real']:.1%} of real photos")

@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.text import Text
 
 from imgcheck.errors import InputError
-from imgcheck.terminal import line
+from imgcheck.terminal import emit
 
 FORMATS = ("jsonl", "csv", "html")
 
@@ -65,9 +65,10 @@ class _RateColumn(ProgressColumn):
 class ScanProgress:
     """A rich progress bar on a terminal; plain status lines every ``every`` seconds otherwise."""
 
-    def __init__(self, console: Console, done_before: int, every: float = 10.0) -> None:
+    def __init__(self, console: Console, done_before: int, every: float = 10.0, quiet: bool = False) -> None:
         self.console = console
-        self.fancy = console.is_terminal
+        self.fancy = console.is_terminal and not quiet
+        self.quiet = quiet
         self.every = every
         self.total: int | None = None
         self.count = done_before
@@ -114,14 +115,16 @@ class ScanProgress:
 
     def _line(self, final: bool = False) -> None:
         self._last = time.monotonic()
+        if self.quiet:
+            return
         elapsed = max(self._last - self._t0, 1e-9)
         rate = (self.count - self._start_count) / elapsed
         total = f"/{self.total}" if self.total is not None else ""
         eta = ""
         if self.total is not None and rate > 0 and not final:
             eta = f", ETA {max(0, self.total - self.count) / rate:.0f}s"
-        self.console.print(f"{'done' if final else 'scanned'} {self.count}{total} ({rate:.1f} img/s{eta}), "
-                           f"flagged {self.flagged}, errors {self.errors}", markup=False, highlight=False)
+        emit(self.console, f"{'done' if final else 'scanned'} {self.count}{total} ({rate:.1f} img/s{eta}), "
+                           f"flagged {self.flagged}, errors {self.errors}")
 
 
 def count_in_background(inputs: list[str], progress: ScanProgress, limits) -> threading.Thread:
@@ -139,13 +142,18 @@ def count_in_background(inputs: list[str], progress: ScanProgress, limits) -> th
     return t
 
 
-def print_summary(console: Console, summary, paths: ScanPaths, new: int) -> None:
-    console.print(line(("scanned", "bold"), f" {summary.total} ({new} in this run) -> {paths.out}"))
+def print_summary(console: Console, summary, paths: ScanPaths, new: int, skipped: list[str] | None = None,
+                  n_skipped: int = 0) -> None:
+    from imgcheck.cli import tr
+
+    emit(console, ("scanned", "bold"), f" {summary.total} ({new} in this run) -> {paths.out}")
     v = summary.verdicts
-    console.print(line(f"  flagged {v.get('flagged', 0)}, suspicious {v.get('suspicious', 0)}, "
-                  f"incomplete {summary.incomplete}, clear {v.get('clear', 0)}, errors {summary.errors}"))
+    emit(console, f"  flagged {v.get('flagged', 0)}, suspicious {v.get('suspicious', 0)}, "
+                  f"incomplete {summary.incomplete}, clear {v.get('clear', 0)}, errors {summary.errors}")
     if summary.flags:
-        console.print(line("  by flag: " + ", ".join(f"{k} {n}" for k, n in summary.flag_items())))
+        emit(console, "  by flag: " + ", ".join(f"{k} {n}" for k, n in summary.flag_items()))
+    if n_skipped:
+        emit(console, tr("cli.scan_skipped", n=n_skipped, example=", ".join(skipped or [])))
 
 
 def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | None, resume: bool,
@@ -198,25 +206,36 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
 
         done = DoneSet.from_sources(sources())
         note = f" (dropped {dropped} bytes of a torn last line)" if dropped else ""
-        err.print(line(f"resuming: {len(done)} records already in {paths.journal}{note}"))
+        emit(err, f"resuming: {len(done)} records already in {paths.journal}{note}")
 
     backend_kw: dict[str, Any] = {"address": address} if engine_name == "ray" else {}
     n_workers = workers if workers is not None else (1 if engine_name == "local" else 0)
     writer = JsonlWriter(paths.journal, append=resume and existing)
-    progress = ScanProgress(err, len(done))
+    from imgcheck.cli import _opts
+
+    progress = ScanProgress(err, len(done), quiet=bool(_opts["quiet"]))
     new = 0
+    skipped: list[str] = []
+    n_skipped = 0
+
+    def on_skip(source: str) -> None:
+        nonlocal n_skipped
+        n_skipped += 1
+        if len(skipped) < 3:
+            skipped.append(Path(source.split("!")[-1]).name)
+
     try:
         with progress:
             count_in_background(inputs, progress, None)
             for rec in scan_iter(inputs, engine, checks=names, workers=n_workers,
                                  skip=done.__contains__ if len(done) else None, cache=cache,
-                                 backend=engine_name, **backend_kw):
+                                 backend=engine_name, on_skip=on_skip, **backend_kw):
                 writer.write(rec)
                 new += 1
                 progress.advance(rec)
     except KeyboardInterrupt:
         writer.close()
-        err.print(line(f"interrupted after {new} new records: run the same command with --resume to continue"))
+        emit(err, f"interrupted after {new} new records: run the same command with --resume to continue")
         raise typer.Exit(130) from None
     except ImgcheckError as exc:
         writer.close()
@@ -227,4 +246,4 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
     elif paths.format == "html":
         write_html(read_jsonl(paths.journal), paths.out, bank=engine.bank, limits=engine.settings.limits,
                    max_rows=max_html_rows)
-    print_summary(stdout, Summary.of(read_jsonl(paths.journal)), paths, new)
+    print_summary(stdout, Summary.of(read_jsonl(paths.journal)), paths, new, skipped, n_skipped)

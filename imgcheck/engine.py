@@ -16,6 +16,7 @@ from imgcheck.bank import Bank, NewEntry
 from imgcheck.checks import Check, CheckContext
 from imgcheck.errors import ImgcheckError, InputError
 from imgcheck.hashing import views
+from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage, load_image
 from imgcheck.models import ModelRegistry
 from imgcheck.settings import Settings
@@ -127,12 +128,12 @@ class Engine:
         try:
             return self._check(name).run(img, ctx)
         except ImgcheckError as exc:
-            return Evidence(name, "error", f"The {name} check could not run: {exc}")
+            return Evidence(name, "error", **msg("check.could_not_run", check=name, error=str(exc)))
         except Exception as exc:  # noqa: BLE001 - one failing check must not stop the others
             # one log line (no traceback on the user's terminal); the traceback at debug level
             log.error("check %s failed on %r: %s", name, img.source, type(exc).__name__)
             log.debug("check %s failed", name, exc_info=True)
-            return Evidence(name, "error", f"The {name} check failed unexpectedly ({type(exc).__name__}).")
+            return Evidence(name, "error", **msg("check.failed", check=name, error_type=type(exc).__name__))
 
     def check_profile(self, sources: Sequence[str | Path | bytes | LoadedImage],
                       names: Sequence[str] | None = None) -> ProfileReport:
@@ -175,7 +176,8 @@ class Engine:
             return ProfileReport(reports=tuple(reports), verdict="error", failed=tuple(failed), error=msg)
         cfg = self.settings
         if face_error is not None:
-            consistency = Evidence(CHECK_NAME, "error", f"The {CHECK_NAME} check could not run: {face_error}")
+            consistency = Evidence(CHECK_NAME, "error", **msg("check.could_not_run", check=CHECK_NAME,
+                                                              error=str(face_error)))
         else:
             consistency = face_consistency(photos, cfg.face_same_distance, cfg.face_different_distance)
         profile_evidence: tuple[Evidence, ...] = (consistency,)

@@ -6,6 +6,9 @@ the cursor, retitle the window or write a hyperlink (OSC 8). So the CLI never ha
 Rich as markup: lines are built as ``rich.text.Text`` (no markup, no emoji codes), and control
 characters (C0, DEL, C1 with ESC and the 8-bit CSI/OSC among them) and the bidirectional overrides that
 can reorder what a terminal shows are written as visible escapes (``\\x1b``, ``\\u202e``).
+
+Lines go out through ``emit``: styled on a terminal, and off a terminal (a pipe, a file) written in
+one piece, however long, with no style codes, so ``grep`` and ``cut`` see one item per line.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import re
 from typing import Any
 
+from rich.console import Console
 from rich.text import Text
 
 #: what is shown as an escape: C0 controls (tab and newline included: every field is one line), DEL,
@@ -49,3 +53,14 @@ def json_line(obj: Any) -> str:
     """One JSON document on one line, non-ASCII kept readable but C1 and bidi controls escaped (JSON
     already escapes C0), so a JSON Lines stream printed on a terminal cannot drive it either."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
+
+
+def emit(console: Console, *parts: str | tuple[object, str]) -> None:
+    """Write one ``line(*parts)``: with its styles on a terminal, as plain unwrapped text elsewhere."""
+    text = line(*parts)
+    if console.is_terminal:
+        console.print(text, soft_wrap=True)
+        return
+    stream = console.file
+    stream.write(text.plain + "\n")
+    stream.flush()

@@ -77,6 +77,9 @@ class Evidence:
     details: dict[str, Any] = field(default_factory=dict)
     strength: float | None = None
     measure: Measure | None = None
+    #: the reason as a message id and its parameters (``imgcheck.i18n``), rendered per language
+    code: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +91,8 @@ class Evidence:
             "threshold": self.threshold,
             "flags": list(self.flags),
             "reason": self.reason,
+            "code": self.code,
+            "params": self.params,
             "model": self.model,
             "model_sha256": self.model_sha256,
             "details": self.details,

@@ -321,13 +321,15 @@ def test_batch_over_files_and_a_zip_writes_three_reports(handlers, fixtures, tmp
     r = handlers.batch(
         [{"path": str(zpath), "orig_name": "photos.zip"}, single], progress=lambda f, desc: seen.append(f)
     )
-    assert [row[0] for row in r.rows] == ["photos.zip!a/astronaut.png", "photos.zip!readme.txt", "coffee.png"]
-    assert [row[1] for row in r.rows] == ["flagged", "error", "clear"]
-    assert r.counts == {"flagged": 1, "error": 1, "clear": 1}
+    # readme.txt is not an image by name nor by its bytes: skipped and counted, not an error
+    assert [row[0] for row in r.rows] == ["photos.zip!a/astronaut.png", "coffee.png"]
+    assert [row[1] for row in r.rows] == ["flagged", "clear"]
+    assert r.counts == {"flagged": 1, "clear": 1} and r.skipped == ["photos.zip!readme.txt"]
+    assert r.summary == "Checked 2 files: 1 flagged, 1 clear. Skipped 1 that are not images (photos.zip!readme.txt)."
     assert seen == sorted(seen) and seen[-1] == 1.0
     jsonl, csv_path, html_path = map(Path, r.files)
     lines = [json.loads(x) for x in jsonl.read_text().splitlines()]
-    assert [x["verdict"] for x in lines] == ["flagged", "error", "clear"]
+    assert [x["verdict"] for x in lines] == ["flagged", "clear"]
     rows = list(csv.DictReader(io.StringIO(csv_path.read_text())))
     assert [(x["source"], x["verdict"]) for x in rows] == [(row[0], row[1]) for row in r.rows]
     page = html_path.read_text()

@@ -46,7 +46,7 @@ def mixed_inputs(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
     shutil.copy(FIXTURES / "coffee.png", folder / "sub" / "coffee.png")
     shutil.copy(FIXTURES / "obama.jpg", folder / "sub" / "same_as_obama.jpg")       # duplicate
     (folder / "broken.jpg").write_bytes((FIXTURES / "biden.jpg").read_bytes()[:3000])  # truncated
-    (folder / "notes.txt").write_text("not an image")                                 # text in a folder
+    (folder / "notes.txt").write_text("not an image")                  # text in a folder: skipped, no record
     (folder / ".hidden.jpg").write_bytes(b"ignored")
     grace = (FIXTURES / "grace_hopper.jpg").read_bytes()
     zpath = write_zip(tmp_path / "queue.zip", {
@@ -64,7 +64,7 @@ def mixed_inputs(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
                        "../loose/missing.jpg\n")
     u = str(folder)
     expected = {
-        f"{u}/broken.jpg": "bad", f"{u}/notes.txt": "bad", f"{u}/obama.jpg": "good",
+        f"{u}/broken.jpg": "bad", f"{u}/obama.jpg": "good",
         f"{u}/sub/coffee.png": "good", f"{u}/sub/same_as_obama.jpg": f"dup:{u}/obama.jpg",
         f"{zpath}!a/grace.jpg": "good", f"{zpath}!a/grace_again.jpg": f"dup:{zpath}!a/grace.jpg",
         f"{zpath}!b/obama.jpg": f"dup:{u}/obama.jpg", f"{zpath}!../../evil.jpg": "bad",
@@ -86,8 +86,10 @@ def test_mixed_inputs_one_record_per_input(mixed_inputs, celeb_engine):
         return real_check(source, **kw)
 
     celeb_engine.check = counting_check
-    records = list(scan_iter(inputs, celeb_engine, checks=CHECKS))
+    skipped: list[str] = []
+    records = list(scan_iter(inputs, celeb_engine, checks=CHECKS, on_skip=skipped.append))
     sources = [r["source"] for r in records]
+    assert skipped == [f"{inputs[0]}/notes.txt"]  # not an image by name nor by its bytes
     # the listing names uploads/obama.jpg again: the same input, so still one record
     want = sorted(s for s in expected if "#" not in s)
     assert sorted(sources) == want
@@ -112,9 +114,9 @@ def test_mixed_inputs_one_record_per_input(mixed_inputs, celeb_engine):
     assert "no such file" in by_source[str(Path(inputs[2]).parent.parent / "loose" / "missing.jpg")][0]["error"]
     obama = by_source[f"{inputs[0]}/obama.jpg"][0]
     assert obama["verdict"] == "flagged" and obama["matches"][0]["label"] == "Barack Obama"
-    # identical bytes are checked once: 5 distinct good files (+ 2 bad ones that reach the loader)
+    # identical bytes are checked once: 5 distinct good files (+ the truncated one, which reaches the loader)
     assert sorted(c for c in calls if c) == sorted([
-        f"{inputs[0]}/broken.jpg", f"{inputs[0]}/notes.txt", f"{inputs[0]}/obama.jpg",
+        f"{inputs[0]}/broken.jpg", f"{inputs[0]}/obama.jpg",
         f"{inputs[0]}/sub/coffee.png", f"{inputs[1]}!a/grace.jpg", f"{inputs[1]}!c/rocket.jpg",
         str(Path(inputs[2]).parent.parent / "loose" / "chelsea.png")])
 

@@ -57,6 +57,7 @@ class BatchResult:
     files: list[str]
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
 
 def ai_score_checks() -> frozenset[str]:
@@ -254,7 +255,8 @@ class AppHandlers:
                 error_record(u.name, f"{u.name}: not an image or a zip file") for u in refused
             ]
             real_source: dict[str, str] = {}
-            for rec in scan_iter(paths, self.engine):
+            skipped: list[str] = []  # files in zips that are not images: no record, counted
+            for rec in scan_iter(paths, self.engine, on_skip=lambda src: skipped.append(shown(src))):
                 real = str(rec["source"])
                 rec = with_source(rec, shown(real))
                 real_source[rec["source"]] = real  # where the HTML report reads its thumbnail
@@ -282,11 +284,15 @@ class AppHandlers:
         summary = ", ".join(
             f"{counts[v]} {v}" for v in VERDICTS if v in counts
         )
+        text = f"Checked {len(records)} files: {summary or 'nothing'}."
+        if skipped:
+            text += f" Skipped {len(skipped)} that are not images ({', '.join(skipped[:3])})."
         return BatchResult(
             rows=[batch_row(r) for r in records],
             files=[str(f) for f in files],
-            summary=f"Checked {len(records)} files: {summary or 'nothing'}.",
+            summary=text,
             counts=counts,
+            skipped=skipped,
         )
 
     def _out_dir(self, prefix: str) -> Path:

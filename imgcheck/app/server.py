@@ -125,6 +125,7 @@ def launch_kwargs(opts: ServeOptions, engine=None) -> dict[str, Any]:
         "auth": list(opts.auth) or None,
         "auth_message": "Log in to use imgcheck." if opts.auth else None,
         "share": False,
+        "quiet": True,  # no "Running on local URL" / "set share=True" lines: ``imgcheck serve`` says where it runs
         "inbrowser": False,
         "show_error": False,
         "max_file_size": opts.file_size_limit,

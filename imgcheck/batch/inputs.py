@@ -12,17 +12,35 @@ import hashlib
 import os
 import posixpath
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from imgcheck.errors import InputError
-from imgcheck.load import Limits, read_source
+from imgcheck.load import Limits, read_source, sniff_format
 
 #: file name suffixes read as listings of paths (one per line)
 LIST_SUFFIXES = frozenset({".txt", ".lst", ".list"})
 #: separator between a zip file and an entry inside it in a record's ``source``
 ZIP_SEP = "!"
+#: names that say "image"; a file found in a folder or zip with another name is scanned only when its
+#: first bytes are an image's (so SOURCES.md or bank.json beside the photos are skipped, not errors)
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff",
+                            ".bmp", ".dib", ".heic", ".heif", ".avif", ".mpo"})
+SNIFF_BYTES = 32
+
+#: called with each file a folder walk or zip skipped because it is not an image
+OnSkip = Callable[[str], None]
+
+
+def looks_like_image(name: str, head: Callable[[], bytes]) -> bool:
+    """An image by its name's suffix, or else by its first bytes (``head()`` is read only then)."""
+    if Path(name).suffix.lower() in IMAGE_SUFFIXES:
+        return True
+    try:
+        return sniff_format(head()) is not None
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError, NotImplementedError):
+        return False  # unreadable and not named as an image: not one of the photos
 
 
 @dataclass(frozen=True)
@@ -62,16 +80,22 @@ class ScanItem:
         return cls(str(row["source"]), str(row["path"]), str(row["member"]) or None, str(row["error"]) or None)
 
 
-def iter_items(inputs: Iterable[str | Path], limits: InputLimits | None = None) -> Iterator[ScanItem]:
-    """Every item of every input, in a stable order (folders sorted by name)."""
+def iter_items(inputs: Iterable[str | Path], limits: InputLimits | None = None,
+               on_skip: OnSkip | None = None) -> Iterator[ScanItem]:
+    """Every item of every input, in a stable order (folders sorted by name).
+
+    Files named on the command line or in a listing are always items (a non-image becomes an error
+    record saying why); files found by walking a folder or a zip that are not images by name nor by
+    their first bytes are skipped and passed to ``on_skip``."""
     limits = limits or InputLimits()
+    skip = on_skip or (lambda source: None)
     for raw in inputs:
         name = str(raw)
         path = Path(name)
         if path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
-            yield from _listing(path, limits)
+            yield from _listing(path, limits, skip)
         else:
-            yield from _one(name, limits)
+            yield from _one(name, limits, skip)
 
 
 def source_digest(source: str) -> int:
@@ -92,20 +116,25 @@ def unique_items(items: Iterable[ScanItem]) -> Iterator[ScanItem]:
         yield item
 
 
-def _one(name: str, limits: InputLimits) -> Iterator[ScanItem]:
+def _head(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(SNIFF_BYTES)
+
+
+def _one(name: str, limits: InputLimits, skip: OnSkip) -> Iterator[ScanItem]:
     """A folder, a zip file or a single file (listings are expanded only at the top level)."""
     path = Path(name)
     if path.is_dir():
-        yield from _walk(name, limits)
+        yield from _walk(name, limits, skip)
     elif path.is_file() and path.suffix.lower() == ".zip":
-        yield from _zip_items(name, limits)
+        yield from _zip_items(name, limits, skip)
     elif not path.exists():
         yield ScanItem(name, name, error=f"{name}: no such file or folder")
     else:
         yield ScanItem(name, name)
 
 
-def _walk(folder: str, limits: InputLimits) -> Iterator[ScanItem]:
+def _walk(folder: str, limits: InputLimits, skip: OnSkip) -> Iterator[ScanItem]:
     """Files under ``folder``, recursively, sorted per directory; hidden entries and symlinked
     folders are skipped (a symlink loop must not make the scan endless)."""
     try:
@@ -120,17 +149,19 @@ def _walk(folder: str, limits: InputLimits) -> Iterator[ScanItem]:
         full = os.path.join(folder, entry.name)
         try:
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(full, limits)
+                yield from _walk(full, limits, skip)
             elif entry.is_file():
                 if entry.name.lower().endswith(".zip"):
-                    yield from _zip_items(full, limits)
-                else:
+                    yield from _zip_items(full, limits, skip)
+                elif looks_like_image(entry.name, lambda p=full: _head(p)):
                     yield ScanItem(full, full)
+                else:
+                    skip(full)
         except OSError as exc:
             yield ScanItem(full, full, error=f"{full}: cannot read ({exc.strerror or exc})")
 
 
-def _listing(path: Path, limits: InputLimits) -> Iterator[ScanItem]:
+def _listing(path: Path, limits: InputLimits, skip: OnSkip) -> Iterator[ScanItem]:
     """A text file of paths, one per line; blank lines and lines starting with '#' are skipped.
     Relative paths are relative to the listing's folder. Listed folders and zips are expanded."""
     base = path.parent
@@ -150,7 +181,7 @@ def _listing(path: Path, limits: InputLimits) -> Iterator[ScanItem]:
             if not entry or entry.startswith("#"):
                 continue
             listed = entry if os.path.isabs(entry) else os.path.normpath(os.path.join(base, entry))
-            yield from _one(listed, limits)
+            yield from _one(listed, limits, skip)
 
 
 def unsafe_member_reason(name: str) -> str | None:
@@ -171,13 +202,25 @@ def unsafe_member_reason(name: str) -> str | None:
     return None
 
 
-def _zip_items(zpath: str, limits: InputLimits) -> Iterator[ScanItem]:
+def _zip_items(zpath: str, limits: InputLimits, skip: OnSkip) -> Iterator[ScanItem]:
     try:
-        with zipfile.ZipFile(zpath) as zf:
-            infos = zf.infolist()
+        zf = zipfile.ZipFile(zpath)
+        infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
         yield ScanItem(zpath, zpath, error=f"{zpath}: not a readable zip archive ({exc})")
         return
+    with zf:
+        yield from _zip_entries(zf, zpath, infos, limits, skip)
+
+
+def _zip_entries(zf: zipfile.ZipFile, zpath: str, infos: list[zipfile.ZipInfo], limits: InputLimits,
+                 skip: OnSkip) -> Iterator[ScanItem]:
+    def head(info: zipfile.ZipInfo) -> bytes:
+        if info.flag_bits & 0x1:
+            return b""  # encrypted: nothing to sniff
+        with zf.open(info) as fh:
+            return fh.read(SNIFF_BYTES)
+
     files = [i for i in infos if not i.is_dir()]
     if len(files) > limits.zip_max_entries:
         yield ScanItem(zpath, zpath, error=f"{zpath}: the archive has {len(files)} entries, more than the "
@@ -193,7 +236,10 @@ def _zip_items(zpath: str, limits: InputLimits) -> Iterator[ScanItem]:
         source = f"{zpath}{ZIP_SEP}{info.filename}"
         if posixpath.basename(info.filename.replace("\\", "/")).startswith("."):
             continue
-        reason = _entry_problem(info, limits)
+        reason = _entry_problem(info, limits)  # unsafe or oversized entries are reported, whatever their name
+        if reason is None and not looks_like_image(info.filename, lambda i=info: head(i)):
+            skip(source)
+            continue
         yield ScanItem(source, zpath, info.filename, error=f"{source}: {reason}; rejected" if reason else None)
 
 

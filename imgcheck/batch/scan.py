@@ -85,7 +85,8 @@ def threads_per_worker(workers: int, cores: int | None = None) -> int:
 def scan_iter(inputs: Iterable[str | Path], engine, *, checks: Sequence[str] | None = None,
               workers: int = 1, skip: Callable[[str], bool] | None = None,
               input_limits: InputLimits | None = None, cache: RecordCache | None = None,
-              backend: str = "local", **backend_kw: Any) -> Iterator[Record]:
+              backend: str = "local", on_skip: Callable[[str], None] | None = None,
+              **backend_kw: Any) -> Iterator[Record]:
     """Check every image of ``inputs`` (folders, zips, path listings, files); yield one record per
     distinct source (a path listed twice is one input).
 
@@ -93,10 +94,11 @@ def scan_iter(inputs: Iterable[str | Path], engine, *, checks: Sequence[str] | N
     its own Engine with the same bank path and settings. ``skip(source)``: True for inputs already
     done (resume). ``cache``: records reused for identical files (pass one seeded from a previous run
     when resuming). ``backend="ray"`` runs the checks on a Ray cluster (see ``imgcheck.batch.ray_engine``;
-    ``backend_kw`` goes there: ``address``, ``batch_size``).
+    ``backend_kw`` goes there: ``address``, ``batch_size``). ``on_skip(source)``: called for each file
+    a folder or zip holds that is not an image (by name and first bytes); those get no record.
     """
     names = tuple(engine.resolve_checks(checks))
-    items = unique_items(iter_items(inputs, input_limits))
+    items = unique_items(iter_items(inputs, input_limits, on_skip))
     if backend == "ray":
         from imgcheck.batch.ray_engine import ray_scan_iter
 

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from imgcheck.checks import CheckContext
 from imgcheck.detectors import pixels
+from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
 from imgcheck.types import Evidence
@@ -32,21 +33,19 @@ class AiPixelsCheck:
         registry = ctx.engine.models
         model_id = ctx.settings.ai_pixels_model
         if not registry.has(model_id):
-            return Evidence(self.name, "error", f"The pixel detector model {model_id!r} is not installed.")
+            return Evidence(self.name, "error", **msg("ai_pixels.no_model", model=model_id))
         # the detector reads a copy whose longer side is at most WORK_SIDE: a very long, thin image
         # leaves too few pixels across, whatever its size
         short, long_ = sorted((img.width, img.height))
         work_short = short * min(1.0, pixels.WORK_SIDE / long_)
         if work_short < MIN_SIDE:
             return Evidence(self.name, "inconclusive",
-                            f"The image is too small or too narrow ({img.width}x{img.height}) for the pixel "
-                            f"detector: it was validated on images of at least {MIN_SIDE} px on the shorter side.",
+                            **msg("ai_pixels.too_small", width=img.width, height=img.height, min_side=MIN_SIDE),
                             details={"reason": "too_small", "min_side": MIN_SIDE})
         result = pixels.score_rgb(registry, img.rgb(pixels.WORK_SIDE), model_id)
         p, info = result.probability, result.head
         if not math.isfinite(p):
-            return Evidence(self.name, "error", "The pixel detector gave no usable score for this image.",
-                            model=model_id)
+            return Evidence(self.name, "error", **msg("ai_pixels.no_score"), model=model_id)
         flag_at = ctx.settings.ai_pixels_flag_at or info.flag_at
         details = {"probability": round(p, 4), "flag_at": flag_at, "clear_below": info.clear_below,
                    "encoder": info.encoder, "encoder_sha256": result.encoder_sha256,
@@ -56,14 +55,10 @@ class AiPixelsCheck:
                   "model_sha256": result.head_sha256, "details": details, "strength": strength,
                   "measure": measure}
         spoke = result.spoke()
-        by = f"; mostly {PART_NAMES.get(spoke, spoke)}" if spoke else ""
         if p >= flag_at:
-            return Evidence(self.name, "flag",
-                            f"The pixel detector gives {p:.0%} probability that this image is AI-generated "
-                            f"(flags at {flag_at:.0%}{by}); a statistical signal, not proof.",
-                            flags=self.flags, **common)
+            said = (msg("ai_pixels.flag_by", p=p, flag_at=flag_at, part=f"ai_pixels.part.{spoke}")
+                    if spoke in PART_NAMES else msg("ai_pixels.flag", p=p, flag_at=flag_at))
+            return Evidence(self.name, "flag", **said, flags=self.flags, **common)
         if p < info.clear_below:
-            return Evidence(self.name, "clear",
-                            f"The pixel detector finds no sign of AI generation ({p:.0%}).", **common)
-        return Evidence(self.name, "inconclusive",
-                        f"The pixel detector is undecided ({p:.0%}; it flags only at {flag_at:.0%}).", **common)
+            return Evidence(self.name, "clear", **msg("ai_pixels.clear", p=p), **common)
+        return Evidence(self.name, "inconclusive", **msg("ai_pixels.undecided", p=p, flag_at=flag_at), **common)

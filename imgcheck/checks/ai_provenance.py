@@ -16,6 +16,7 @@ import threading
 from typing import Any, ClassVar
 
 from imgcheck.checks import CheckContext
+from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.provenance import metadata
 from imgcheck.provenance import summary as provenance_summary
@@ -79,16 +80,16 @@ class AiProvenanceCheck:
         if result.findings:
             top = result.findings[0]
             names = list(dict.fromkeys(f.generator for f in result.findings))
-            reason = f"AI-generation metadata: made with {_describe(top)}"
             others = len(result.findings) - 1
-            if others:
-                also = [n for n in names if n != top.generator]
-                reason += f"; {others} more sign(s)" + (f" naming {', '.join(also[:3])}" if also else "")
-            if broken:
-                reason += f". The file was also {_broken_text(broken)}"
+            also = [n for n in names if n != top.generator]
+            said = (msg("ai_provenance.flag", found=_describe(top)) if not others else
+                    msg("ai_provenance.flag_more_naming", found=_describe(top), others=others, also=also[:3])
+                    if also else msg("ai_provenance.flag_more", found=_describe(top), others=others))
+            if broken:  # (English only for now: the credentials' own status texts are English)
+                said = {"reason": said["reason"] + f". The file was also {_broken_text(broken)}"}
             details["generators"] = names
             flags = ("ai_provenance",) + (("provenance_broken",) if broken else ())
-            return Evidence(self.name, "flag", reason, score=1.0, flags=flags, details=details, **graded)
+            return Evidence(self.name, "flag", **said, score=1.0, flags=flags, details=details, **graded)
         if broken:
             reason = (f"Content Credentials: this photo was {_broken_text(broken)}. "
                       f"They say: {_credentials_text(c2pa)}.{_other_problems(c2pa)}")
@@ -100,18 +101,15 @@ class AiProvenanceCheck:
         if result.camera:
             what = result.camera.get("exif_camera") or result.camera.get("c2pa_capture") or \
                 result.camera.get("xmp_source_type", "")
-            reason = (f"No AI-generation metadata. Camera metadata present ({what}); metadata can be copied or "
-                      "forged, so this is context, not proof that the photo is real.")
-            return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
+            return Evidence(self.name, "clear", **msg("ai_provenance.camera", what=what), score=0.0, details=details,
+                            **graded)
         if provenance_summary.has_metadata(result):
             words = {"text": "text fields", "stealth": "hidden pixel-bit text"}
             kinds = [words.get(k, k.upper()) for k, n in result.blocks.items() if n]
             reason = (f"No AI-generation metadata and no Content Credentials in this file's metadata "
                       f"({', '.join(kinds)}); metadata is easily removed or rewritten, so this proves nothing.")
             return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
-        reason = ("No metadata at all (no Content Credentials, EXIF, XMP or text chunks): uploads are often "
-                  "stripped of metadata, so this proves nothing.")
-        return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
+        return Evidence(self.name, "clear", **msg("ai_provenance.none"), score=0.0, details=details, **graded)
 
 
 def _broken_text(broken: tuple[C2paStatus, ...]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from imgcheck.checks import CheckContext
+from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.provenance import watermark
 from imgcheck.strength import measured
@@ -25,27 +26,23 @@ class AiWatermarkCheck:
         threshold = ctx.settings.watermark_agreement
         if img.width * img.height < watermark.MIN_PIXELS:
             return Evidence(self.name, "inconclusive",
-                            f"Image too small ({img.width}x{img.height}) to carry a Stable Diffusion watermark.",
-                            threshold=threshold)
+                            **msg("ai_watermark.too_small", width=img.width, height=img.height), threshold=threshold)
         if img.width * img.height > watermark.MAX_PIXELS:
             return Evidence(self.name, "inconclusive",
-                            f"Image too large ({img.width}x{img.height}) for an unresized Stable Diffusion output; "
-                            "upscaling erases these watermarks, so it was not decoded.", threshold=threshold)
+                            **msg("ai_watermark.too_large", width=img.width, height=img.height), threshold=threshold)
         marks = watermark.read_marks(img.rgb(None))
         if not marks:
-            return Evidence(self.name, "inconclusive", "Image too small to read a watermark payload.",
-                            threshold=threshold)
+            return Evidence(self.name, "inconclusive", **msg("ai_watermark.no_payload"), threshold=threshold)
         best = marks[0]
         details = {"best": best.to_dict(), "payloads": [m.to_dict() for m in marks],
                    "decoded_region": [img.width, img.height]}
         agreed = round(best.agreement * best.bits)
         measure, strength = measured(self.name, round(best.agreement, 4), threshold)
         if best.agreement >= threshold:
-            reason = (f"Invisible Stable Diffusion watermark: {best.payload} payload, {agreed} of {best.bits} "
-                      f"bits agree ({best.agreement:.0%}, threshold {threshold:.0%}).")
-            return Evidence(self.name, "flag", reason, score=round(best.agreement, 4), threshold=threshold,
+            said = msg("ai_watermark.flag", payload=best.payload, agreed=agreed, bits=best.bits,
+                       agreement=best.agreement, threshold=threshold)
+            return Evidence(self.name, "flag", **said, score=round(best.agreement, 4), threshold=threshold,
                             flags=self.flags, details=details, strength=strength, measure=measure)
-        reason = (f"No known invisible AI watermark (best bit agreement {best.agreement:.0%}, "
-                  f"threshold {threshold:.0%}; resizing or re-compression erases these marks).")
-        return Evidence(self.name, "clear", reason, score=round(best.agreement, 4), threshold=threshold,
+        said = msg("ai_watermark.clear", agreement=best.agreement, threshold=threshold)
+        return Evidence(self.name, "clear", **said, score=round(best.agreement, 4), threshold=threshold,
                         details=details, strength=strength, measure=measure)

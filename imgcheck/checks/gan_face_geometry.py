@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from imgcheck.checks import CheckContext
 from imgcheck.detectors import gan_geometry as geo
+from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
 from imgcheck.types import Evidence
@@ -26,18 +27,19 @@ class GanFaceGeometryCheck:
         tol = float(ctx.settings.gan_eye_tolerance)
         if not geo.is_square(img.width, img.height):
             # GAN portraits of this layout are square: the check ran and the layout is ruled out
-            return Evidence(self.name, "clear", f"Not a square full-frame portrait ({img.width}x{img.height}).",
+            return Evidence(self.name, "clear", **msg("gan_face_geometry.not_square", width=img.width,
+                                                       height=img.height),
                             threshold=tol, strength=0.0)
         try:
             from imgcheck import faces as face_pipeline
         except ImportError:
-            return Evidence(self.name, "error", "The face pipeline is not installed.", threshold=tol)
+            return Evidence(self.name, "error", **msg("gan_face_geometry.no_pipeline"), threshold=tol)
         if not ctx.engine.models.has(face_pipeline.DETECTOR_ID):
-            return Evidence(self.name, "error", "The face detector model is not installed.", threshold=tol)
+            return Evidence(self.name, "error", **msg("gan_face_geometry.no_detector"), threshold=tol)
         found = face_pipeline.detected_faces(ctx, img)
         with_eyes = [f for f in found if face_pipeline.eye_centres(f) is not None]
         if not with_eyes:
-            return Evidence(self.name, "inconclusive", "No face with eye landmarks was found.", threshold=tol)
+            return Evidence(self.name, "inconclusive", **msg("gan_face_geometry.no_eyes"), threshold=tol)
         face = max(with_eyes, key=lambda f: f.box[2] * f.box[3])
         eye_a, eye_b = face_pipeline.eye_centres(face)
         layout = geo.eye_layout(eye_a, eye_b, img.width, img.height)
@@ -45,13 +47,9 @@ class GanFaceGeometryCheck:
         span = layout.right[0] - layout.left[0]
         measure, strength = measured(self.name, round(layout.distance, 4), tol)
         if layout.distance <= tol and span >= MIN_EYE_SPAN:
-            return Evidence(self.name, "flag",
-                            f"The eyes sit {layout.distance:.1%} of the image width from the StyleGAN/FFHQ "
-                            f"layout (tolerance {tol:.1%}) in a square portrait, typical of GAN-made faces; "
-                            "a statistical signal, not proof.",
+            return Evidence(self.name, "flag", **msg("gan_face_geometry.flag", distance=layout.distance, tol=tol),
                             score=round(layout.distance, 4), threshold=tol, flags=self.flags, details=details,
                             strength=strength, measure=measure)
-        return Evidence(self.name, "clear",
-                        f"The eyes are {layout.distance:.1%} of the width away from the StyleGAN/FFHQ layout.",
+        return Evidence(self.name, "clear", **msg("gan_face_geometry.clear", distance=layout.distance),
                         score=round(layout.distance, 4), threshold=tol, details=details, strength=strength,
                         measure=measure)

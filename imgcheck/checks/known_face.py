@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from imgcheck.checks import CheckContext
 from imgcheck.faces import EMBEDDER_ID, FaceObservation, face_observations
+from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
 from imgcheck.types import Evidence, Match
@@ -48,15 +49,15 @@ class KnownFaceCheck:
         observations = face_observations(ctx, img)
         bank = ctx.bank
         if not observations:
-            return Evidence(self.name, "inconclusive", "No face found in the photo.", **model_info)
+            return Evidence(self.name, "inconclusive", **msg("known_face.no_face"), **model_info)
         if bank is None or bank.face_count(EMBEDDER_ID) == 0:
-            return Evidence(self.name, "inconclusive", "The bank holds no known faces.", **model_info,
+            return Evidence(self.name, "inconclusive", **msg("known_face.no_bank_faces"), **model_info,
                             details={"faces": len(observations)})
         usable: list[FaceObservation] = [o for o in observations
                                          if o.eye_distance >= settings.face_min_eye_distance]
         if not usable:
-            return Evidence(self.name, "inconclusive",
-                            f"{len(observations)} face(s) found, all too small to recognise.", **model_info,
+            return Evidence(self.name, "inconclusive", **msg("known_face.too_small", faces=len(observations)),
+                            **model_info,
                             details={"faces": len(observations)})
         hits = bank.search_faces([o.embedding for o in usable], EMBEDDER_ID, k=50)
         matches: list[Match] = []
@@ -79,18 +80,16 @@ class KnownFaceCheck:
         threshold = settings.face_match_distance
         if not matches:
             best = min((c["distance"] for c in closest), default=None)
-            reason = "No face matches a known person in the bank"
-            if best is not None:
-                reason += f" (closest bank face at distance {best:.2f}; names need {threshold:.2f} or less)"
+            said = (msg("known_face.no_match_closest", best=best, threshold=threshold) if best is not None
+                    else msg("known_face.no_match"))
             measure, strength = measured(self.name, best, threshold) if best is not None else (None, 0.0)
-            return Evidence(self.name, "clear", reason + ".", score=best, threshold=threshold, **model_info,
+            return Evidence(self.name, "clear", **said, score=best, threshold=threshold, **model_info,
                             details=details, strength=strength, measure=measure)
         matches.sort(key=lambda m: m.distance or 0.0)
         top = matches[0]
-        names = ", ".join(dict.fromkeys(f"'{m.label}'" for m in matches))
-        reason = (f"Face of {names} from the bank (face {top.face_index + 1}, distance {top.distance:.2f}; "
-                  f"same person below {threshold:.2f})")
+        said = msg("known_face.match", labels=list(dict.fromkeys(m.label for m in matches)),
+                   face=(top.face_index or 0) + 1, distance=top.distance, threshold=threshold)
         measure, strength = measured(self.name, top.distance or 0.0, threshold)
-        return Evidence(self.name, "flag", reason, score=top.distance, threshold=threshold, flags=self.flags,
+        return Evidence(self.name, "flag", **said, score=top.distance, threshold=threshold, flags=self.flags,
                         matches=tuple(matches), **model_info, details=details, strength=strength,
                         measure=measure)

@@ -23,6 +23,7 @@ import numpy as np
 from imgcheck.checks import CheckContext
 from imgcheck.hashing import local, views
 from imgcheck.hashing.pdq import PdqHash
+from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.strength import SCALES, grade, measured
 from imgcheck.types import Evidence, Match
@@ -50,7 +51,7 @@ class KnownImageCheck:
     def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence:
         bank = ctx.bank
         if bank is None or bank.store.count() == 0:
-            return Evidence(self.name, "inconclusive", "No bank of known images is loaded.")
+            return Evidence(self.name, "inconclusive", **msg("known_image.no_bank"))
         settings = ctx.settings
         queries = views.query_hashes(img)
         radii = {"pdq": settings.pdq_radius, "phash": settings.phash_radius}
@@ -101,18 +102,20 @@ class KnownImageCheck:
             if nearest:
                 measure, strength = measured("known_image.pdq", min(nearest), settings.pdq_radius)
                 details["nearest_pdq_distance"] = min(nearest)
-            return Evidence(self.name, "clear", "No known image in the bank matches this photo.", details=details,
+            return Evidence(self.name, "clear", **msg("known_image.no_match"), details=details,
                             strength=strength, measure=measure)
         top = matches[0]
         nbits = _NBITS[top.method]
-        how = "PDQ distance after alignment" if top.method == "pdq+orb" else f"{top.method.upper()} distance"
-        reason = f"Matches a known image of '{top.label}' ({how} {int(top.distance or 0)} of {nbits})"
+        said = (msg("known_image.match_aligned", label=top.label, distance=int(top.distance or 0), bits=nbits)
+                if top.method == "pdq+orb" else
+                msg("known_image.match", label=top.label, method=top.method.upper(),
+                    distance=int(top.distance or 0), bits=nbits))
         radius = radii.get(top.method, local.VerifyParams().max_aligned_distance)
         measure, _ = measured(f"known_image.{top.method}", top.distance or 0, radius)
         # the strongest match decides strength, whatever its method (ranking by similarity above)
         strength = max(grade(m.distance or 0, radii.get(m.method, local.VerifyParams().max_aligned_distance),
                              SCALES[f"known_image.{m.method}"]) for m in matches)
-        return Evidence(self.name, "flag", reason, score=top.similarity, flags=self.flags, matches=matches,
+        return Evidence(self.name, "flag", **said, score=top.similarity, flags=self.flags, matches=matches,
                         threshold=round(1 - radius / nbits, 4), details=details, strength=strength,
                         measure=measure)
 

@@ -88,5 +88,6 @@ def residual_features(rgb: np.ndarray) -> np.ndarray:
     blocks = np.abs(grey[:bh, :bw]).reshape(bh // 8, 8, bw // 8, 8).std(axis=(1, 3))
     flat = float((blocks < 0.5).mean())
     block_med = float(np.log(np.median(blocks) + 1e-3))
-    vals = [np.log(sd), np.log(mad), np.log(kurt), *corr, *bands, *peaks, flat, block_med]
+    # a flat image has kurtosis 0: floor it (only such images change) so no log(0) warning or -inf
+    vals = [np.log(sd), np.log(mad), np.log(max(kurt, 1e-6)), *corr, *bands, *peaks, flat, block_med]
     return np.asarray(vals, dtype=np.float64)

@@ -17,6 +17,7 @@ import numpy as np
 
 from imgcheck.faces import FaceObservation, main_face
 from imgcheck.faces.embed import distances
+from imgcheck.i18n import msg
 from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
@@ -40,8 +41,7 @@ def face_consistency(photos: Sequence[PhotoFaces], same: float, different: float
     no_face = [p.name for p in photos if not p.observations]
     details: dict = {"photos_without_face": no_face, "same_distance": same, "different_distance": different}
     if len(with_faces) < 2:
-        return Evidence(CHECK_NAME, "inconclusive",
-                        "Fewer than two photos show a face; nothing to compare.", details=details)
+        return Evidence(CHECK_NAME, "inconclusive", **msg("face_consistency.too_few"), details=details)
     # candidate persons: every face; support = photos holding a face within `same` of it. Main faces
     # win ties, then the candidate closest to all photos.
     best = None
@@ -66,14 +66,13 @@ def face_consistency(photos: Sequence[PhotoFaces], same: float, different: float
     measure, strength = measured(CHECK_NAME, round(score, 4), different)
     graded = {"strength": strength, "measure": measure}
     if disagree:
-        reason = (f"Photos show different people: {', '.join(disagree)} "
-                  f"{'does' if len(disagree) == 1 else 'do'} not match the person in "
-                  f"{', '.join(agree)}")
-        return Evidence(CHECK_NAME, "flag", reason, score=round(score, 4), threshold=different,
+        said = msg("face_consistency.flag_one" if len(disagree) == 1 else "face_consistency.flag_many",
+                   disagree=disagree, agree=agree)
+        return Evidence(CHECK_NAME, "flag", **said, score=round(score, 4), threshold=different,
                         flags=("inconsistent_faces",), details=details, **graded)
     if undecided:
-        return Evidence(CHECK_NAME, "inconclusive",
-                        f"Unsure whether {', '.join(undecided)} show(s) the same person as {', '.join(agree)}.",
+        return Evidence(CHECK_NAME, "inconclusive", **msg("face_consistency.undecided", undecided=undecided,
+                                                          agree=agree),
                         score=round(score, 4), threshold=different, details=details, **graded)
-    return Evidence(CHECK_NAME, "clear", f"All {len(with_faces)} photos with a face show the same person.",
+    return Evidence(CHECK_NAME, "clear", **msg("face_consistency.clear", n=len(with_faces)),
                     score=round(score, 4), threshold=same, details=details, **graded)
