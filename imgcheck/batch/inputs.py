@@ -26,19 +26,27 @@ ZIP_SEP = "!"
 #: names that say "image"; a file found in a folder or zip with another name is scanned only when its
 #: first bytes are an image's (so SOURCES.md or bank.json beside the photos are skipped, not errors)
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff",
-                            ".bmp", ".dib", ".heic", ".heif", ".avif", ".mpo"})
-SNIFF_BYTES = 32
+                            ".bmp", ".dib", ".heic", ".heif", ".avif", ".mpo",
+                            # video clips are checked too (imgcheck.video)
+                            ".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi"})
+SNIFF_BYTES = 64
 
 #: called with each file a folder walk or zip skipped because it is not an image
 OnSkip = Callable[[str], None]
 
 
 def looks_like_image(name: str, head: Callable[[], bytes]) -> bool:
-    """An image by its name's suffix, or else by its first bytes (``head()`` is read only then)."""
+    """An image (or video clip) by its name's suffix, or else by its first bytes (``head()`` is read
+    only then)."""
     if Path(name).suffix.lower() in IMAGE_SUFFIXES:
         return True
     try:
-        return sniff_format(head()) is not None
+        first = head()
+        if sniff_format(first[:32]) is not None:
+            return True
+        from imgcheck.video import looks_like_video
+
+        return looks_like_video(first)
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError, NotImplementedError):
         return False  # unreadable and not named as an image: not one of the photos
 
