@@ -97,7 +97,7 @@ class KnownImageCheck:
                 d = details["disputed"][0]
                 return Evidence(self.name, "clear", f"Only hashes the sharing group marks {d['category']} match "
                                 f"this photo (e.g. '{d['label']}' from {d['collab'] or 'this bank'}); they do "
-                                "not count as a known image.", details=details)
+                                "not count as a known image.", details=details, strength=0.0)
             measure, strength = None, 0.0  # nothing within the near-miss radius: as far as unrelated
             if nearest:
                 measure, strength = measured("known_image.pdq", min(nearest), settings.pdq_radius)
