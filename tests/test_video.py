@@ -367,3 +367,20 @@ def test_c2pa_in_an_mp4_is_read_by_the_provenance_check(clips, tmp_path):
     assert r.video.frames_decoded == 60
     # the unsigned clip: nothing found
     assert eng.check(clips["clean"], checks=["ai_provenance"]).evidence[0].status == "clear"
+
+
+@pytest.mark.parametrize("kind", ["avi_cut", "mp4_noise"])
+def test_a_clip_that_stops_early_is_an_error_not_a_partial_clear(tmp_path, clips, engine, kind):
+    """A cut-off AVI ends its demuxing without an error, and noise in an MP4's sample data can end it
+    after a few frames: a report on the first second must not read as the clip's."""
+    if kind == "avi_cut":
+        good = vc.write(tmp_path / "ok.avi", vc.shots(["rocket.jpg"], 6, FPS, SIZE)).read_bytes()
+        data = good[: len(good) // 3]
+    else:
+        data = bytearray(clips["clean"].read_bytes())
+        rng = np.random.default_rng(1)
+        for i in rng.choice(np.arange(3000, len(data)), 300, replace=False):
+            data[i] = int(rng.integers(0, 256))
+        data = bytes(data)
+    r = engine.check(data, name=f"clip.{kind[:3]}", checks=["known_face"])
+    assert r.verdict == "error" and ("truncated" in r.error or "damaged" in r.error), r.error

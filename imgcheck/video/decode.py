@@ -266,6 +266,7 @@ def _av_frames(src: VideoSource, threads: int) -> Iterator[ScanFrame]:
             cc.skip_frame = "NONREF"
         tb = float(stream.time_base) if stream.time_base else 0.0
         start = None
+        last_t = 0.0
         n_frames = n_packets = 0
         fps = info.fps or 25.0
         try:
@@ -287,6 +288,7 @@ def _av_frames(src: VideoSource, threads: int) -> Iterator[ScanFrame]:
                     if start is None:
                         start = t
                     t -= start
+                    last_t = max(last_t, float(t))
                     if t > limits.max_seconds:
                         raise InputError(f"{name}: the clip runs past the {limits.max_seconds:.0f} s limit")
                     rotation = int(getattr(frame, "rotation", 0) or 0)
@@ -299,6 +301,12 @@ def _av_frames(src: VideoSource, threads: int) -> Iterator[ScanFrame]:
                              f"{n_frames} frame(s) ({_short(exc)})") from exc
         if n_frames == 0:
             raise InputError(f"{name}: the {info.format} file holds no decodable video frame")
+        last = last_t + (1.0 / info.fps if info.fps > 0 else 0.0)
+        if info.duration_s > 0 and last < info.duration_s - max(1.0, 0.1 * info.duration_s):
+            # the demuxer stopped early without an error (a cut-off AVI, damaged MP4 sample tables):
+            # a report on the first seconds must not read as a report on the clip
+            raise InputError(f"{name}: the {info.format} data is damaged or truncated: frames stop at "
+                             f"{last:.1f} s of the {info.duration_s:.1f} s the headers declare")
 
 
 def _animation_info(data: bytes, name: str, limits: VideoLimits) -> VideoInfo:
