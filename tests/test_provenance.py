@@ -526,3 +526,15 @@ def test_ai_file_with_identity_failure_names_it_as_such() -> None:
         in text and "signature does not validate" not in text and text.count("trust list") == 1
     findings = metadata._c2pa_findings(s)
     assert findings[0].generator.startswith("Adobe Firefly") and findings[0].where.endswith("'c2pa.placed'")
+
+
+def test_reader_refusals_are_named_and_never_broken() -> None:
+    from imgcheck.provenance.c2pa_manifest import C2paSummary, reader_error_status
+
+    for msg in ("Signature: could not generate a trusted time stamp", "Verify: unexpected end of file",
+                "Decoding: could not decode assertion c2pa.actions.v2 (version 2, content type application/cbor)"):
+        st = reader_error_status(msg)
+        s = C2paSummary(present=True, readable=False, error=msg, statuses=(st,))
+        assert st.kind == "malformed" and s.broken == () and msg in st.text()
+    assert reader_error_status("Decoding: could not decode assertion x: cbor").code == "assertion.cbor.invalid"
+    assert reader_error_status("Verify: unexpected end of file").text().startswith("the reader refused the manifest")

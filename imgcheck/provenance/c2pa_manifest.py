@@ -67,7 +67,8 @@ class C2paStatus:
                     "an identity assertion (CAWG) does not validate" +
                     (f": {self.explanation[:120]}" if self.explanation else ""))
         elif self.kind == "malformed":
-            what = "the manifest data is malformed" + (f": {self.explanation[:160]}" if self.explanation else "")
+            what = ("the manifest data is malformed" if code or not self.explanation else
+                    "the reader refused the manifest") + (f": {self.explanation[:160]}" if self.explanation else "")
         else:
             what = self.explanation[:160] or "a validation problem"
         where = " in an earlier manifest" if self.ingredient else ""
@@ -111,17 +112,15 @@ def make_status(code: str, explanation: str = "", ingredient: bool = False) -> C
 
 
 def reader_error_status(error: str) -> C2paStatus:
-    """A manifest the reader refused: malformed data, with the spec's code when the message names the part."""
+    """A manifest the reader refused: malformed data (never "broken": a refusal proves no edit), with the
+    spec's code when the message names the part."""
     low = error.lower()
     code = ""
     if "cbor" in low:
         code = "claim.cbor.invalid" if "claim" in low and "assertion" not in low else "assertion.cbor.invalid"
     elif "json" in low and "assertion" in low:
         code = "assertion.json.invalid"
-    kind = "malformed"
-    if "signature" in low and not code:
-        kind = "signature"
-    return C2paStatus(code, kind, True, error[:300])
+    return C2paStatus(code, "malformed", True, error[:300])
 
 
 @dataclass(frozen=True)
