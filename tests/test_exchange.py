@@ -76,7 +76,12 @@ def te_world(tmp_path_factory, fixtures):
 
 
 def test_our_export_is_read_by_threatexchange(te_world, fixtures):
+    from imgcheck.hashing.files import hash_file
+
     assert te_world["summary"].written == 3
+    # what goes out is the reference PDQ of each file, as `imgcheck hash` prints it
+    assert [ln.split()[1] for ln in te_world["export"].read_text().splitlines()] == [
+        str(hash_file(fixtures / f, ["pdq"]).hashes["pdq"]) for f in ("obama.jpg", "biden.jpg", "grace_hopper.jpg")]
     # `threatexchange dataset` counts one record per exported entry
     assert "pdq: 3" in te_world["summary_text"]
     listed = {ln.split()[1] for ln in pdq_lines(te_world["outputs"]["dataset -P -S"]) if ln.startswith("pdq ")}

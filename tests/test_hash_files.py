@@ -67,6 +67,7 @@ def test_hash_file_gives_the_exchange_pdq_and_the_bank_phash(fixtures):
         bank = {h.kind: h for _, h in views.bank_hashes(img)}
         assert r.error is None and r.hashes["phash"] == bank["phash"]
         assert r.hashes["pdq"] == views.exchange_pdq(img) and r.hashes["pdq"] - bank["pdq"] <= 8
+        assert bank[views.EXCHANGE_KIND].bits == r.hashes["pdq"].bits  # what bank export sends
         assert r.to_dict()["pdq_quality"] == bank["pdq"].quality and "pdq_upright" not in r.to_dict()
 
 

@@ -17,8 +17,8 @@ status codes). HMA's banks are imgcheck's entry kinds in upper case (CELEBRITY, 
 a bank content id is the bank entry id. Entries their sharing group marks NEGATIVE_CLASS or DISPUTED
 are left out of lookups, as HMA leaves out disabled content. A PDQ matches within the calibrated
 radius (``Settings.pdq_radius``, 31 bits, HMA's own PDQ threshold). ``POST /m/lookup`` looks the photo
-up with every view imgcheck uses (upright, mirror, borders trimmed, the stored pixels of an
-EXIF-rotated photo) and reports the nearest.
+up with every view imgcheck uses (all 8 orientations of the upright photo, borders trimmed) and
+reports the nearest.
 
 Served only behind ``--auth`` (HTTP Basic, the same users as the app's login) and never with
 ``--public``: adding hashes changes the bank.

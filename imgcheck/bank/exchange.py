@@ -18,8 +18,8 @@ Export formats (``export_list``; ``bank export --format``), checked against pyth
     every column: ``signal_type,signal_value`` (HMA's names) then label, kind, category, tags, collab,
     quality, sha256, and ``source`` only when asked (it is often a local path).
 
-Every format writes one PDQ per entry: the stored-pixel hash other tools compute
-(``views.exchange_pdq``), never one of quality below 50 (PDQ's own rule: such hashes match noise).
+Every format writes one PDQ per entry: the hash other tools compute for the file (Meta's reference
+PDQ of the stored pixels, ``views.exchange_pdq``, kept by ``bank add``), never one of quality below 50 (PDQ's own rule: such hashes match noise).
 Free-text cells are written formula-safe (a cell starting with ``= + - @`` gets a leading ``'``).
 
 ``import_list`` reads all of these, plus every list those tools print (``threatexchange hash``
@@ -47,6 +47,7 @@ from imgcheck.bank.store import CATEGORIES, NON_MATCHING, BankStore, Entry, NewE
 from imgcheck.errors import BankError, InputError
 from imgcheck.hashing.base import Hash
 from imgcheck.hashing.pdq import PdqHash
+from imgcheck.hashing.views import EXCHANGE_KIND
 from imgcheck.types import BANK_KINDS
 
 FORMATS = ("te", "te-csv", "te-indicators", "imgcheck")
@@ -93,12 +94,15 @@ class ExportSummary:
 
 
 def _exchange_hash(store: BankStore, entry_id: int) -> Hash | None:
-    """The stored-pixel PDQ of an entry (``stored`` variant when the photo was EXIF-rotated)."""
+    """The PDQ other tools compute for an entry's file: its stored reference PDQ (``pdq_ref``), else
+    (entries added before it was stored, imported hashes) its PDQ of the stored pixels or upright."""
     found: dict[str, Hash] = {}
     for variant, h in store.hashes_of(entry_id):
-        if h.kind == "pdq" and variant in ("full", "stored"):
+        if h.kind == EXCHANGE_KIND:
+            found["ref"] = Hash("pdq", h.bits, h.quality)
+        elif h.kind == "pdq" and variant in ("full", "stored"):
             found[variant] = h
-    return found.get("stored") or found.get("full")
+    return found.get("ref") or found.get("stored") or found.get("full")
 
 
 def export_list(store: BankStore, path: Path, fmt: str = "te", *, include_sources: bool = False) -> ExportSummary:

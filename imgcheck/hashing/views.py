@@ -3,15 +3,13 @@
 Bank side: hashes of the image as it is, plus its ORB keypoints (``bank_features``) for the
 local-feature verification.
 
-Two PDQs of an EXIF-rotated photo: imgcheck looks at photos upright (EXIF orientation applied), while
-Meta's reference PDQ, python-threatexchange and HMA hash the pixels as stored in the file. The bank
-keeps both (variant ``full``: upright; ``stored``: as stored, only when they differ) and a query
-is looked up with both, so a rotated phone photo matches a list made by any of those tools and the
-same photo with its EXIF tag stripped. ``imgcheck hash`` prints the stored-pixel PDQ computed
-exactly as the reference does (``exchange_pdq``); ``bank export`` writes an entry's ``stored`` hash
-when it has one, else its ``full`` hash (the same pixels, resampled to 512 px by imgcheck rather than
-squashed by the reference: 0-18 bits from the reference's hash on the registry photos, well inside
-every tool's match radius of 31). Query side: the image and the image with uniform borders trimmed, each in all 8 orientations
+Bank side also: the PDQ other tools compute for the file (``exchange_pdq``: Meta's reference PDQ of
+the pixels as stored, EXIF orientation not applied), kept as hash type ``pdq_ref`` for hash-list
+export and never matched against (matching stays on the 512 px upright copy, whose query side below
+covers every orientation, so an EXIF-rotated photo and its untagged copy find each other). Lists
+from other tools hold stored-pixel hashes too; the query's 8 orientations find them as well.
+
+Query side: the image and the image with uniform borders trimmed, each in all 8 orientations
 for PDQ (the dihedral group: 0/90/180/270 degrees, each mirrored or not, so a photo turned
 sideways, upside down or flipped, or one whose EXIF orientation was lost or applied twice, lands
 near the original) and as is and mirrored for pHash; and the query's keypoints and those of its
@@ -132,19 +130,23 @@ def exchange_pdq(img: LoadedImage) -> Hash:
     Computed like Meta's reference: from the full-resolution pixels as the file stores them (no
     EXIF rotation), resampled as the reference does; bit-exact with the reference build on the
     public PDQ test images and the registry photos of tests/fixtures (tests/test_pdq_reference.py).
-    Costs a full decode, so the bank computes it only where it differs from the upright hash."""
+    Costs a full decode (about 90 ms of CPU for a 12 MP JPEG), paid by ``bank add`` and ``imgcheck
+    hash``, never by a check."""
     rgb = _reference_pixels_pillow(img)
     if rgb is None:
         rgb = reference_resample(stored_pixels(img, None))
     return _PDQ.compute(rgb)
 
 
+#: hash type of the stored reference PDQ: exported, never searched (``Bank`` searches by query kind)
+EXCHANGE_KIND = "pdq_ref"
+
+
 def bank_hashes(img: LoadedImage) -> list[tuple[str, Hash]]:
     rgb = img.rgb(HASH_SIDE)
-    out = [("full", _PDQ.compute(rgb)), ("full", _PHASH.compute(rgb))]
-    if getattr(img, "orientation", 1) in _UNDO_ORIENTATION:
-        out.append(("stored", exchange_pdq(img)))
-    return out
+    ref = exchange_pdq(img)
+    return [("full", _PDQ.compute(rgb)), ("full", _PHASH.compute(rgb)),
+            ("stored", Hash(EXCHANGE_KIND, ref.bits, ref.quality))]
 
 
 def query_views(img: LoadedImage) -> dict[str, np.ndarray]:
@@ -167,8 +169,6 @@ def query_hashes(img: LoadedImage) -> dict[str, list[tuple[str, Hash]]]:
         if name in views:
             for orient, h in _PDQ.compute_dihedral(views[name]).items():
                 pdq.append((name if orient == "orig" else f"{name}/{orient}", h))
-    if getattr(img, "orientation", 1) in _UNDO_ORIENTATION:
-        pdq.append(("stored", exchange_pdq(img)))
     return {"pdq": pdq, "phash": [(name, _PHASH.compute(v)) for name, v in views.items()]}
 
 
