@@ -119,6 +119,22 @@ def test_c2pa_summary(trusting_engine, name: str) -> None:
         assert summary["metadata_present"] is True
 
 
+def test_outcome_by_kind(trusting_engine) -> None:
+    def by_kind(name: str) -> dict[str, str]:
+        ev = trusting_engine.check(PROV / name, checks=["ai_provenance"]).evidence[0]
+        return {k: v["outcome"] for k, v in ev.details["provenance"]["by_kind"].items()}
+
+    ok = {"content_hash": "ok", "signature": "ok", "certificate": "ok", "identity": "not present", "malformed": "ok"}
+    assert by_kind("c2pa_valid.jpg") == ok
+    assert by_kind("c2pa_pixels_changed.jpg") == {**ok, "content_hash": "failed"}
+    assert by_kind("c2pa_untrusted.jpg") == {**ok, "certificate": "untrusted"}
+    assert by_kind("c2pa_expired_cert.jpg")["certificate"] == "failed"
+    assert by_kind("c2pa_identity_failure.jpg") == {**ok, "identity": "failed"}
+    assert by_kind("c2pa_malformed_cbor.jpg") == {"content_hash": "not checked", "signature": "not checked",
+                                                  "certificate": "not checked", "identity": "not checked",
+                                                  "malformed": "failed"}
+
+
 def test_pixels_changed_after_signing_is_its_own_weak_finding(prov_engine) -> None:
     report = prov_engine.check(PROV / "c2pa_pixels_changed.jpg", checks=["ai_provenance"])
     ev = report.evidence[0]
@@ -495,6 +511,7 @@ def test_app_renders_the_provenance_card(prov_engine) -> None:
     broken = render.report_html(prov_engine.check(PROV / "c2pa_pixels_changed.jpg", checks=["ai_provenance"]).to_dict())
     assert "ic-prov-broken" in broken and 'data-code="assertion.dataHash.mismatch"' in broken
     assert "Pixels changed after signing" in broken and "no AI declared: edited after it was signed" in broken
+    assert "content hash failed · signature ok" in broken
     ident = render.report_html(prov_engine.check(PROV / "c2pa_identity_failure.jpg", checks=["ai_provenance"]).to_dict())
     assert "<b>Identity assertion</b>" in ident and "ic-prov-broken" not in ident
     bare = io.BytesIO()

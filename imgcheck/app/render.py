@@ -404,6 +404,13 @@ def provenance_card(summary: dict[str, Any] | None) -> str:
         outcome = summary.get("validation")
         rows.append(("Validation", "signature and content hash check out" + (
             "; signer trusted" if outcome == "trusted" else "; signer not on the configured trust list")))
+    by_kind = summary.get("by_kind") if isinstance(summary.get("by_kind"), dict) else {}
+    words = {"content_hash": "content hash", "signature": "signature", "certificate": "certificate",
+             "identity": "identity", "malformed": "data"}
+    checked = [f"{words.get(k, k)} {v.get('outcome')}" for k, v in by_kind.items()
+               if isinstance(v, dict) and v.get("outcome") not in (None, "not present")]
+    if checked:
+        rows.append(("Checked", esc(" · ".join(checked))))
     body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
     return (
         f'<div class="ic-prov ic-prov-{esc(state)}{" ic-prov-broken" if bad else ""}" data-credentials="{esc(state)}">'

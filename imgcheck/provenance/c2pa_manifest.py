@@ -144,6 +144,7 @@ class C2paSummary:
     error: str = ""
     statuses: tuple[C2paStatus, ...] = ()       # every non-success status, each code once
     chain: tuple[C2paManifestInfo, ...] = ()    # oldest ancestor first, the active manifest last
+    success: tuple[str, ...] = ()               # the active manifest's success codes
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -193,6 +194,27 @@ class C2paSummary:
     def other_problems(self) -> tuple[C2paStatus, ...]:
         """Problems that do not break the file: certificate, identity, malformed data, an ingredient's."""
         return tuple(s for s in self.problems if s not in self.broken)
+
+    def outcome_by_kind(self) -> dict[str, dict[str, Any]]:
+        """Each kind of validation -> {"outcome": ok | failed | untrusted | not present | not checked, "codes"}."""
+        if not self.present:
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        for kind in KIND_ORDER[:-1]:
+            mine = [s for s in self.statuses if s.kind == kind]
+            codes = [s.code for s in mine if s.code]
+            if not self.readable:
+                outcome = "failed" if kind == "malformed" else "not checked"
+            elif any(s.failure for s in mine):
+                outcome = "failed"
+            elif mine:
+                outcome = "untrusted"
+            elif kind == "identity" and not any(c.startswith("cawg.") for c in self.success):
+                outcome = "not present"
+            else:
+                outcome = "ok"
+            out[kind] = {"outcome": outcome, "codes": codes}
+        return out
 
     def history(self) -> str:
         """The chain of actions in plain words: "captured with X, then cropped in Y"."""
@@ -390,6 +412,10 @@ def summarise(store: dict[str, Any]) -> C2paSummary:
     statuses = _statuses(store)
     failures = tuple(s.code for s in statuses if s.failure)[:16]
     trusted = state == "Trusted" and not any(s.code.startswith("signingCredential.untrusted") for s in statuses)
+    results = store.get("validation_results") if isinstance(store.get("validation_results"), dict) else {}
+    active_results = results.get("activeManifest") if isinstance(results.get("activeManifest"), dict) else {}
+    success = tuple(dict.fromkeys(str(r.get("code") or "") for r in (active_results.get("success") or [])[:64]
+                                  if isinstance(r, dict)))
     return C2paSummary(present=True, claim_generators=tuple(generators), signer=signer, validation_state=state,
                        trusted=trusted, failures=failures, actions=tuple(actions), statuses=statuses,
-                       chain=tuple(reversed(chain)))
+                       chain=tuple(reversed(chain)), success=success)

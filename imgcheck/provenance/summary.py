@@ -51,6 +51,7 @@ def build(result: ProvenanceResult) -> dict[str, Any]:
         "capture_device": capture_device(result) or None,
         "history": c2pa.history() or None,
         "validation": validation_outcome(c2pa) or None,
+        "by_kind": c2pa.outcome_by_kind(),
         "problems": [s.to_dict() for s in c2pa.problems],
         "trust_states": [s.to_dict() for s in c2pa.statuses if not s.failure],
         "ai_declared": bool(ai),
