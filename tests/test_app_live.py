@@ -259,7 +259,7 @@ def test_public_mode_has_only_the_check_endpoints(celeb_engine, tmp_path):
         for fn in blocks.fns.values()
         if fn.api_name and not fn.api_name.startswith("load_example")
     }
-    assert names == {"check", "profile", "check_view", "profile_view"}
+    assert names == {"check", "profile", "check_view", "profile_view", "check_video_view"}
     private = build_app(celeb_engine, upload_root=tmp_path)
     assert {"batch", "bank_add", "bank_remove", "bank_export", "bank_import", "bank_list"} <= {
         fn.api_name for fn in private.fns.values()

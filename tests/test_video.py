@@ -384,3 +384,30 @@ def test_a_clip_that_stops_early_is_an_error_not_a_partial_clear(tmp_path, clips
         data = bytes(data)
     r = engine.check(data, name=f"clip.{kind[:3]}", checks=["known_face"])
     assert r.verdict == "error" and ("truncated" in r.error or "damaged" in r.error), r.error
+
+
+def test_hostile_clips_through_the_cli_under_memory_and_time_caps(tmp_path, clips):
+    """Every hostile clip through ``imgcheck check --json`` in one process capped at 2.5 GiB of address
+    space and 180 s: one error report each, exit 2, no traceback."""
+    from capped import limit_memory
+
+    cases = _hostile(tmp_path, clips["bank"])
+    still = np.full((64, 64, 3), 128, np.uint8)
+    bomb = vc.write(tmp_path / "bomb.mkv", (still for _ in range(40_000)), fps=100).read_bytes()
+    cases["frame_bomb"] = bomb  # 400 s at 100 fps: past the 36,000-frame cap, in a few hundred KB
+    paths = []
+    for name, data in cases.items():
+        p = tmp_path / f"{name}.{'mkv' if name == 'frame_bomb' else 'mp4'}"
+        p.write_bytes(data)
+        paths.append(p)
+    proc = subprocess.run([sys.executable, "-m", "imgcheck.cli", "check", "--checks", "known_face", "--json",
+                           *map(str, paths)], capture_output=True, text=True, cwd=tmp_path, timeout=180,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                               "OMP_NUM_THREADS": "1"}, preexec_fn=limit_memory(int(2.5 * 2**30)))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    reports = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert len(reports) == len(paths)
+    assert all(r["verdict"] == "error" and r["error"] for r in reports), [r["error"] for r in reports]
+    assert "Traceback" not in proc.stderr
+    bomb_error = reports[-1]["error"]
+    assert "frames" in bomb_error or "long" in bomb_error, bomb_error

@@ -163,15 +163,16 @@ class AppHandlers:
         )
 
     # -- one video clip ----------------------------------------------------------------------------
-    def check_video_view(self, value: Any) -> CheckView:
-        """The 'Check a video' tab: verdict banner, reasons, a timeline strip of sampled frames, evidence."""
+    def check_video_view(self, value: Any, progress: Progress | None = None) -> CheckView:
+        """The 'Check a video' tab: verdict banner, reasons, a timeline strip of sampled frames, evidence.
+        ``progress(fraction, text)`` follows the pass over the clip."""
         up = self._one_upload(value)
         try:
             if not Path(up.path).is_file():
                 report = error_report(up.name, f"{up.name}: the upload is no longer on the server; "
                                                 "please upload it again")
             else:
-                report = self.engine.check_video(up.path, name=up.name)
+                report = self.engine.check_video(up.path, name=up.name, progress=progress)
         finally:
             self.uploads.discard([up])
         d = report.to_dict()

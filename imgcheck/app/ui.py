@@ -98,7 +98,7 @@ def build_app(
 ) -> gr.Blocks:
     """The app on ``engine``.
 
-    ``public``: only the two check tabs exist (no bank, no batch, and no endpoints for them).
+    ``public``: only the check tabs exist (photo, video, profile; no bank, no batch, and no endpoints for them).
     ``auth``: the users allowed in; bank and batch handlers refuse requests without a logged-in user.
     ``upload_root``: Gradio's upload folder; uploads found there are deleted after each request
     (default: Gradio's current upload folder). ``work_dir``: where downloads are written.
@@ -126,10 +126,10 @@ def build_app(
         v = h.check_view(photo)
         return v.banner, v.advice, v.evidence, v.report
 
-    def video_view(clip: Any) -> tuple[Any, ...]:
+    def video_view(clip: Any, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if clip is None:
             return WAITING, "", "", None
-        v = h.check_video_view(clip)
+        v = h.check_video_view(clip, progress=lambda frac, desc: progress(frac, desc=desc))
         return v.banner, v.advice, v.evidence, v.report
 
     def profile_view(files: Any) -> tuple[Any, ...]:
