@@ -342,5 +342,8 @@ def test_cli_export_formats(te_world, tmp_path):
         proc = imgcheck_cli("bank", "export", "--bank", bank, "--out", str(out), "--format", fmt, home=home)
         assert proc.returncode == 0 and "exported 3 hashes" in proc.stderr, proc.stderr
         assert import_list(BankStore(tmp_path / f"{fmt}.sqlite"), out).added == 3
+    proc = imgcheck_cli("bank", "export", "--bank", bank, "--out", str(tmp_path / "lf"), "--format", "local_file",
+                        home=home)
+    assert proc.returncode == 0 and (tmp_path / "lf").read_text() == (tmp_path / "x.te").read_text()
     proc = imgcheck_cli("bank", "export", "--bank", bank, "--out", str(tmp_path / "y"), "--format", "xml", home=home)
     assert proc.returncode == 2 and "unknown hash-list format" in proc.stderr

@@ -359,9 +359,9 @@ class AppHandlers:
         return f"Removed {n} of {len(ids)} entries."
 
     def bank_export(self, fmt: str = "te") -> str:
-        from imgcheck.bank.exchange import FORMATS, export_list
+        from imgcheck.bank.exchange import ALIASES, FORMATS, export_list
 
-        fmt = fmt or "te"
+        fmt = ALIASES.get(fmt or "te", fmt or "te")
         if fmt not in FORMATS:
             raise InputError(f"choose a format: {', '.join(FORMATS)}")
         name = {"te": "imgcheck-hashes.txt", "te-csv": "imgcheck-hashes-te.csv", "te-indicators":

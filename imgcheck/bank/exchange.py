@@ -51,6 +51,10 @@ from imgcheck.hashing.views import EXCHANGE_KIND
 from imgcheck.types import BANK_KINDS
 
 FORMATS = ("te", "te-csv", "te-indicators", "imgcheck")
+#: other names people give the same formats
+ALIASES = {"local_file": "te", "local-file": "te", "threatexchange": "te", "lines": "te", "txt": "te",
+           "dataset": "te-csv", "dataset-csv": "te-csv", "te_csv": "te-csv", "indicators": "te-indicators",
+           "te_indicators": "te-indicators", "indicator-csv": "te-indicators", "csv": "imgcheck", "full": "imgcheck"}
 MIN_QUALITY = PdqHash.min_quality
 IMGCHECK_COLUMNS = ("signal_type", "signal_value", "label", "kind", "category", "tags", "collab", "quality",
                     "sha256")
@@ -107,6 +111,7 @@ def _exchange_hash(store: BankStore, entry_id: int) -> Hash | None:
 
 def export_list(store: BankStore, path: Path, fmt: str = "te", *, include_sources: bool = False) -> ExportSummary:
     """Write the bank's PDQ hashes as a hash list in ``fmt`` (see the module docstring)."""
+    fmt = ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
     if fmt not in FORMATS:
         raise InputError(f"unknown hash-list format {fmt!r}; use one of {', '.join(FORMATS)}")
     written = low = withheld = no_pdq = 0
