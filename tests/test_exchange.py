@@ -220,7 +220,8 @@ def test_indicator_csv_tsv_and_hma_dumps(te_world, tmp_path):
                                                                  for i, h in enumerate(hashes)))
     assert import_list(BankStore(tmp_path / "c.sqlite"), tsv).added == 3
     # HMA 2.0: content objects as GET /c/bank/<bank>/content/<id>?include_signals=true returns them
-    dump = [{"id": 10 + i, "disable_until_ts": 0 if i else 2_000_000_000, "original_media_uri": None,
+    # disable_until_ts: 1 enabled, 0 disabled, a future time disabled until then (HMA's BankContentConfig)
+    dump = [{"id": 10 + i, "disable_until_ts": (2_000_000_000, 1, 0)[i], "original_media_uri": None,
              "bank": {"name": "SCAM_PHOTOS", "matching_enabled_ratio": 1.0},
              "signals": {"pdq": h, "video_md5": "d41d8cd98f00b204e9800998ecf8427e"}, "note": f"case {i}"}
             for i, h in enumerate(hashes)]
@@ -228,7 +229,8 @@ def test_indicator_csv_tsv_and_hma_dumps(te_world, tmp_path):
     path.write_text(json.dumps(dump))
     hma = BankStore(tmp_path / "d.sqlite")
     s = import_list(hma, path)
-    assert (s.added, s.not_pdq, s.non_matching) == (3, 3, 1)
+    assert (s.added, s.not_pdq, s.non_matching) == (3, 3, 2)
+    assert sorted(e.category for e in hma.entries()) == ["INVESTIGATION_SEED", "NEGATIVE_CLASS", "NEGATIVE_CLASS"]
     assert {(e.collab, e.label) for e in hma.entries()} == {("SCAM_PHOTOS", f"case {i}") for i in range(3)}
     # POST /c/bank/<bank>/signal bodies, one per line
     bodies = tmp_path / "signals.jsonl"

@@ -8,7 +8,7 @@ blueprints/curation.py returns), with extra fields forbidden so a drifting shape
 from __future__ import annotations
 
 import base64
-from typing import Union
+from typing import Optional, Union
 
 import pytest
 from pydantic import BaseModel, ConfigDict, RootModel
@@ -50,6 +50,15 @@ class LookupByBank(RootModel[dict[str, list[MatchWithDistance]]]):  # lookup(): 
 
 class LookupBySignalType(RootModel[dict[str, dict[str, list[MatchWithDistance]]]]):
     pass
+
+
+class BankContentResponse(Strict):  # schemas/curation.py, as bank_get_content drops unset fields
+    id: int
+    disable_until_ts: int
+    original_media_uri: Optional[str]
+    bank: BankConfig
+    signals: Optional[dict[str, str]] = None
+    note: Optional[str] = None
 
 
 class ErrorResponse(Strict):  # utils/flask_utils.py api_error_handler
@@ -136,3 +145,24 @@ def test_lookup_photo_and_opinions(api, fixtures):
     r = api.post("/m/lookup", files={"video": ("x.mp4", b"...", "video/mp4")}, headers=_auth())
     assert r.status_code == 400
     assert api.post("/m/lookup", headers=_auth()).status_code == 400
+
+
+def test_content_objects_round_trip_as_an_hma_dump(api, fixtures, tmp_path):
+    """What GET /c/bank/<b>/content/<id> answers is an HMA dump bank import reads back, opinions kept."""
+    import json
+
+    from imgcheck.bank.store import BankStore
+
+    store = api.app.api.bank.store
+    dump = []
+    for entry in store.entries():
+        r = api.get(f"/c/bank/{entry.kind.upper()}/content/{entry.id}", params={"include_signals": "true"},
+                    headers=_auth())
+        assert r.status_code == 200, r.text
+        dump.append(BankContentResponse(**r.json()).model_dump(exclude_none=True))
+    assert sorted(d["disable_until_ts"] for d in dump) == [0, 1, 1, 1, 1]  # the false positive is disabled
+    assert api.get("/c/bank/OTHER/content/1", headers=_auth()).status_code == 404
+    path = tmp_path / "dump.json"
+    path.write_text(json.dumps(dump))
+    s = import_list(BankStore(tmp_path / "b.sqlite"), path)
+    assert (s.added, s.non_matching, s.refused) == (5, 1, 0)

@@ -4,6 +4,8 @@ A platform whose backend already talks to HMA can point it at ``imgcheck serve -
 
 ``GET /c/banks``                          ``[{"name": "KNOWN_SCAM", "matching_enabled_ratio": 1.0}, ...]``
 ``GET /c/bank/<name>``                    one of those, or 404
+``GET /c/bank/<name>/content/<id>[?include_signals=true]``  HMA's BankContentResponse (what
+                                          ``bank import`` reads back as an HMA dump)
 ``POST /c/bank/<name>/signal``            body ``{"pdq": "<hash>", "note": "..."}`` -> ``{"id": 7, "signals": {"pdq": ...}}``
 ``GET /m/raw_lookup?signal_type=pdq&signal=<hash>[&include_distance=true][&banks=A,B]``
                                           ``{"matches": [7, ...]}`` or ``{"matches": [{"bank_content_id": 7,
@@ -42,6 +44,7 @@ from imgcheck.hashing.base import Hash
 from imgcheck.types import BANK_KINDS
 
 _BANK_PATH = re.compile(r"^/c/bank/([^/]+)(/signal)?/?$")
+_CONTENT_PATH = re.compile(r"^/c/bank/([^/]+)/content/(\d+)/?$")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 #: HMA's content types for a multipart lookup; imgcheck hashes photos only
 PHOTO_FIELDS = ("photo", "image")
@@ -131,6 +134,24 @@ class HmaApi:
                                          source="added through the HMA API", hashes=[("full", h)],
                                          category="POSITIVE_CLASS", collab=collab, external_key=key))
         return {"id": entry_id, "signals": {"pdq": str(h)}}
+
+    def content(self, name: str, content_id: int, query: dict[str, str]) -> dict[str, Any]:
+        """HMA's ``GET /c/bank/<bank>/content/<id>``: 1 in disable_until_ts means enabled, 0 disabled
+        (imgcheck: a NEGATIVE_CLASS or DISPUTED opinion)."""
+        kind = kind_of(name)
+        entry = self.bank.get(content_id)
+        if entry is None or entry.kind != kind:
+            raise ApiError(404, f"content '{content_id}' not found")
+        out: dict[str, Any] = {"id": entry.id, "disable_until_ts": 1 if entry.matches else 0,
+                               "original_media_uri": None, "bank": _bank_json(kind)}
+        if query.get("include_signals", "false").lower() == "true":
+            from imgcheck.bank.exchange import _exchange_hash
+
+            h = _exchange_hash(self.bank.store, entry.id)
+            if h is not None:
+                out["signals"] = {"pdq": str(h)}
+        out["note"] = entry.label[:255]
+        return out
 
     def _matches(self, hashes: Sequence[Hash], banks: set[str] | None) -> list[tuple[int, str, int]]:
         """(entry id, bank name, distance) of the matching, opinion-allowed entries, nearest first."""
@@ -244,6 +265,10 @@ class HmaMiddleware:
         if path.rstrip("/") == "/c/banks":
             _only(method, "GET")
             return api.banks()
+        c = _CONTENT_PATH.match(path)
+        if c:
+            _only(method, "GET")
+            return await run(api.content, c.group(1), int(c.group(2)), query)
         m = _BANK_PATH.match(path)
         if m and not m.group(2):
             _only(method, "GET")

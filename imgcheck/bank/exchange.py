@@ -426,6 +426,18 @@ def _json_objects(text: str) -> Iterator[tuple[int, object]]:
                 yield lineno, exc
 
 
+def _hma_disabled(disable_until_ts: object, bank: object) -> bool:
+    """HMA's BankContentConfig.enabled: 0 disabled, 1 enabled, else disabled until that time; and a
+    bank whose matching_enabled_ratio is 0 matches nothing."""
+    import time
+
+    if isinstance(bank, dict) and bank.get("matching_enabled_ratio") in (0, 0.0):
+        return True
+    if not isinstance(disable_until_ts, int) or isinstance(disable_until_ts, bool):
+        return False
+    return disable_until_ts == 0 or (disable_until_ts > 1 and disable_until_ts > time.time())
+
+
 def _json_signal(obj: object, lineno: int, index: int) -> list[Signal | _Skip]:
     """HMA content objects, signal bodies, ``imgcheck hash`` lines -> signals."""
     if not isinstance(obj, dict):
@@ -456,7 +468,7 @@ def _json_signal(obj: object, lineno: int, index: int) -> list[Signal | _Skip]:
         if isinstance(tags, str):
             tags = tags.split()
         category = _category(str(obj.get("category", "")))
-        if isinstance(disabled, int) and disabled > 1:  # HMA: disabled content does not match
+        if _hma_disabled(disabled, obj.get("bank")):  # HMA does not match disabled content
             category = "NEGATIVE_CLASS"
             tags = list(tags) + ["hma_disabled"]
         out.append(Signal(lineno or index, _hex(value), _quality(obj.get("pdq_quality", obj.get("quality"))),
