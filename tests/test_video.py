@@ -128,9 +128,21 @@ def test_caps_refuse_before_or_while_decoding(tmp_path, clips):
     with pytest.raises(InputError, match="frames"):
         list(open_video(path, limits=VideoLimits(max_frames=20)).frames())
     with pytest.raises(InputError, match="decoding took longer"):
-        list(open_video(path, limits=VideoLimits(max_decode_seconds=0)).frames())
+        list(open_video(path, limits=VideoLimits(max_decode_seconds=0, decode_seconds_per_second=0)).frames())
     with pytest.raises(InputError, match="limit"):
         open_video(path, limits=VideoLimits(max_bytes=1000))
+
+
+def test_decode_budget_grows_with_long_clips_up_to_a_ceiling():
+    from imgcheck.video.decode import VideoInfo, decode_budget
+
+    lim = VideoLimits()
+    short = VideoInfo("MP4", "h264", 1920, 1080, 30.0, 30.0, 900)
+    long = VideoInfo("MP4", "h264", 1920, 1080, 500.0, 30.0, 15000)
+    huge = VideoInfo("MP4", "h264", 4096, 2304, 600.0, 30.0, 18000)
+    assert decode_budget(short, lim) == 120.0
+    assert decode_budget(long, lim) == 500.0
+    assert decode_budget(huge, lim) == 900.0
 
 
 def test_a_codec_bomb_stops_at_the_frame_budget(tmp_path):

@@ -252,10 +252,18 @@ def _check_size(w: int, h: int, name: str, limits: VideoLimits, declared: bool) 
                          f"{limits.max_side}px per side / {limits.max_pixels / 1e6:.1f} megapixels")
 
 
+def decode_budget(info: VideoInfo, limits: VideoLimits) -> float:
+    """Seconds of decoding allowed for a clip (see ``VideoLimits``)."""
+    pixels = max(1.0, info.width * info.height / (1920 * 1080))
+    scaled = info.duration_s * limits.decode_seconds_per_second * pixels
+    return min(max(limits.max_decode_seconds, scaled), max(limits.max_decode_ceiling, limits.max_decode_seconds))
+
+
 def _av_frames(src: VideoSource, threads: int) -> Iterator[ScanFrame]:
     av = _av()
     limits, name, info = src.limits, src.source, src.info
-    deadline = time.monotonic() + limits.max_decode_seconds
+    budget = decode_budget(info, limits)
+    deadline = time.monotonic() + budget
     max_packets = limits.max_frames + _PACKET_SLACK
     with _open_container(src.data, info.format, name) as container:
         stream = container.streams.video[0]
@@ -275,7 +283,7 @@ def _av_frames(src: VideoSource, threads: int) -> Iterator[ScanFrame]:
                 if n_packets > max_packets:
                     raise InputError(f"{name}: the clip holds more than {max_packets} packets (a crafted file)")
                 if time.monotonic() > deadline:
-                    raise InputError(f"{name}: decoding took longer than {limits.max_decode_seconds:.0f} s; "
+                    raise InputError(f"{name}: decoding took longer than {budget:.0f} s; "
                                      "the clip is too long or crafted to be slow")
                 for frame in packet.decode():
                     n_frames += 1
@@ -294,7 +302,7 @@ def _av_frames(src: VideoSource, threads: int) -> Iterator[ScanFrame]:
                     rotation = int(getattr(frame, "rotation", 0) or 0)
                     yield ScanFrame(n_frames - 1, max(0.0, float(t)), frame, rotation)
                     if time.monotonic() > deadline:
-                        raise InputError(f"{name}: decoding took longer than {limits.max_decode_seconds:.0f} s; "
+                        raise InputError(f"{name}: decoding took longer than {budget:.0f} s; "
                                          "the clip is too long or crafted to be slow")
         except av.FFmpegError as exc:
             raise InputError(f"{name}: the {info.format} data is damaged or truncated after "

@@ -17,8 +17,12 @@ class VideoLimits:
     max_pixels: int = 4096 * 2304
     #: frames decoded at most (a 10-minute clip at 60 fps); a file declaring more is refused
     max_frames: int = 36_000
-    #: wall-clock budget of decoding (demuxing, decoding, scaling), checked after every frame
+    #: wall-clock budget of decoding (demuxing, decoding, scaling), checked between packets and after
+    #: every frame: ``max_decode_seconds``, or for long clips ``decode_seconds_per_second`` per second
+    #: of the declared duration (per 1080p-worth of pixels), never more than ``max_decode_ceiling``
     max_decode_seconds: float = 120.0
+    decode_seconds_per_second: float = 1.0
+    max_decode_ceiling: float = 900.0
     #: animated GIF/WebP read as video: frames and canvas caps (Pillow composites every frame)
     max_animation_frames: int = 3_000
     max_animation_pixels: int = 2048 * 2048
