@@ -474,13 +474,18 @@ def bank_import(list_file: Annotated[Path, typer.Argument(help="Hash list: any f
 def serve(bank: BankOpt = None, models: ModelsOpt = None,
           host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
-          auth: Annotated[Optional[str], typer.Option(help="USER:PASSWORD; bank and batch need a login.")] = None,
-          auth_file: Annotated[Optional[Path], typer.Option(help="File of user:password lines.")] = None,
-          public: Annotated[bool, typer.Option(help="Public demo: only the check tabs, no bank, no batch.")] = False,
+          auth: Annotated[Optional[str], typer.Option(
+              help="USER:PASSWORD: the whole app needs a login (several users: --auth-file).")] = None,
+          auth_file: Annotated[Optional[Path], typer.Option(
+              help="File of user:password lines (one per user); the whole app needs a login.")] = None,
+          public: Annotated[bool, typer.Option(
+              help="Public demo: only the two check tabs, no bank, no batch, no login.")] = False,
+          upload_ttl: Annotated[float, typer.Option(
+              hidden=True, help="Seconds before an upload nobody checked is deleted.")] = 60.0,
           lang_opt: LangOpt = None, quiet: QuietOpt = False) -> None:
     """Run the web app (check a photo, check a profile, batch scan, bank) on this machine."""
     _set_opts(lang_opt, quiet)
-    from imgcheck.app.server import ServeOptions, parse_auth, read_auth_file
+    from imgcheck.app.server import ServeOptions, is_loopback, parse_auth, read_auth_file
 
     try:
         users: tuple[tuple[str, str], ...] = ()
@@ -498,7 +503,12 @@ def serve(bank: BankOpt = None, models: ModelsOpt = None,
     def ready(url: str) -> None:
         emit(err, tr("cli.serving", url=url, bank=str(engine.bank.path)))
 
-    run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public), on_ready=ready)
+    if not users and not public and not is_loopback(host):
+        emit(err, ("warning:", "yellow"), f" serving on {host} without --auth or --public: anyone who can reach "
+             "this address can check photos, edit the bank and run batch scans. Add --auth USER:PASS (or "
+             "--public for a demo without bank and batch).")
+    run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public, upload_ttl_s=upload_ttl),
+               on_ready=ready)
 
 
 from imgcheck.cli_detector import detector_app  # noqa: E402 - registered after the core commands

@@ -62,7 +62,8 @@ class Server:
 
     def temp_files(self) -> list[Path]:
         """Every file under the server's temporary folders (uploads, work)."""
-        return [p for p in (self.tmp / "tmp").rglob("*") if p.is_file()]
+        # os.walk, not rglob: the server's upload sweeper may remove a folder while we look
+        return [Path(d) / f for d, _, files in os.walk(self.tmp / "tmp") for f in files]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -163,6 +163,27 @@ def test_scan_sends_nothing_for_100_seconds(tmp_path):
     run_scan(tmp_path, 100)
 
 
+def stop_traced(server) -> None:
+    """SIGTERM the server itself (strace would detach from it and leave it running), then strace."""
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
+    pids = [int(x) for x in children.read_text().split()] if children.exists() else []
+    for pid in pids:
+        try:
+            os.kill(pid, 15)
+        except ProcessLookupError:
+            pass
+    try:
+        server.proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        server.proc.kill()
+        server.proc.wait()
+
+
 def test_serve_with_one_check_sends_nothing(tmp_path, fixtures):
     from gradio_client import Client, handle_file
 
@@ -178,7 +199,7 @@ def test_serve_with_one_check_sends_nothing(tmp_path, fixtures):
         assert report["verdict"] == "flagged"
         time.sleep(max(0.0, 16 - (time.monotonic() - t0)))  # past the 9 and 14 s lookups
     finally:
-        server.stop()
+        stop_traced(server)
     assert destinations(trace), "the trace holds no inet traffic at all: was the server traced?"
     assert outbound(trace) == [], "\n".join(outbound(trace))
 

@@ -11,10 +11,13 @@ local file references pass unchanged.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
+
+log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -130,3 +133,94 @@ async def _refuse(send: Send, status: int, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+#: Gradio's upload route (under any root path)
+_UPLOAD_ROUTE = re.compile(r"/gradio_api/upload/?$")
+#: routes that keep what a user did: run history pages and the deep-link state writer
+_HISTORY_ROUTE = re.compile(r"/gradio_api/(?:runs|run-history|deep_link)(?:/|$)")
+
+
+class UploadLimits:
+    """ASGI middleware on Gradio's upload route: a cap per request (all files of a multi-file upload
+    together; Gradio's ``max_file_size`` is per file), an optional cap on the bytes all stored uploads
+    may hold at once (``--public``), and a refusal of uploads that do not state their size. Also
+    answers 404 on the run-history and deep-link routes, whatever the Gradio version registers."""
+
+    def __init__(self, app: ASGIApp, registry=None, max_request: int | None = None,
+                 max_total: int | None = None) -> None:
+        self.app = app
+        self.registry = registry
+        self.max_request = max_request
+        self.max_total = max_total
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if _HISTORY_ROUTE.search(path):
+            await _refuse(send, 404, "Not found")
+            return
+        if scope.get("method") != "POST" or not _UPLOAD_ROUTE.search(path):
+            await self.app(scope, receive, send)
+            return
+        raw = _header(scope, b"content-length")
+        if not raw.strip().isdigit():
+            await _refuse(send, 411, "uploads must state their size (Content-Length)")
+            return
+        size = int(raw)
+        if self.max_request is not None and size > self.max_request:
+            await _refuse(send, 413, f"this upload is {_mb(size)}; the limit is {_mb(self.max_request)} per "
+                                     "request (all files together)")
+            return
+        if self.registry is None:
+            await self.app(scope, receive, send)
+            return
+        if not self.registry.reserve(size, self.max_total):
+            await _refuse(send, 507, "the demo's upload space is full right now; please try again in a "
+                                     "minute")
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.registry.unreserve(size)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+class QuietErrors:
+    """ASGI middleware (outermost): an exception escaping a route is answered here with one log line
+    instead of a 60-line traceback per request (log flooding on a public demo). Calls to an endpoint
+    that does not exist (Gradio raises ``FnIndexInferError`` for an unknown API name and ``KeyError``
+    for an unknown ``fn_index``, e.g. the bank endpoints on ``--public``) get 404; anything else 500.
+    The traceback is logged at debug level."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:  # noqa: BLE001 - every escaping error becomes one line and a status
+            unknown = type(exc).__name__ in ("FnIndexInferError", "KeyError", "IndexError")
+            status = 404 if unknown else 500
+            path = scope.get("path", "")[:200]
+            log.warning("%s %s -> %d (%s)", scope.get("method"), path, status,
+                        "no such endpoint" if unknown else type(exc).__name__)
+            log.debug("request failed", exc_info=True)
+            if not started:
+                await _refuse(send, status, "No such endpoint." if unknown else "Internal error.")

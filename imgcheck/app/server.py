@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 #: a smaller one for a public demo
 PRIVATE_MAX_FILE_SIZE = 64 * 1024 * 1024
 PUBLIC_MAX_FILE_SIZE = 20 * 1024 * 1024
+#: one upload request may carry this many largest-size files' worth of bytes (a profile, a batch)
+REQUEST_FILES = 3
+#: bytes all stored uploads of a public demo may hold at once (30 parallel 19 MB uploads stored
+#: 681 MB before this cap)
+PUBLIC_MAX_STORAGE = 200 * 1024 * 1024
 
 
 #: glibc malloc arenas the server may use (glibc's default on 64-bit: 8 per core)
@@ -68,12 +73,43 @@ class ServeOptions:
     #: checks running at once (each uses the engine's ONNX sessions)
     concurrency: int = 2
     max_file_size: int | None = None
+    #: all files of one upload request together (None: the default for the mode)
+    max_request_size: int | None = None
+    #: bytes all stored uploads may hold at once; None: PUBLIC_MAX_STORAGE in --public, no cap otherwise
+    max_upload_storage: int | None = None
+    #: uploads that no request has started checking after this many seconds are deleted
+    upload_ttl_s: float = 60.0
 
     @property
     def file_size_limit(self) -> int:
         if self.max_file_size is not None:
             return self.max_file_size
         return PUBLIC_MAX_FILE_SIZE if self.public else PRIVATE_MAX_FILE_SIZE
+
+    @property
+    def request_size_limit(self) -> int:
+        if self.max_request_size is not None:
+            return self.max_request_size
+        return REQUEST_FILES * self.file_size_limit
+
+    @property
+    def storage_limit(self) -> int | None:
+        if self.max_upload_storage is not None:
+            return self.max_upload_storage
+        return PUBLIC_MAX_STORAGE if self.public else None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    h = host.strip().strip("[]").lower()
+    if h in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_auth(value: str) -> tuple[str, str]:
@@ -103,15 +139,25 @@ def quiet_environment(temp_root: Path) -> None:
     os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["GRADIO_TEMP_DIR"] = str(temp_root / "uploads")
+    os.environ["GRADIO_RUN_HISTORY"] = "False"
 
 
-def launch_kwargs(opts: ServeOptions, engine=None) -> dict[str, Any]:
+def launch_kwargs(opts: ServeOptions, engine=None, registry=None) -> dict[str, Any]:
+    """``registry``: the app's UploadRegistry (``blocks.upload_file_set``), for the storage cap."""
     from starlette.middleware import Middleware
 
-    from imgcheck.app.guard import OfflineGuard
+    from imgcheck.app.guard import OfflineGuard, QuietErrors, UploadLimits
 
-    # Gradio would fetch remote URLs named in file= routes and API file arguments (app/guard.py)
-    middleware = [Middleware(OfflineGuard)]
+    # Gradio would fetch remote URLs named in file= routes and API file arguments (app/guard.py);
+    # upload caps per request and in total, no run-history routes (app/guard.py)
+    middleware = [Middleware(QuietErrors), Middleware(OfflineGuard),
+                  Middleware(UploadLimits, registry=registry, max_request=opts.request_size_limit,
+                             max_total=opts.storage_limit)]
+    if opts.auth:
+        # failed-login limits with lockout, session expiry (app/login.py)
+        from imgcheck.app.login import LoginGuard
+
+        middleware.append(Middleware(LoginGuard))
     if engine is not None and opts.auth and not opts.public:
         # HMA 2.0's matcher API for platform backends (app/hma.py): behind the login, never public
         from imgcheck.app.hma import HmaMiddleware
@@ -136,6 +182,9 @@ def launch_kwargs(opts: ServeOptions, engine=None) -> dict[str, Any]:
         "mcp_server": False,
         "strict_cors": True,
         "footer_links": ["api"],
+        # no run history: it kept every check, photo preview included, in the browser's storage, and
+        # its routes could write runs to a Hub bucket (docs/hardening.md)
+        "run_history": False,
     }
 
 
@@ -176,14 +225,20 @@ def serve(engine, opts: ServeOptions, *, block: bool = True, on_ready=None):
     blocks.queue(max_size=opts.queue_size, default_concurrency_limit=opts.concurrency)
     if block and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop cleans up like Ctrl+C
+    from imgcheck.app.ui import _keep_set
+    from imgcheck.app.uploads import Sweeper
+
+    registry = blocks.upload_file_set
+    sweeper = Sweeper(registry, temp_root / "uploads", opts.upload_ttl_s, keep=_keep_set(blocks)).start()
     try:
-        blocks.launch(prevent_thread_lock=True, **launch_kwargs(opts, engine))
+        blocks.launch(prevent_thread_lock=True, **launch_kwargs(opts, engine, registry))
         if on_ready is not None:
             on_ready(blocks.local_url)
         if block:
             blocks.block_thread()
     finally:
         if block:
+            sweeper.stop()
             blocks.close()
             shutil.rmtree(temp_root, ignore_errors=True)
     return blocks, temp_root

@@ -10,7 +10,9 @@ cleaner runs. imgcheck promises not to keep uploads, so every handler hands its 
 from __future__ import annotations
 
 import os
+import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,15 +65,73 @@ class UploadRegistry(set):
     def __init__(self) -> None:
         super().__init__()
         self._counts: dict[str, int] = {}
+        self._added: dict[str, float] = {}   # when each path was last uploaded (monotonic)
+        self._active: dict[str, int] = {}    # requests checking each path right now
+        self._reserved = 0                    # bytes of uploads being received (UploadLimits)
         self._lock = threading.Lock()
 
     def update(self, *others: Iterable[Any]) -> None:
         items = [str(p) for other in others for p in other]
+        now = time.monotonic()
         with self._lock:
             for p in items:
                 key = os.path.realpath(p)
                 self._counts[key] = self._counts.get(key, 0) + 1
+                self._added[key] = now
             super().update(items)
+
+    # -- requests using an upload, and uploads nobody checked ------------------------------------
+    def hold(self, path: str) -> None:
+        key = os.path.realpath(path)
+        with self._lock:
+            self._active[key] = self._active.get(key, 0) + 1
+
+    def unhold(self, path: str) -> None:
+        key = os.path.realpath(path)
+        with self._lock:
+            left = self._active.get(key, 0) - 1
+            if left > 0:
+                self._active[key] = left
+            else:
+                self._active.pop(key, None)
+
+    def stale(self, max_age: float, now: float | None = None) -> list[str]:
+        """Uploaded paths older than ``max_age`` seconds that no request is checking."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            return [k for k, t in self._added.items() if now - t > max_age and k not in self._active]
+
+    def forget(self, path: str) -> None:
+        """Drop every count of ``path`` (it was deleted unchecked)."""
+        key = os.path.realpath(path)
+        with self._lock:
+            self._counts.pop(key, None)
+            self._added.pop(key, None)
+            self.difference_update({path, key})
+
+    def stored_bytes(self) -> int:
+        with self._lock:
+            keys = list(self._counts)
+        total = 0
+        for k in keys:
+            try:
+                total += os.path.getsize(k)
+            except OSError:
+                continue
+        return total
+
+    def reserve(self, n: int, cap: int | None) -> bool:
+        """Reserve ``n`` bytes for an upload being received; False when ``cap`` would be exceeded."""
+        stored = self.stored_bytes() if cap is not None else 0
+        with self._lock:
+            if cap is not None and stored + self._reserved + n > cap:
+                return False
+            self._reserved += n
+            return True
+
+    def unreserve(self, n: int) -> None:
+        with self._lock:
+            self._reserved = max(0, self._reserved - n)
 
     def release(self, path: str) -> int:
         """One request is done with ``path``; return how many uploads of it are still pending."""
@@ -82,6 +142,7 @@ class UploadRegistry(set):
                 self._counts[key] = left
                 return left
             self._counts.pop(key, None)
+            self._added.pop(key, None)
             self.difference_update({path, key})  # Gradio never prunes deleted paths itself
             return 0
 
@@ -111,6 +172,13 @@ class UploadPolicy:
             p = Path(up.path).resolve()
             if not p.is_relative_to(root) or p == root:
                 raise InputError(f"{up.name}: only files uploaded to this app can be checked")
+        for up in ups:
+            if not Path(up.path).is_file():
+                raise InputError(f"{up.name} is no longer on the server (uploads not checked within a minute "
+                                 "are deleted); please upload it again")
+        if self.registry is not None:
+            for up in ups:
+                self.registry.hold(up.path)  # the sweeper leaves it alone until discard()
         return ups
 
     def discard(self, uploads: Iterable[Upload]) -> int:
@@ -124,6 +192,8 @@ class UploadPolicy:
             p = Path(up.path).resolve()
             if str(p) in keep or not p.is_relative_to(root) or p == root:
                 continue
+            if self.registry is not None:
+                self.registry.unhold(up.path)
             if self.registry is not None and self.registry.release(up.path) > 0:
                 continue  # the same photo was uploaded again for a request still to run
             try:
@@ -140,3 +210,67 @@ class UploadPolicy:
                 except OSError:
                     pass
         return n
+
+
+#: Gradio names each upload's folder by a hex digest of it
+_HASH_DIR = re.compile(r"^[0-9a-f]{32,128}$")
+
+
+def sweep(registry: UploadRegistry, root: Path, max_age: float, *, empty_grace: float = 10.0,
+          keep: Callable[[], Iterable[str]] = lambda: (), now: float | None = None) -> int:
+    """Delete uploads nobody checked within ``max_age`` seconds, and empty upload folders older than
+    ``empty_grace`` (Gradio makes one folder per upload, named by its hash, and can leave it empty).
+    Returns how many files were deleted."""
+    root = Path(root).resolve()
+    kept = {str(Path(k).resolve()) for k in keep()}
+    n = 0
+    for key in registry.stale(max_age, now):
+        p = Path(key)
+        if str(p) in kept or not p.is_relative_to(root) or p == root:
+            registry.forget(key)
+            continue
+        try:
+            p.unlink()
+            n += 1
+        except FileNotFoundError:
+            pass
+        except OSError:
+            continue
+        registry.forget(key)
+    wall = time.time()
+    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+        d = Path(dirpath)
+        if d == root or filenames or not _HASH_DIR.match(d.name):
+            continue  # only Gradio's per-upload folders (named by a hash), never its own folders
+        try:
+            if not any(d.iterdir()) and wall - d.stat().st_mtime > empty_grace:
+                d.rmdir()
+        except OSError:
+            continue
+    return n
+
+
+class Sweeper:
+    """A daemon thread running ``sweep`` every ``every`` seconds until ``stop()``."""
+
+    def __init__(self, registry: UploadRegistry, root: Path, max_age: float, every: float = 5.0,
+                 keep: Callable[[], Iterable[str]] = lambda: ()) -> None:
+        self._args = (registry, root, max_age)
+        self._keep = keep
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="imgcheck-upload-sweeper", daemon=True)
+
+    def start(self) -> Sweeper:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                sweep(*self._args, keep=self._keep)
+            except Exception:  # noqa: BLE001 - the sweeper must outlive one odd file
+                continue
+
+    def stop(self) -> None:
+        self._stop.set()
