@@ -102,7 +102,7 @@ def test_cli_check_and_profile_print_incomplete_and_error(tmp_path, no_face_mode
     p = run_cli(["check", "--models", str(no_face_models), "--checks", "known_image,known_face", str(PHOTO)],
                 tmp_path)
     assert p.returncode == 0, p.stderr
-    assert "INCOMPLETE" in p.stdout and "CLEAR" not in p.stdout
+    assert "INCOMPLETE" in p.stdout and "NO WARNING SIGNS" not in p.stdout and "CLEAR" not in p.stdout
     assert "known_face" in p.stdout
     j = run_cli(["check", "--json", "--models", str(no_face_models), "--checks", "known_face", str(PHOTO)],
                 tmp_path)

@@ -104,6 +104,8 @@ def run(args: list[str], home: Path, color: bool = True) -> subprocess.Completed
 
 
 CHECKS = "ai_provenance,known_image"
+#: the end of a verdict line of the human output (English)
+VERDICT_LINE = r": (NO WARNING SIGNS|FLAGGED|SUSPICIOUS|INCOMPLETE|ERROR)$"
 
 
 def test_check_prints_every_file_literally(corpus, tmp_path):
@@ -115,7 +117,7 @@ def test_check_prints_every_file_literally(corpus, tmp_path):
     assert_inert(out)
     plain = SGR.sub("", p.stdout)
     # one verdict line per file, the last file too (a markup error used to stop the run)
-    assert len(re.findall(r": (CLEAR|FLAGGED|SUSPICIOUS|INCOMPLETE|ERROR)$", plain, re.M)) == len(files)
+    assert len(re.findall(VERDICT_LINE, plain, re.M)) == len(files)
     assert plain.rstrip().splitlines()[-3].startswith(str(PHOTO))
     assert MARKUP in plain and LINK in plain and NAME_MARKUP in plain  # shown as the text it is
     assert "\\x1b]0;pwned\\x07" in plain and "\\u202egpj.exe" in plain and "\\x9b2J" in plain
@@ -139,7 +141,7 @@ def test_profile_prints_literally(corpus, tmp_path):
     assert_inert(p.stdout + p.stderr)
     plain = SGR.sub("", p.stdout)
     assert plain.startswith("profile: INCOMPLETE")
-    assert len(re.findall(r": (CLEAR|FLAGGED|SUSPICIOUS|INCOMPLETE|ERROR)$", plain, re.M)) == 1 + len(files)
+    assert len(re.findall(VERDICT_LINE, plain, re.M)) == 1 + len(files)
 
 
 def test_scan_reports_and_summary(corpus, tmp_path):
