@@ -423,3 +423,24 @@ def test_hostile_clips_through_the_cli_under_memory_and_time_caps(tmp_path, clip
     assert "Traceback" not in proc.stderr
     bomb_error = reports[-1]["error"]
     assert "frames" in bomb_error or "long" in bomb_error, bomb_error
+
+
+def test_a_phone_portrait_clip_is_turned_upright(video_bank, tmp_path):
+    """Phones store portrait clips as landscape frames plus a display matrix (MP4 ``tkhd``): the
+    frames are turned as a player shows them, so the face is upright and named."""
+    eng, _ = video_bank
+    portrait = vc.framed("obama2.jpg", (240, 320))
+    stored = np.ascontiguousarray(np.rot90(portrait, 1))  # what the sensor recorded
+    data = bytearray(vc.write(tmp_path / "raw.mp4", vc.ken_burns(stored, 30)).read_bytes())
+    at = data.find(b"tkhd")
+    assert data[at + 4] == 0  # version 0 box: the matrix is 40 bytes after the flags
+    matrix = at + 8 + 20 + 8 + 8
+    assert struct.unpack(">9i", data[matrix:matrix + 36]) == (65536, 0, 0, 0, 65536, 0, 0, 0, 1 << 30)
+    data[matrix:matrix + 36] = struct.pack(">9i", 0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30)  # 90 degrees
+    src = open_video(bytes(data), name="phone.mp4")
+    assert (src.info.width, src.info.height, src.info.rotation) == (240, 320, 270)
+    frame = next(iter(src.frames())).rgb()
+    assert frame.shape == (320, 240, 3)
+    assert np.abs(frame.astype(int) - portrait.astype(int)).mean() < 12
+    r = eng.check(bytes(data), name="phone.mp4", checks=FACE_CHECKS)
+    assert r.matches and r.matches[0].label == "Barack Obama"

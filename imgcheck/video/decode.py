@@ -239,7 +239,24 @@ def _probe(data: bytes, fmt: str, name: str, limits: VideoLimits) -> VideoInfo:
         if frames > limits.max_frames:
             raise InputError(f"{name}: the clip declares {frames} frames, more than the limit of "
                              f"{limits.max_frames}")
-        return VideoInfo(fmt, codec, w, h, duration, fps, frames, 0)
+        rotation = _first_rotation(container, s)
+        if rotation % 180:
+            w, h = h, w  # the clip is shown turned: report the size as displayed (phone portrait clips)
+        return VideoInfo(fmt, codec, w, h, duration, fps, frames, rotation)
+
+
+def _first_rotation(container, stream, max_packets: int = 300) -> int:
+    """Display rotation (degrees, counter-clockwise, multiple of 90) of the first frame, 0 if none.
+    Phones store portrait clips as landscape frames with a display matrix; FFmpeg gives it per frame."""
+    try:
+        for i, packet in enumerate(container.demux(stream)):
+            for frame in packet.decode():
+                return int(round(float(getattr(frame, "rotation", 0) or 0) / 90.0)) * 90 % 360
+            if i >= max_packets:
+                break
+    except Exception:  # noqa: BLE001 - damage is reported by the decoding pass itself
+        return 0
+    return 0
 
 
 def _check_size(w: int, h: int, name: str, limits: VideoLimits, declared: bool) -> None:
@@ -299,7 +316,7 @@ def _av_frames(src: VideoSource, threads: int) -> Iterator[ScanFrame]:
                     last_t = max(last_t, float(t))
                     if t > limits.max_seconds:
                         raise InputError(f"{name}: the clip runs past the {limits.max_seconds:.0f} s limit")
-                    rotation = int(getattr(frame, "rotation", 0) or 0)
+                    rotation = int(round(float(getattr(frame, "rotation", 0) or 0) / 90.0)) * 90 % 360
                     yield ScanFrame(n_frames - 1, max(0.0, float(t)), frame, rotation)
                     if time.monotonic() > deadline:
                         raise InputError(f"{name}: decoding took longer than {budget:.0f} s; "
