@@ -444,3 +444,29 @@ def test_a_phone_portrait_clip_is_turned_upright(video_bank, tmp_path):
     assert np.abs(frame.astype(int) - portrait.astype(int)).mean() < 12
     r = eng.check(bytes(data), name="phone.mp4", checks=FACE_CHECKS)
     assert r.matches and r.matches[0].label == "Barack Obama"
+
+
+def test_an_anamorphic_clip_is_shown_at_its_display_aspect(tmp_path):
+    """Stored pixels twice as tall as wide (sample aspect ratio 2:1) are widened back before the checks."""
+    from fractions import Fraction
+
+    import av
+    import cv2
+
+    wide = vc.framed("obama2.jpg", (320, 240))
+    squeezed = cv2.resize(wide, (160, 240), interpolation=cv2.INTER_AREA)
+    path = tmp_path / "sar.mp4"
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("libx264", rate=FPS)
+        s.width, s.height, s.pix_fmt = 160, 240, "yuv420p"
+        s.codec_context.sample_aspect_ratio = Fraction(2, 1)
+        for _ in range(10):
+            for pk in s.encode(av.VideoFrame.from_ndarray(squeezed, format="rgb24")):
+                out.mux(pk)
+        for pk in s.encode():
+            out.mux(pk)
+    src = open_video(path)
+    assert (src.info.width, src.info.height, src.info.sar) == (320, 240, 2.0)
+    frame = next(iter(src.frames())).rgb()
+    assert frame.shape == (240, 320, 3)
+    assert np.abs(frame.astype(int) - wide.astype(int)).mean() < 14

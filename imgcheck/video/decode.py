@@ -88,6 +88,8 @@ class VideoInfo:
     fps: float
     frames: int
     rotation: int = 0
+    #: sample (pixel) aspect ratio: stored pixels are this many times wider when shown (anamorphic clips)
+    sar: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -99,11 +101,12 @@ class VideoInfo:
 class ScanFrame:
     """One decoded frame, converted only to the sizes asked for (thumbnail, working copy)."""
 
-    def __init__(self, index: int, time_s: float, frame: Any, rotation: int) -> None:
+    def __init__(self, index: int, time_s: float, frame: Any, rotation: int, sar: float = 1.0) -> None:
         self.index = index
         self.time_s = time_s
         self._frame = frame
         self._rotation = rotation
+        self._sar = sar
 
     def rgb(self, max_side: int | None = None) -> np.ndarray:
         """RGB uint8 with its longer side at most ``max_side`` (display rotation applied)."""
@@ -111,6 +114,8 @@ class ScanFrame:
         if isinstance(f, np.ndarray):
             return _rotate(_fit(f, max_side), self._rotation)
         w, h = f.width, f.height
+        if abs(self._sar - 1.0) > 0.01:  # anamorphic: show the pixels at their displayed width
+            w = max(2, round(w * self._sar))
         if max_side is not None and max(w, h) > max_side:
             s = max_side / max(w, h)
             w, h = max(2, round(w * s)), max(2, round(h * s))
@@ -239,10 +244,14 @@ def _probe(data: bytes, fmt: str, name: str, limits: VideoLimits) -> VideoInfo:
         if frames > limits.max_frames:
             raise InputError(f"{name}: the clip declares {frames} frames, more than the limit of "
                              f"{limits.max_frames}")
+        sar = float(s.sample_aspect_ratio) if s.sample_aspect_ratio else 1.0
+        sar = sar if 0.25 <= sar <= 4 else 1.0
+        if abs(sar - 1.0) > 0.01:
+            w = max(1, round(w * sar))
         rotation = _first_rotation(container, s)
         if rotation % 180:
             w, h = h, w  # the clip is shown turned: report the size as displayed (phone portrait clips)
-        return VideoInfo(fmt, codec, w, h, duration, fps, frames, rotation)
+        return VideoInfo(fmt, codec, w, h, duration, fps, frames, rotation, round(sar, 4))
 
 
 def _first_rotation(container, stream, max_packets: int = 300) -> int:
@@ -317,7 +326,7 @@ def _av_frames(src: VideoSource, threads: int) -> Iterator[ScanFrame]:
                     if t > limits.max_seconds:
                         raise InputError(f"{name}: the clip runs past the {limits.max_seconds:.0f} s limit")
                     rotation = int(round(float(getattr(frame, "rotation", 0) or 0) / 90.0)) * 90 % 360
-                    yield ScanFrame(n_frames - 1, max(0.0, float(t)), frame, rotation)
+                    yield ScanFrame(n_frames - 1, max(0.0, float(t)), frame, rotation, info.sar)
                     if time.monotonic() > deadline:
                         raise InputError(f"{name}: decoding took longer than {budget:.0f} s; "
                                          "the clip is too long or crafted to be slow")
