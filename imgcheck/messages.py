@@ -158,6 +158,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Aucune métadonnée (ni Content Credentials, ni EXIF, XMP ou blocs de texte) : les photos mises "
               "en ligne perdent souvent leurs métadonnées, cela ne prouve rien.",
     },
+    # Content Credentials (the parameters are the manifest's own words and C2PA codes, in English)
+    "ai_provenance.broken": {
+        "en": "Content Credentials: this photo was edited after it was signed: {problems}. They say: "
+              "{credentials}.{validation}",
+        "fr": "Content Credentials : cette photo a été modifiée après sa signature : {problems}. Elles "
+              "indiquent : {credentials}.{validation}",
+    },
+    "ai_provenance.credentials": {
+        "en": "Content Credentials present, no AI declared: {credentials}.{validation}{camera} Credentials can "
+              "be stripped or signed by anyone, so this is context, not proof that the photo is real.",
+        "fr": "Content Credentials présents, sans IA déclarée : {credentials}.{validation}{camera} Ils peuvent "
+              "être retirés ou signés par n'importe qui : c'est un contexte, pas une preuve que la photo est "
+              "réelle.",
+    },
+    "ai_provenance.credentials_unreadable": {
+        "en": "Content Credentials present but they cannot be read: {problem}. No AI-generation metadata found "
+              "elsewhere in the file; a damaged manifest proves nothing either way (not proof that the photo "
+              "is real).",
+        "fr": "Content Credentials présents mais illisibles : {problem}. Aucune métadonnée de génération par "
+              "IA ailleurs dans le fichier ; un manifeste endommagé ne prouve rien (ce n'est pas une preuve "
+              "que la photo est réelle).",
+    },
+    "ai_provenance.no_credentials": {
+        "en": "No AI-generation metadata and no Content Credentials in this file's metadata ({kinds}); "
+              "metadata is easily removed or rewritten, so this proves nothing.",
+        "fr": "Aucune métadonnée de génération par IA et aucun Content Credentials dans les métadonnées du "
+              "fichier ({kinds}) ; elles se retirent ou se réécrivent facilement, cela ne prouve rien.",
+    },
     # -- gan_face_geometry ------------------------------------------------------------------------
     "gan_face_geometry.not_square": {
         "en": "Not a square full-frame portrait ({width}x{height}).",

@@ -555,3 +555,16 @@ def test_reader_refusals_are_named_and_never_broken() -> None:
         assert st.kind == "malformed" and s.broken == () and msg in st.text()
     assert reader_error_status("Decoding: could not decode assertion x: cbor").code == "assertion.cbor.invalid"
     assert reader_error_status("Verify: unexpected end of file").text().startswith("the reader refused the manifest")
+
+
+def test_credentials_reasons_have_message_ids(prov_engine) -> None:
+    from imgcheck.i18n import reason_text
+
+    for name, code in (("c2pa_pixels_changed.jpg", "ai_provenance.broken"), ("c2pa_valid.jpg", "ai_provenance.credentials"),
+                       ("c2pa_malformed_cbor.jpg", "ai_provenance.credentials_unreadable")):
+        ev = prov_engine.check(PROV / name, checks=["ai_provenance"]).evidence[0].to_dict()
+        assert ev["code"] == code and reason_text(ev) == ev["reason"]
+        french = reason_text(ev, "fr")
+        assert french != ev["reason"] and "Content Credentials" in french
+    ev = prov_engine.check(PROV / "c2pa_pixels_changed.jpg", checks=["ai_provenance"]).evidence[0].to_dict()
+    assert "modifiée après sa signature" in reason_text(ev, "fr") and "assertion.dataHash.mismatch" in reason_text(ev, "fr")

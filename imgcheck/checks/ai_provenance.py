@@ -91,13 +91,13 @@ class AiProvenanceCheck:
             flags = ("ai_provenance",) + (("provenance_broken",) if broken else ())
             return Evidence(self.name, "flag", **said, score=1.0, flags=flags, details=details, **graded)
         if broken:
-            reason = (f"Content Credentials: this photo was {_broken_text(broken)}. "
-                      f"They say: {_credentials_text(c2pa)}.{_other_problems(c2pa)}")
-            return Evidence(self.name, "flag", reason, score=1.0, flags=("provenance_broken",), details=details,
+            said = msg("ai_provenance.broken", problems="; ".join(s.text() for s in broken[:3]),
+                       credentials=_credentials_text(c2pa), validation=_other_problems(c2pa))
+            return Evidence(self.name, "flag", **said, score=1.0, flags=("provenance_broken",), details=details,
                             **graded)
         if c2pa.present:
-            reason = _credentials_clear(c2pa, result)
-            return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
+            return Evidence(self.name, "clear", **_credentials_clear(c2pa, result), score=0.0, details=details,
+                            **graded)
         if result.camera:
             what = result.camera.get("exif_camera") or result.camera.get("c2pa_capture") or \
                 result.camera.get("xmp_source_type", "")
@@ -106,9 +106,8 @@ class AiProvenanceCheck:
         if provenance_summary.has_metadata(result):
             words = {"text": "text fields", "stealth": "hidden pixel-bit text"}
             kinds = [words.get(k, k.upper()) for k, n in result.blocks.items() if n]
-            reason = (f"No AI-generation metadata and no Content Credentials in this file's metadata "
-                      f"({', '.join(kinds)}); metadata is easily removed or rewritten, so this proves nothing.")
-            return Evidence(self.name, "clear", reason, score=0.0, details=details, **graded)
+            return Evidence(self.name, "clear", **msg("ai_provenance.no_credentials", kinds=kinds), score=0.0,
+                            details=details, **graded)
         return Evidence(self.name, "clear", **msg("ai_provenance.none"), score=0.0, details=details, **graded)
 
 
@@ -129,15 +128,12 @@ def _other_problems(c2pa: C2paSummary) -> str:
     return (" Validation: " + "; ".join(s.text() for s in other[:4]) + ".") if other else ""
 
 
-def _credentials_clear(c2pa: C2paSummary, result: metadata.ProvenanceResult) -> str:
+def _credentials_clear(c2pa: C2paSummary, result: metadata.ProvenanceResult) -> dict[str, Any]:
     if not c2pa.readable:
         problem = "; ".join(s.text() for s in c2pa.statuses[:2]) or c2pa.error
-        return (f"Content Credentials present but they cannot be read: {problem}. No AI-generation metadata "
-                "found elsewhere in the file; a damaged manifest proves nothing either way (not proof that the "
-                "photo is real).")
-    reason = f"Content Credentials present, no AI declared: {_credentials_text(c2pa)}.{_other_problems(c2pa)}"
-    camera = result.camera.get("exif_camera")
-    if camera and camera not in reason:
-        reason += f" Camera metadata: {camera}."
-    return reason + (" Credentials can be stripped or signed by anyone, so this is context, not proof that the "
-                     "photo is real.")
+        return msg("ai_provenance.credentials_unreadable", problem=problem)
+    credentials = _credentials_text(c2pa)
+    camera = result.camera.get("exif_camera", "")
+    camera_text = f" Camera metadata: {camera}." if camera and camera not in credentials else ""
+    return msg("ai_provenance.credentials", credentials=credentials, validation=_other_problems(c2pa),
+               camera=camera_text)
