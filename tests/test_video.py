@@ -470,3 +470,31 @@ def test_an_anamorphic_clip_is_shown_at_its_display_aspect(tmp_path):
     frame = next(iter(src.frames())).rgb()
     assert frame.shape == (240, 320, 3)
     assert np.abs(frame.astype(int) - wide.astype(int)).mean() < 14
+
+
+def _obs(embedding: np.ndarray, nose_offset: float, x: int = 100):
+    from imgcheck.faces import FaceObservation
+    from imgcheck.types import Face
+
+    eyes = ((x + 30.0, 140.0), (x + 70.0, 140.0))
+    nose = (x + 50.0 + nose_offset * 40.0, 160.0)
+    face = Face((x, 100, 100, 100), 0.9, (eyes[0], eyes[1], nose, (x + 50.0, 180.0), (x, 140.0), (x + 100.0, 140.0)))
+    return FaceObservation(0, face, embedding.astype(np.float32), 100.0, 40.0)
+
+
+def test_a_head_turned_away_is_not_an_identity_change():
+    """Within one shot, faces whose embedding jumps while the head is turned (nose far off the eyes'
+    middle) make a new track but never an identity change; the same jump on frontal faces does."""
+    from imgcheck.video.track import Tracker, frontal
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=128), rng.normal(size=128)
+    a, b = a / np.linalg.norm(a) * 0.6, b / np.linalg.norm(b) * 0.6  # about 0.85 apart
+    assert frontal(_obs(a, 0.1)) and not frontal(_obs(a, 0.6))
+    for turned, expected in [(0.6, 0), (0.1, 1)]:
+        tr = Tracker(0.5, 0.6, min_eye_distance=16)
+        for i in range(8):
+            emb, nose = (a, 0.0) if i < 4 else (b, turned)
+            tr.update(i, i * 10, float(i), 0, 640, 480, (_obs(emb + rng.normal(scale=0.01, size=128), nose),))
+        assert len(tr.switches) == 1
+        assert len(tr.identity_changes()) == expected

@@ -72,6 +72,24 @@ def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, floa
     return inter / union if union > 0 else 0.0
 
 
+#: a face is frontal enough to testify about identity changes when its nose tip is at most this far
+#: (in eye distances) from the middle of the eyes, sideways: a head turned to profile moves dlib's
+#: embedding by as much as a change of person, so turned faces never make an identity change
+FRONTAL_NOSE_OFFSET = 0.45
+
+
+def frontal(obs: FaceObservation) -> bool:
+    lm = obs.face.landmarks
+    if len(lm) < 3 or obs.eye_distance <= 0:
+        return False
+    (rx, ry), (lx, ly), (nx, ny) = lm[0], lm[1], lm[2]
+    ex, ey = lx - rx, ly - ry
+    norm = float(np.hypot(ex, ey))
+    # the nose tip's offset along the eye line from the eyes' midpoint, in eye distances
+    along = ((nx - (rx + lx) / 2) * ex + (ny - (ry + ly) / 2) * ey) / (norm * norm)
+    return abs(along) <= FRONTAL_NOSE_OFFSET
+
+
 def quality(obs: FaceObservation) -> float:
     """How good a witness of identity a face is: eye distance (detail), detector score, sharpness."""
     return float(obs.eye_distance * obs.face.score * np.log1p(max(obs.sharpness, 0.0)))
@@ -167,8 +185,8 @@ class Tracker:
         for s in self.switches:
             a, b = by_id[s["from_track"]], by_id[s["to_track"]]
             shot = s["shot"]
-            before = [f for f in a.faces if f.shot == shot and f.time_s < s["time_s"]]
-            after = [f for f in b.faces if f.shot == shot and f.time_s >= s["time_s"]]
+            before = [f for f in a.faces if f.shot == shot and f.time_s < s["time_s"] and frontal(f.obs)]
+            after = [f for f in b.faces if f.shot == shot and f.time_s >= s["time_s"] and frontal(f.obs)]
             if len(before) < min_support or len(after) < min_support:
                 continue
             if not self._distinct(a, b):
@@ -181,10 +199,14 @@ class Tracker:
         return sorted(events, key=lambda e: e["time_s"])
 
     def _track_distance(self, a: Track, b: Track) -> float:
-        return float(np.linalg.norm(a.mean_embedding() - b.mean_embedding()))
+        """Distance between the tracks' mean embeddings over their frontal faces (all faces if none)."""
+        def mean(t: Track) -> np.ndarray:
+            faces = [f for f in t.faces if frontal(f.obs)] or t.faces
+            return np.stack([f.obs.embedding for f in faces]).mean(axis=0)
+        return float(np.linalg.norm(mean(a) - mean(b)))
 
     def _distinct(self, a: Track, b: Track) -> bool:
-        usable = [f for f in a.faces + b.faces if f.obs.eye_distance >= self.min_eye_distance]
+        usable = [f for f in a.faces + b.faces if f.obs.eye_distance >= self.min_eye_distance and frontal(f.obs)]
         return len(usable) >= 2 and self._track_distance(a, b) > self.different
 
     def _splices(self, by_id: dict[int, Track], min_support: int) -> list[dict]:
