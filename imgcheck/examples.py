@@ -11,7 +11,7 @@ from imgcheck.errors import BankError
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 #: bump when what the bank stores per image changes, so cached example banks are rebuilt
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"  # 4: the reference PDQ (pdq_ref) and bank schema 2
 
 
 def example_manifest(examples_dir: Path = EXAMPLES_DIR) -> dict:
