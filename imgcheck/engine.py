@@ -118,11 +118,15 @@ class Engine:
         flags = verdict.collect_flags(evidence)
         failed = verdict.failed_checks(evidence)
         matches = tuple(m for ev in evidence for m in ev.matches)
+        faces_checked = "faces" in ctx.memo
         faces: tuple[Face, ...] = tuple(ctx.memo.get("faces", ()))
+        if "face_observations" in ctx.memo:  # embedded faces carry their quality and alignment
+            observed = {o.index: o.face for o in ctx.memo["face_observations"]}
+            faces = tuple(observed.get(i, f) for i, f in enumerate(faces))
         return Report(source=img.source, sha256=img.sha256, image=img.info,
                       verdict=verdict.decide(flags, failed), flags=flags, reasons=verdict.reasons(evidence),
                       matches=matches, faces=faces, evidence=tuple(evidence), timings_ms=timings,
-                      failed=failed)
+                      failed=failed, faces_checked=faces_checked)
 
     def _run_one(self, name: str, img: LoadedImage, ctx: CheckContext) -> Evidence:
         try:

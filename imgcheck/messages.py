@@ -47,6 +47,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{faces} face(s) found, all too small to recognise.",
         "fr": "{faces} visage(s) trouvé(s), tous trop petits pour être reconnus.",
     },
+    "known_face.too_small_eyes": {
+        "en": "{faces} face(s) found, all too small to recognise (under {min_eyes:.0f} px between the eyes).",
+        "fr": "{faces} visage(s) trouvé(s), tous trop petits pour être reconnus (moins de {min_eyes:.0f} px "
+              "entre les yeux).",
+    },
+    "known_face.ambiguous": {
+        "en": "No face matches a known person in the bank (face {face} is close to two people: {best:.2f} "
+              "and {next:.2f}; a name needs a lead of {margin:.2f}).",
+        "fr": "Aucun visage ne correspond à une personne connue de la banque (le visage {face} est proche de "
+              "deux personnes : {best:.2f} et {next:.2f} ; il faut une avance de {margin:.2f} pour nommer "
+              "quelqu'un).",
+    },
     "known_face.no_match": {
         "en": "No face matches a known person in the bank.",
         "fr": "Aucun visage ne correspond à une personne connue de la banque.",

@@ -40,6 +40,11 @@ class Settings:
     face_embed_side: int = 2048
     face_min_score: float = 0.6
     face_tile_min_score: float = 0.75
+    #: short-range BlazeFace (selfies, tight crops): score floor, the floor a face found only by it
+    #: must reach again when re-framed, and the black border tried when nothing was found
+    face_short_min_score: float = 0.6
+    face_short_verify_score: float = 0.65
+    face_pad_fraction: float = 0.2
     #: known_face names a bank person only within this Euclidean distance (dlib's own 0.6 is looser)
     #: and when the next other person is at least ``face_match_margin`` further away
     face_match_distance: float = 0.45

@@ -43,15 +43,35 @@ class Match:
 
 @dataclass(frozen=True)
 class Face:
-    """A detected face: box as [x, y, width, height] in oriented image pixels."""
+    """A detected face: box as [x, y, width, height] in oriented image pixels.
+
+    ``landmarks`` are the detector's six keypoints; ``detectors`` names the passes that found it.
+    Once the face was embedded, ``eye_distance`` (pixels between the eye centres: how much detail
+    the embedding saw), ``sharpness`` (variance of the Laplacian of the aligned 150 px chip) and the
+    alignment used (``alignment``: ``dlib_shape5`` or ``blazeface_keypoints``, with its points in
+    ``alignment_points``) are filled in.
+    """
 
     box: tuple[int, int, int, int]
     score: float
     landmarks: tuple[tuple[float, float], ...] = ()
+    detectors: tuple[str, ...] = ()
+    eye_distance: float | None = None
+    sharpness: float | None = None
+    alignment: str = ""
+    alignment_points: tuple[tuple[float, float], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"box": list(self.box), "score": round(float(self.score), 4),
-                "landmarks": [[round(x, 1), round(y, 1)] for x, y in self.landmarks]}
+        out: dict[str, Any] = {"box": list(self.box), "score": round(float(self.score), 4),
+                               "landmarks": [[round(x, 1), round(y, 1)] for x, y in self.landmarks],
+                               "size": max(self.box[2], self.box[3]), "detectors": list(self.detectors)}
+        if self.eye_distance is not None:
+            out["quality"] = {"eye_distance": round(float(self.eye_distance), 1),
+                              "sharpness": round(float(self.sharpness or 0.0), 1)}
+        if self.alignment:
+            out["alignment"] = {"landmarks": self.alignment,
+                                "points": [[round(x, 1), round(y, 1)] for x, y in self.alignment_points]}
+        return out
 
 
 @dataclass(frozen=True)
@@ -169,6 +189,9 @@ class Report:
     failed: tuple[FailedCheck, ...] = ()
     #: set for video clips only (the key "video" appears in the JSON only then)
     video: VideoSummary | None = None
+    #: whether face detection ran on this image: ``faces == ()`` means "no face" only when it did
+    #: (with only non-face checks selected it does not run, and ``faces`` says nothing)
+    faces_checked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -182,6 +205,7 @@ class Report:
             "provenance": provenance_of(self.evidence),
             "matches": [m.to_dict() for m in self.matches],
             "faces": [f.to_dict() for f in self.faces],
+            "faces_checked": self.faces_checked,
             "evidence": [e.to_dict() for e in self.evidence],
             "error": self.error,
             "failed_checks": [f.to_dict() for f in self.failed],

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imgcheck.bank.face_index import FaissFaceIndex, LinearFaceIndex
-from imgcheck.checks.known_face import best_per_label, decide
+from imgcheck.checks.known_face import AMBIGUOUS, NAMED, TOO_FAR, best_per_label, decide
 from imgcheck.faces import FaceObservation, align, main_face
 from imgcheck.faces import blazeface as bf
 from imgcheck.faces.consistency import PhotoFaces, face_consistency
@@ -98,9 +98,10 @@ def test_similarity_transform_rejects_degenerate_points():
 
 def test_chip_matrix_puts_template_points_on_the_template():
     m = align.chip_matrix(align.CHIP_TEMPLATE * 3 + 40, align.CHIP_TEMPLATE)
-    # dlib maps the chip's rectangle onto pixels 0..side-1, a 149/150 scale about the centre
+    # dlib's grid: one chip pixel per scale, chip pixel centre (side-1)/2 on template point side/2
+    # (registered against dlib's own chips: tools/calibrate_alignment.py), so half a pixel up-left
     got = align.apply(m, align.CHIP_TEMPLATE * 3 + 40)
-    want = (align.CHIP_TEMPLATE - 75) * (149 / 150) + 74.5
+    want = align.CHIP_TEMPLATE - 0.5
     assert np.allclose(got, want, atol=1e-6)
 
 
@@ -164,11 +165,21 @@ def test_naming_rule_needs_distance_and_margin():
     entries = {1: _Entry("A"), 2: _Entry("A"), 3: _Entry("B")}
     ranked = best_per_label([_Hit(1, 0.40), _Hit(2, 0.30), _Hit(3, 0.50)], entries.get)
     assert [(r[0], r[1]) for r in ranked] == [("A", 0.30), ("B", 0.50)]
-    assert decide(ranked, 0.45, 0.08)
-    assert not decide(ranked, 0.25, 0.08)  # too far
+    assert decide(ranked, 0.45, 0.08) == NAMED
+    assert decide(ranked, 0.25, 0.08) == TOO_FAR
     close = best_per_label([_Hit(1, 0.30), _Hit(3, 0.35)], entries.get)
-    assert not decide(close, 0.45, 0.08)  # two people nearly as close: name neither
-    assert not decide([], 0.45, 0.08)
+    assert decide(close, 0.45, 0.08) == AMBIGUOUS  # two people nearly as close: name neither
+    assert decide([], 0.45, 0.08) == TOO_FAR
+
+
+def test_many_photos_of_one_person_still_need_the_margin():
+    """Every hit searched is person A (a bank with many photos of A): the farthest hit bounds where
+    the next person can be, and a name needs the margin to that bound."""
+    entries = {1: _Entry("A"), 2: _Entry("A")}
+    only_a = best_per_label([_Hit(1, 0.40), _Hit(2, 0.43)], entries.get)
+    assert decide(only_a, 0.45, 0.08, next_bound=0.43) == AMBIGUOUS
+    assert decide(only_a, 0.45, 0.08, next_bound=0.50) == NAMED
+    assert decide(only_a, 0.45, 0.08) == NAMED  # the whole bank was searched: nobody else
 
 
 def _obs(index, emb, box=(0, 0, 100, 100), sharp=10.0):

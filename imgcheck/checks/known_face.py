@@ -17,6 +17,9 @@ from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
 from imgcheck.types import Evidence, Match
 
+#: bank faces searched per query face (several photos of one person all count: the closest is used)
+SEARCH_K = 50
+
 
 def best_per_label(hits, entries) -> list[tuple[str, float, int, int]]:
     """(label, distance, entry_id, face_index) of each label's closest bank face, closest first."""
@@ -31,11 +34,25 @@ def best_per_label(hits, entries) -> list[tuple[str, float, int, int]]:
     return sorted(best.values(), key=lambda t: t[1])
 
 
-def decide(ranked: list[tuple[str, float, int, int]], max_distance: float, margin: float) -> bool:
-    """Name the top label only when it is within ``max_distance`` and ``margin`` ahead of the next label."""
+#: why a face was or was not named (``details["faces_detail"][i]["outcome"]``)
+NAMED, TOO_SMALL, TOO_FAR, AMBIGUOUS = "named", "too_small", "too_far", "too_close_to_two_people"
+
+
+def decide(ranked: list[tuple[str, float, int, int]], max_distance: float, margin: float,
+           next_bound: float | None = None) -> str:
+    """``NAMED`` when the top label is within ``max_distance`` and ``margin`` ahead of the next label;
+    else ``TOO_FAR`` or ``AMBIGUOUS``. ``next_bound``: when every hit searched belongs to the top
+    label (a bank with many photos of one person), the next label is at least this far (the farthest
+    hit searched), which stands in for its distance."""
     if not ranked or ranked[0][1] > max_distance:
-        return False
-    return len(ranked) == 1 or ranked[1][1] - ranked[0][1] >= margin
+        return TOO_FAR
+    if len(ranked) > 1:
+        nxt = ranked[1][1]
+    elif next_bound is not None:
+        nxt = next_bound
+    else:
+        return NAMED
+    return NAMED if nxt - ranked[0][1] >= margin else AMBIGUOUS
 
 
 class KnownFaceCheck:
@@ -49,17 +66,22 @@ class KnownFaceCheck:
         observations = face_observations(ctx, img)
         bank = ctx.bank
         if not observations:
-            return Evidence(self.name, "inconclusive", **msg("known_face.no_face"), **model_info)
+            return Evidence(self.name, "inconclusive", **msg("known_face.no_face"), **model_info,
+                            details={"faces": 0, "why_nobody": "no_face"})
         if bank is None or bank.face_count(EMBEDDER_ID) == 0:
             return Evidence(self.name, "inconclusive", **msg("known_face.no_bank_faces"), **model_info,
                             details={"faces": len(observations)})
-        usable: list[FaceObservation] = [o for o in observations
-                                         if o.eye_distance >= settings.face_min_eye_distance]
+        min_eyes = settings.face_min_eye_distance
+        usable: list[FaceObservation] = [o for o in observations if o.eye_distance >= min_eyes]
+        per_face: list[dict] = [{"face_index": o.index, "outcome": TOO_SMALL, "eye_distance": round(o.eye_distance, 1)}
+                                for o in observations if o.eye_distance < min_eyes]
         if not usable:
-            return Evidence(self.name, "inconclusive", **msg("known_face.too_small", faces=len(observations)),
-                            **model_info,
-                            details={"faces": len(observations)})
-        hits = bank.search_faces([o.embedding for o in usable], EMBEDDER_ID, k=50)
+            return Evidence(self.name, "inconclusive",
+                            **msg("known_face.too_small_eyes", faces=len(observations), min_eyes=min_eyes),
+                            **model_info, details={"faces": len(observations), "faces_detail": per_face,
+                                                   "why_nobody": TOO_SMALL})
+        k = SEARCH_K
+        hits = bank.search_faces([o.embedding for o in usable], EMBEDDER_ID, k=k)
         matches: list[Match] = []
         closest: list[dict] = []
         for obs, face_hits in zip(usable, hits):
@@ -67,21 +89,38 @@ class KnownFaceCheck:
             if not ranked:
                 continue
             label, dist, entry_id, _ = ranked[0]
-            closest.append({"face_index": obs.index, "distance": round(dist, 4),
-                            "next_label_distance": round(ranked[1][1], 4) if len(ranked) > 1 else None})
-            if decide(ranked, settings.face_match_distance, settings.face_match_margin):
+            bound = face_hits[-1].distance if len(ranked) == 1 and len(face_hits) >= k else None
+            outcome = decide(ranked, settings.face_match_distance, settings.face_match_margin, bound)
+            nxt = ranked[1][1] if len(ranked) > 1 else bound
+            row = {"face_index": obs.index, "distance": round(dist, 4),
+                   "next_label_distance": round(nxt, 4) if nxt is not None else None}
+            closest.append(row)
+            per_face.append({**row, "outcome": outcome, "eye_distance": round(obs.eye_distance, 1)})
+            if outcome == NAMED:
                 entry = bank.get(entry_id)
                 matches.append(Match(kind="face", label=label, entry_id=entry_id, method=EMBEDDER_ID,
                                      distance=round(dist, 4), similarity=round(max(0.0, 1 - dist), 4),
                                      bank_kind=entry.kind if entry else "other",
                                      source=entry.source if entry else "", face_index=obs.index))
+        per_face.sort(key=lambda r: r["face_index"])
         details = {"faces": len(observations), "compared": len(usable), "closest": closest,
-                   "metric": "euclidean distance between dlib ResNet embeddings"}
+                   "faces_detail": per_face, "metric": "euclidean distance between dlib ResNet embeddings",
+                   "rule": {"max_distance": settings.face_match_distance, "margin": settings.face_match_margin,
+                            "min_eye_distance": min_eyes}}
         threshold = settings.face_match_distance
         if not matches:
             best = min((c["distance"] for c in closest), default=None)
-            said = (msg("known_face.no_match_closest", best=best, threshold=threshold) if best is not None
-                    else msg("known_face.no_match"))
+            outcomes = {r["outcome"] for r in per_face}
+            why = AMBIGUOUS if AMBIGUOUS in outcomes else TOO_FAR if TOO_FAR in outcomes else TOO_SMALL
+            details["why_nobody"] = why
+            if why == AMBIGUOUS:
+                amb = next(r for r in per_face if r["outcome"] == AMBIGUOUS)
+                said = msg("known_face.ambiguous", face=amb["face_index"] + 1, best=amb["distance"],
+                           next=amb["next_label_distance"], margin=settings.face_match_margin)
+            elif best is not None:
+                said = msg("known_face.no_match_closest", best=best, threshold=threshold)
+            else:
+                said = msg("known_face.no_match")
             measure, strength = measured(self.name, best, threshold) if best is not None else (None, 0.0)
             return Evidence(self.name, "clear", **said, score=best, threshold=threshold, **model_info,
                             details=details, strength=strength, measure=measure)

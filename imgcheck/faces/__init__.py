@@ -1,4 +1,5 @@
-"""Faces: detection (BlazeFace), alignment (dlib chip), embeddings (dlib ResNet), all through ONNX.
+"""Faces: detection (BlazeFace full + short range), landmarks (dlib's 5-point model in numpy),
+alignment (dlib's chip), embeddings (dlib ResNet through ONNX).
 
 ``FacePipeline`` is owned by the Engine (``engine.faces``); checks reach it through the per-image
 helpers ``detected_faces`` and ``face_observations``, which memoise in the check context so detection
@@ -10,15 +11,16 @@ Landmark order of ``Face.landmarks`` (BlazeFace keypoints, sides as seen from th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from imgcheck.faces import align
-from imgcheck.faces.blazeface import shrink
+from imgcheck.faces.blazeface import shrink, source_names
 from imgcheck.faces.detector import FaceDetector
 from imgcheck.faces.embed import FaceEmbedder
+from imgcheck.faces.landmarks import ShapePredictor, landmarks_from_keypoints
 from imgcheck.types import Face
 
 if TYPE_CHECKING:
@@ -28,7 +30,15 @@ if TYPE_CHECKING:
     from imgcheck.settings import Settings
 
 DETECTOR_ID = "blazeface_full"
+SHORT_DETECTOR_ID = "blazeface_short"
+LANDMARKS_ID = "dlib_shape5"
 EMBEDDER_ID = "dlib_resnet_v1"
+#: dlib's chip template for its 5 points (get_face_chip_details with size 150, padding 0.25): the
+#: mean face of dlib's landmark model in the unit square, padded by a quarter on each side
+DLIB_5PT = np.array([[0.8595674595992, 0.2134981538014], [0.6460604764104, 0.2289674387677],
+                     [0.1205750620789, 0.2137274526848], [0.3340850613712, 0.2290642403242],
+                     [0.4901123135679, 0.6277975316475]])
+DLIB_CHIP_TEMPLATE = (0.25 + DLIB_5PT) / 1.5 * align.CHIP_SIDE
 
 #: landmark indices in Face.landmarks
 RIGHT_EYE, LEFT_EYE, NOSE_TIP, MOUTH, RIGHT_EAR, LEFT_EAR = range(6)
@@ -61,14 +71,27 @@ class FacePipeline:
         self.settings = settings
         self._detector: FaceDetector | None = None
         self._embedder: FaceEmbedder | None = None
+        self._landmarks: ShapePredictor | None = None
 
     @property
     def detector(self) -> FaceDetector:
         if self._detector is None:
             s = self.settings
-            self._detector = FaceDetector(self.models.session(DETECTOR_ID), min_score=s.face_min_score,
-                                          tile_min_score=s.face_tile_min_score)
+            short = self.models.session(SHORT_DETECTOR_ID) if self.models.has(SHORT_DETECTOR_ID) else None
+            self._detector = FaceDetector(self.models.session(DETECTOR_ID), short_session=short,
+                                          min_score=s.face_min_score, tile_min_score=s.face_tile_min_score,
+                                          short_min_score=s.face_short_min_score,
+                                          verify_min_score=s.face_short_verify_score,
+                                          pad_fraction=s.face_pad_fraction)
         return self._detector
+
+    @property
+    def landmarks(self) -> ShapePredictor | None:
+        """dlib's 5-point predictor, or None when its file is not installed (alignment then falls
+        back to BlazeFace's keypoints)."""
+        if self._landmarks is None and self.models.has(LANDMARKS_ID):
+            self._landmarks = ShapePredictor.load(self.models.path(LANDMARKS_ID))
+        return self._landmarks
 
     @property
     def embedder(self) -> FaceEmbedder:
@@ -110,25 +133,43 @@ class FacePipeline:
         det = self.detector.detect(rgb)
         sx, sy = width / rgb.shape[1], height / rgb.shape[0]
         faces = []
-        for box, score, kps in zip(det.boxes, det.scores, det.keypoints):
+        for box, score, kps, src in zip(det.boxes, det.scores, det.keypoints, det.sources):
             x0, y0, x1, y1 = box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy
             faces.append(Face(box=(round(x0), round(y0), max(1, round(x1 - x0)), max(1, round(y1 - y0))),
                               score=float(score),
-                              landmarks=tuple((float(x * sx), float(y * sy)) for x, y in kps)))
+                              landmarks=tuple((float(x * sx), float(y * sy)) for x, y in kps),
+                              detectors=source_names(int(src))))
         return tuple(faces)
+
+    def chip_transform(self, rgb: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, str, np.ndarray]:
+        """(image -> chip matrix, alignment name, the points it used) for one face of ``rgb``.
+
+        dlib's 5 landmarks, found by the ported predictor from a frame set by BlazeFace's keypoints,
+        placed on dlib's own chip template: the alignment dlib's ResNet was trained with (median
+        embedding distance to dlib's own chip in models/MODELS.md). Without the predictor's file,
+        BlazeFace's 4 keypoints on their measured template."""
+        predictor = self.landmarks
+        if predictor is not None:
+            pts = landmarks_from_keypoints(predictor, rgb, keypoints)
+            return align.chip_matrix(pts, DLIB_CHIP_TEMPLATE), LANDMARKS_ID, pts
+        return align.chip_transform(keypoints), "blazeface_keypoints", keypoints[list(align.TEMPLATE_KEYPOINTS)]
 
     def _observe_array(self, rgb: np.ndarray, width: int, height: int,
                        faces: tuple[Face, ...]) -> tuple[FaceObservation, ...]:
         sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
-        chips, sharp, eyes = [], [], []
+        chips, observed = [], []
         for f in faces:
             kps = np.array(f.landmarks, np.float64) * [sx, sy]
-            chip = align.extract_chip(rgb, align.chip_transform(kps))
+            m, how, pts = self.chip_transform(rgb, kps)
+            chip = align.extract_chip(rgb, m)
             chips.append(chip)
-            sharp.append(align.sharpness(chip))
-            eyes.append(float(np.hypot(*(np.array(f.landmarks[RIGHT_EYE]) - f.landmarks[LEFT_EYE]))))
+            eyes = float(np.hypot(*(np.array(f.landmarks[RIGHT_EYE]) - f.landmarks[LEFT_EYE])))
+            points = tuple((float(x / sx), float(y / sy)) for x, y in pts)
+            observed.append(replace(f, eye_distance=eyes, sharpness=align.sharpness(chip), alignment=how,
+                                    alignment_points=points))
         emb = self.embedder.embed(np.stack(chips))
-        return tuple(FaceObservation(i, f, emb[i], sharp[i], eyes[i]) for i, f in enumerate(faces))
+        return tuple(FaceObservation(i, f, emb[i], f.sharpness or 0.0, f.eye_distance or 0.0)
+                     for i, f in enumerate(observed))
 
     def bank_faces(self, img: LoadedImage) -> list:
         return bank_faces(self, img)

@@ -1,9 +1,12 @@
-"""MediaPipe BlazeFace (full range) face detector: anchors, decoding and NMS as pure functions.
+"""MediaPipe BlazeFace face detectors: anchors, decoding and NMS as pure functions.
 
-The network sees a 192x192 letterboxed square and predicts, for each of 2304 anchors (a 48x48 grid),
-a box and six keypoints relative to the anchor plus one logit. A whole-photo pass finds faces that
-fill at least ~1/25 of the image side; small faces in large photos (group shots) are found by a second
-pass over overlapping tiles, merged by weighted NMS (the blending MediaPipe uses).
+Two variants of one design. Full range sees a 192x192 letterboxed square and predicts, for each of
+2304 anchors (a 48x48 grid), a box and six keypoints relative to the anchor plus one logit; it is made
+for faces that are small in the frame (from ~1/25 of the side). Short range sees 128x128 with 896
+anchors (16x16 cells x 2, then 8x8 cells x 6) and is made for faces that fill much of the frame
+(selfies, tight crops), which full range misses. Small faces in large photos (group shots) are found
+by a second full-range pass over overlapping tiles; everything is merged by weighted NMS (the blending
+MediaPipe uses).
 
 Keypoint order (the order of ``Face.landmarks``), sides as seen from the person:
 ``0`` right eye centre (image left in a frontal photo), ``1`` left eye centre, ``2`` nose tip,
@@ -23,13 +26,24 @@ NUM_KEYPOINTS = 6
 RAW_SCORE_LIMIT = 80.0
 
 
+#: which pass found a detection (bits of ``Detections.sources``; names in ``SOURCE_NAMES``)
+FULL, SHORT, TILE, PADDED = 1, 2, 4, 8
+SOURCE_NAMES = {FULL: "full_range", SHORT: "short_range", TILE: "full_range_tiles", PADDED: "short_range_padded"}
+
+
 @dataclass(frozen=True)
 class Detections:
-    """Faces found in one image: boxes [x0, y0, x1, y1] and keypoints (K, 6, 2) in image pixels."""
+    """Faces found in one image: boxes [x0, y0, x1, y1] and keypoints (K, 6, 2) in image pixels;
+    ``sources`` holds, per detection, the bits of the passes that found it (FULL, SHORT, ...)."""
 
     boxes: np.ndarray
     scores: np.ndarray
     keypoints: np.ndarray
+    sources: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.sources is None:
+            object.__setattr__(self, "sources", np.zeros(len(self.scores), np.uint8))
 
     @staticmethod
     def empty() -> Detections:
@@ -40,14 +54,35 @@ class Detections:
         return len(self.scores)
 
     def take(self, idx: np.ndarray) -> Detections:
-        return Detections(self.boxes[idx], self.scores[idx], self.keypoints[idx])
+        return Detections(self.boxes[idx], self.scores[idx], self.keypoints[idx], self.sources[idx])
+
+    def tagged(self, source: int) -> Detections:
+        return Detections(self.boxes, self.scores, self.keypoints, np.full(len(self.scores), source, np.uint8))
 
 
-def anchors(grid: int = GRID) -> np.ndarray:
-    """Anchor centres (grid*grid, 2) as fractions of the input side (SSD anchors, offset 0.5)."""
+def source_names(bits: int) -> tuple[str, ...]:
+    return tuple(name for bit, name in SOURCE_NAMES.items() if bits & bit)
+
+
+SHORT_INPUT_SIDE = 128
+#: short range anchor layout: (cells per side, anchors per cell), in output order
+SHORT_LAYOUT = ((16, 2), (8, 6))
+
+
+def anchors(grid: int = GRID, per_cell: int = 1) -> np.ndarray:
+    """Anchor centres (grid*grid*per_cell, 2) as fractions of the input side (SSD anchors, offset 0.5).
+
+    MediaPipe's BlazeFace anchors have a fixed size of 1, so only the centres matter; a cell with
+    several anchors repeats its centre."""
     c = (np.arange(grid, dtype=np.float32) + 0.5) / grid
     xs, ys = np.meshgrid(c, c)
-    return np.stack([xs.ravel(), ys.ravel()], axis=1)
+    centres = np.stack([xs.ravel(), ys.ravel()], axis=1)
+    return np.repeat(centres, per_cell, axis=0) if per_cell > 1 else centres
+
+
+def short_anchors() -> np.ndarray:
+    """The 896 anchor centres of the short-range model (strides 8 and 16 over 128 px)."""
+    return np.concatenate([anchors(g, k) for g, k in SHORT_LAYOUT])
 
 
 def decode(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchor_xy: np.ndarray, min_score: float,
@@ -80,8 +115,22 @@ def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area + areas - inter, 1e-9)
 
 
-def weighted_nms(det: Detections, iou_threshold: float = 0.3) -> Detections:
-    """Blend overlapping detections (score-weighted mean of box and keypoints), best first.
+def containment(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over the smaller box's area: near 1 when one box holds the other."""
+    ix0 = np.maximum(box[0], boxes[:, 0])
+    iy0 = np.maximum(box[1], boxes[:, 1])
+    ix1 = np.minimum(box[2], boxes[:, 2])
+    iy1 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(np.minimum(area, areas), 1e-9)
+
+
+def weighted_nms(det: Detections, iou_threshold: float = 0.3, contain_threshold: float = 0.7) -> Detections:
+    """Blend overlapping detections (score-weighted mean of box and keypoints), best first. Boxes
+    overlap when their IoU exceeds ``iou_threshold`` or one holds ``contain_threshold`` of the other
+    (the two models draw boxes of different sizes around one face).
 
     Why blending rather than plain NMS: BlazeFace fires on several neighbouring anchors per face and
     their average is steadier than any one of them, which matters for the eye points used by alignment.
@@ -90,19 +139,21 @@ def weighted_nms(det: Detections, iou_threshold: float = 0.3) -> Detections:
         return det
     order = np.argsort(-det.scores, kind="stable")
     remaining = order
-    boxes, scores, kps = [], [], []
+    boxes, scores, kps, sources = [], [], [], []
     while len(remaining):
         top = remaining[0]
-        overlap = iou(det.boxes[top], det.boxes[remaining]) > iou_threshold
+        overlap = (iou(det.boxes[top], det.boxes[remaining]) > iou_threshold) | (
+            containment(det.boxes[top], det.boxes[remaining]) > contain_threshold)
         group = remaining[overlap]
         weights = det.scores[group][:, None]
         total = float(weights.sum())
         boxes.append((det.boxes[group] * weights).sum(0) / total)
         kps.append((det.keypoints[group] * weights[:, :, None]).sum(0) / total)
         scores.append(det.scores[top])
+        sources.append(int(np.bitwise_or.reduce(det.sources[group])))
         remaining = remaining[~overlap]
     return Detections(np.array(boxes, np.float32), np.array(scores, np.float32),
-                      np.array(kps, np.float32))
+                      np.array(kps, np.float32), np.array(sources, np.uint8))
 
 
 def shrink(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -153,7 +204,7 @@ def unletterbox(det: Detections, scale: float, pad_x: float, pad_y: float, offse
     kps = det.keypoints * side
     kps[..., 0] = (kps[..., 0] - pad_x) / scale + offset_x
     kps[..., 1] = (kps[..., 1] - pad_y) / scale + offset_y
-    return Detections(boxes.astype(np.float32), det.scores, kps.astype(np.float32))
+    return Detections(boxes.astype(np.float32), det.scores, kps.astype(np.float32), det.sources)
 
 
 def tiles(width: int, height: int, tile: int, overlap: float = 0.25) -> list[tuple[int, int, int, int]]:
@@ -177,4 +228,4 @@ def concat(parts: list[Detections]) -> Detections:
     if not parts:
         return Detections.empty()
     return Detections(np.concatenate([p.boxes for p in parts]), np.concatenate([p.scores for p in parts]),
-                      np.concatenate([p.keypoints for p in parts]))
+                      np.concatenate([p.keypoints for p in parts]), np.concatenate([p.sources for p in parts]))

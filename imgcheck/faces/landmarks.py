@@ -1,0 +1,117 @@
+"""dlib's 5-point face landmark predictor (an ensemble of regression trees) in numpy.
+
+dlib's face recognition network was trained on chips cut from the 5 points of this predictor (the
+corners of both eyes and the bottom of the nose), so aligning from them rather than from BlazeFace's
+keypoints puts faces where the network expects them (agreement figures in models/MODELS.md).
+
+The algorithm (Kazemi & Sullivan, "One millisecond face alignment with an ensemble of regression
+trees", CVPR 2014), as dlib runs it: start from the mean shape inside the face's frame (a unit square
+mapped onto the face), then for each of 15 cascade stages read 800 pixel intensities at points
+anchored to the current landmarks (offsets in mean-shape space, turned and scaled with the current
+shape), walk 500 depth-4 trees that compare intensity differences with thresholds, and add the
+leaves' shape updates. ``tools/convert_shape_predictor.py`` converts dlib's model file to the .npz
+read here and checks the result against dlib.
+
+The face's frame: dlib maps the unit square onto its HOG detector's rectangle. Here the frame comes
+from BlazeFace's keypoints (``frame_from_keypoints``): the rectangle that dlib's detector draws, on
+average, relative to those points (``HOG_RECT_IN_CHIP``, measured by tools/calibrate_alignment.py),
+turned with the eyes, so a tilted head is read as an upright one would be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from imgcheck.faces import align
+
+#: the 5-point model's landmarks, as dlib numbers them: 0, 1 outer and inner corner of the eye on the
+#: image's right, 2, 3 outer and inner corner of the eye on the image's left, 4 base of the nose
+NUM_POINTS = 5
+
+#: dlib's HOG rectangle as a square in BlazeFace-chip coordinates (``align.CHIP_TEMPLATE`` frame):
+#: centre (x, y) and side, mean over the faces both detectors find (tools/calibrate_alignment.py)
+HOG_RECT_IN_CHIP = (72.9, 69.1, 127.2)
+#: the predictor runs from these rectangle scales and the landmarks are averaged: dlib's HOG boxes
+#: come in steps of ~20% in size, so the model was trained on rectangles that vary that much around
+#: a face, and one initialisation lands on one of several nearby solutions (calibrate_alignment.py)
+ENSEMBLE_SCALES = (0.85, 0.95, 1.05, 1.15)
+
+
+@dataclass(frozen=True)
+class ShapePredictor:
+    initial_shape: np.ndarray  # (5, 2) in the unit frame
+    split_idx: np.ndarray      # (stages, trees, splits, 2) feature indices
+    split_thresh: np.ndarray   # (stages, trees, splits)
+    leaves: np.ndarray         # (stages, trees, splits + 1, 5, 2)
+    anchor_idx: np.ndarray     # (stages, features) landmark each feature pixel hangs on
+    deltas: np.ndarray         # (stages, features, 2) offsets in mean-shape space
+
+    @staticmethod
+    def load(path: str | Path) -> ShapePredictor:
+        with np.load(path) as z:
+            return ShapePredictor(**{k: z[k] for k in ("initial_shape", "split_idx", "split_thresh", "leaves",
+                                                         "anchor_idx", "deltas")})
+
+    @staticmethod
+    def rect_frame(left: float, top: float, right: float, bottom: float) -> np.ndarray:
+        """The unit-square -> image affine matrix of a dlib rectangle (corners as dlib maps them)."""
+        return np.array([[right - left, 0.0, left], [0.0, bottom - top, top]], np.float64)
+
+    def predict(self, rgb: np.ndarray, frame: np.ndarray) -> np.ndarray:
+        """The 5 landmarks (5, 2) in image pixels for the face in ``frame`` (2x3, unit square -> image)."""
+        h, w = rgb.shape[:2]
+        frame = np.asarray(frame, np.float64)
+        shape = self.initial_shape.astype(np.float32).copy()
+        stages, n_trees, n_split = self.split_thresh.shape
+        depth = int(np.log2(n_split + 1))
+        # flat views: node j of tree t is row t * n_split + j, leaf l of tree t row t * (n_split + 1) + l
+        idx1 = self.split_idx[..., 0].reshape(stages, -1).astype(np.int64)
+        idx2 = self.split_idx[..., 1].reshape(stages, -1).astype(np.int64)
+        thresh = self.split_thresh.reshape(stages, -1)
+        leaves = self.leaves.reshape(stages, n_trees * (n_split + 1), -1)
+        tree_base = np.arange(n_trees) * n_split
+        leaf_base = np.arange(n_trees) * (n_split + 1) - n_split
+        for s in range(stages):
+            tform = align.similarity_transform(self.initial_shape, shape)[:, :2].astype(np.float32)
+            pts = self.deltas[s] @ tform.T + shape[self.anchor_idx[s]]
+            img_pts = pts.astype(np.float64) @ frame[:, :2].T + frame[:, 2]
+            px = np.floor(img_pts + 0.5).astype(np.int64)
+            inside = (px[:, 0] >= 0) & (px[:, 0] < w) & (px[:, 1] >= 0) & (px[:, 1] < h)
+            feats = np.zeros(len(px), np.float32)
+            feats[inside] = _intensity(rgb[px[inside, 1], px[inside, 0]])
+            node = np.zeros(n_trees, np.int64)
+            for _ in range(depth):
+                row = tree_base + node
+                left = (feats[idx1[s, row]] - feats[idx2[s, row]]) > thresh[s, row]
+                node = 2 * node + 2 - left
+            shape = shape + leaves[s, leaf_base + node].sum(0, dtype=np.float32).reshape(-1, 2)
+        return shape.astype(np.float64) @ frame[:, :2].T + frame[:, 2]
+
+
+def _intensity(pixels: np.ndarray) -> np.ndarray:
+    """dlib's grey level of RGB pixels (N, 3): the integer mean of the three channels."""
+    if pixels.ndim == 1:
+        return pixels
+    return pixels[:, :3].astype(np.uint16).sum(-1) // 3
+
+
+def frame_from_keypoints(keypoints: np.ndarray, rect_in_chip: tuple[float, float, float] = HOG_RECT_IN_CHIP,
+                         scale: float = 1.0) -> np.ndarray:
+    """Unit-square -> image frame for a face from its BlazeFace keypoints (6, 2): the square that
+    dlib's detector would draw, turned with the face."""
+    cx, cy, side = rect_in_chip
+    half = side * scale / 2
+    to_img = np.linalg.inv(np.vstack([align.chip_transform(np.asarray(keypoints, np.float64)), [0, 0, 1]]))[:2]
+    tl, tr, br = align.apply(to_img, np.array([[cx - half, cy - half], [cx + half, cy - half],
+                                               [cx + half, cy + half]]))
+    # unit (0,0) -> tl, (1,0) -> tr, (1,1) -> br
+    return np.array([[tr[0] - tl[0], br[0] - tr[0], tl[0]], [tr[1] - tl[1], br[1] - tr[1], tl[1]]], np.float64)
+
+
+def landmarks_from_keypoints(predictor: ShapePredictor, rgb: np.ndarray, keypoints: np.ndarray,
+                             scales: tuple[float, ...] = ENSEMBLE_SCALES) -> np.ndarray:
+    """dlib's 5 landmarks (5, 2) for a BlazeFace face: the mean over the ``scales`` initialisations."""
+    return np.mean([predictor.predict(rgb, frame_from_keypoints(keypoints, scale=s)) for s in scales], axis=0)
