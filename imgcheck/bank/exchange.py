@@ -43,6 +43,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from imgcheck import csvsafe
 from imgcheck.bank.store import CATEGORIES, NON_MATCHING, BankStore, Entry, NewEntry
 from imgcheck.errors import BankError, InputError
 from imgcheck.hashing.base import Hash
@@ -65,17 +66,16 @@ PDQ_NAMES = frozenset({"pdq", "hash_pdq", "pdq_hash", "pdqhash"})
 _STATUS = {"MALICIOUS": "POSITIVE_CLASS", "NON_MALICIOUS": "NEGATIVE_CLASS", "SUSPICIOUS": "INVESTIGATION_SEED",
            "UNKNOWN": "INVESTIGATION_SEED"}
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 MAX_REPORTED_ERRORS = 20
 
 
 def formula_safe(text: str) -> str:
-    """A spreadsheet never runs a cell that starts with ``'`` (OWASP's CSV-injection advice)."""
-    return "'" + text if text.startswith(_FORMULA) else text
+    """A spreadsheet never runs a cell that starts with ``'`` (imgcheck/csvsafe.py)."""
+    return csvsafe.formula_safe(text)
 
 
 def _unformula(text: str) -> str:
-    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA else text
+    return csvsafe.unformula(text)
 
 
 @dataclass(frozen=True)

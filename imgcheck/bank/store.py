@@ -13,6 +13,8 @@ migrated in place when opened (columns added with defaults; nothing rewritten).
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sqlite3
 import threading
@@ -150,20 +152,84 @@ class NewEntry:
     external_key: str | None = None
 
 
+class _Result(list):
+    """Rows fetched while the ``:memory:`` lock was held, with the cursor attributes the store reads."""
+
+    def __init__(self, rows: list, lastrowid: int | None, rowcount: int) -> None:
+        super().__init__(rows)
+        self.lastrowid = lastrowid
+        self.rowcount = rowcount
+
+    def fetchone(self):
+        return self[0] if self else None
+
+    def fetchall(self) -> list:
+        return list(self)
+
+
+class _LockedConnection:
+    """The single connection of a ``:memory:`` bank, shared by every thread (a second connection would
+    be a second, empty database). Each statement, and each transaction (``with conn:``) as a whole,
+    runs under one re-entrant lock, and results are fetched before the lock is released, so threads
+    never interleave inside a transaction or a half-read cursor."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+
+    def execute(self, sql: str, args: Iterable = ()) -> _Result:
+        with self._lock:
+            cur = self._conn.execute(sql, tuple(args))
+            return _Result(cur.fetchall(), cur.lastrowid, cur.rowcount)
+
+    def executemany(self, sql: str, rows: Iterable) -> _Result:
+        with self._lock:
+            cur = self._conn.executemany(sql, list(rows))
+            return _Result([], cur.lastrowid, cur.rowcount)
+
+    def executescript(self, sql: str) -> None:
+        with self._lock:
+            self._conn.executescript(sql)
+
+    def __enter__(self) -> _LockedConnection:
+        self._lock.acquire()
+        self._conn.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        try:
+            return bool(self._conn.__exit__(*exc))
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
 class BankStore:
-    """SQLite access. One connection per thread; writes are serialised by SQLite."""
+    """SQLite access. One connection per thread (closed by ``close()``, or when its thread has ended
+    and another thread opens one); a ``:memory:`` bank has one connection behind a lock. Writes are
+    serialised by SQLite; every sqlite3 error leaves as ``BankError``."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
+        #: thread ident -> (thread, connection) of every open per-thread connection
+        self._open: dict[int, tuple[threading.Thread, sqlite3.Connection]] = {}
+        self._open_lock = threading.Lock()
+        self._epoch = 0
         if self.path != ":memory:":
             parent = Path(self.path).parent
             try:
                 parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise BankError(f"cannot create the bank folder {parent}: {exc}") from exc
-        self._memory_conn: sqlite3.Connection | None = None
-        conn = self._conn()
+        self._memory_conn: _LockedConnection | None = None
+        try:
+            conn = self._conn()
+        except sqlite3.DatabaseError as exc:
+            raise BankError(f"{self.path} is not a usable imgcheck bank: {exc}") from exc
         try:
             with conn:
                 conn.executescript(_SCHEMA)
@@ -212,29 +278,57 @@ class BankStore:
             return False
 
     # -- connections -------------------------------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
+    def _conn(self):
         if self.path == ":memory:":
-            if self._memory_conn is None:
-                self._memory_conn = sqlite3.connect(":memory:", check_same_thread=False)
-                self._memory_conn.execute("PRAGMA foreign_keys=ON")
-            return self._memory_conn
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=30)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA foreign_keys=ON")
-            except sqlite3.DatabaseError as exc:
-                raise BankError(f"cannot open the bank {self.path}: {exc}") from exc
-            self._local.conn = conn
+            with self._open_lock:
+                if self._memory_conn is None:
+                    raw = sqlite3.connect(":memory:", check_same_thread=False)
+                    raw.execute("PRAGMA foreign_keys=ON")
+                    self._memory_conn = _LockedConnection(raw)
+                return self._memory_conn
+        mine = getattr(self._local, "conn", None)
+        if mine is not None and mine[0] == self._epoch:
+            return mine[1]
+        try:
+            # check_same_thread=False only so that close() may close it from another thread; each
+            # connection is still used by its own thread alone
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as exc:
+            raise BankError(f"cannot open the bank {self.path}: {exc}") from exc
+        me = threading.current_thread()
+        with self._open_lock:
+            # connections of threads that have ended (a thread pool's old workers) are closed here
+            for ident, (thread, old) in list(self._open.items()):
+                if not thread.is_alive():
+                    old.close()
+                    del self._open[ident]
+            self._open[me.ident] = (me, conn)
+        self._local.conn = (self._epoch, conn)
         return conn
 
+    def open_connections(self) -> int:
+        """Per-thread connections open now (the ``:memory:`` one counts as one)."""
+        with self._open_lock:
+            return len(self._open) + (self._memory_conn is not None)
+
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close every connection of this store, whichever thread opened it; using the store again
+        opens new ones (a ``:memory:`` bank is gone once closed)."""
+        with self._open_lock:
+            for _, conn in self._open.values():
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._open.clear()
+            self._epoch += 1
+            if self._memory_conn is not None:
+                self._memory_conn.close()
+                self._memory_conn = None
+        self._local.conn = None
 
     # -- meta --------------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -256,6 +350,8 @@ class BankStore:
             raise BankError(f"unknown bank kind {new.kind!r}; use one of {', '.join(BANK_KINDS)}")
         if not new.label.strip():
             raise BankError("a bank entry needs a non-empty label")
+        if new.category and new.category not in CATEGORIES:
+            raise BankError(f"unknown opinion category {new.category!r}; use one of {', '.join(CATEGORIES)}")
         conn = self._conn()
         try:
             with conn:
@@ -263,14 +359,17 @@ class BankStore:
                     row = conn.execute("SELECT id FROM entries WHERE sha256=?", (new.sha256,)).fetchone()
                     if row:
                         return int(row[0]), False
-                if new.category and new.category not in CATEGORIES:
-                    raise BankError(f"unknown opinion category {new.category!r}; use one of {', '.join(CATEGORIES)}")
+                # ON CONFLICT: two threads adding the same file at once both passed the SELECT above;
+                # the second insert then does nothing and gets the first one's id (no UNIQUE error)
                 cur = conn.execute(
                     "INSERT INTO entries(label, kind, source, sha256, added_at, width, height, category, tags, "
-                    "collab, external_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "collab, external_key) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
                     (new.label.strip(), new.kind, new.source, new.sha256,
                      datetime.now(UTC).isoformat(timespec="seconds"), new.width, new.height, new.category,
                      new.tags, new.collab, new.external_key))
+                if cur.rowcount == 0:
+                    row = conn.execute("SELECT id FROM entries WHERE sha256=?", (new.sha256,)).fetchone()
+                    return int(row[0]), False
                 entry_id = int(cur.lastrowid)
                 conn.executemany(
                     "INSERT INTO hashes(entry_id, type, variant, bits, quality) VALUES (?,?,?,?,?)",
@@ -346,7 +445,8 @@ class BankStore:
         if label is not None:
             sql += " WHERE label=?"
             args = (label,)
-        for row in self._conn().execute(sql + " ORDER BY id", args):
+        rows = self._conn().execute(sql + " ORDER BY id", args).fetchall()
+        for row in rows:
             yield self._entry(row)
 
     def count(self) -> int:
@@ -449,3 +549,30 @@ class BankStore:
         if orphan:
             problems.append(f"{orphan} entries have no hashes")
         return problems
+
+
+def _bank_errors(fn):
+    """Turn any sqlite3 error escaping a store method into a BankError naming the bank."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen(self, *args, **kwargs):
+            try:
+                yield from fn(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                raise BankError(f"cannot read the bank {self.path}: {exc}") from exc
+        return gen
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise BankError(f"the bank {self.path} failed: {exc}") from exc
+    return wrapper
+
+
+for _name in ("meta", "add", "remove", "update_exchange", "external_entries", "remove_label", "get", "entries",
+              "count", "stats", "hash_rows", "max_entry_id", "index_hash_rows", "index_feature_rows",
+              "hashes_of", "pdq_quality", "face_rows", "feature", "feature_rows", "thumb", "integrity_check"):
+    if hasattr(BankStore, _name):
+        setattr(BankStore, _name, _bank_errors(getattr(BankStore, _name)))

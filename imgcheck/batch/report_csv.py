@@ -1,7 +1,7 @@
 """A flat CSV of scan records, one row per input, for spreadsheets and ticketing tools.
 
-Cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading
-apostrophe: file names and bank labels come from untrusted files.
+Cells that a spreadsheet would run as a formula get a leading apostrophe (``imgcheck/csvsafe.py``):
+file names and bank labels come from untrusted files.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from imgcheck.batch.records import Record, risk, strongest
+from imgcheck.csvsafe import formula_safe
 
 #: ``strength`` (0..1, higher is more suspicious) and the raw measure of the strongest evidence come
 #: after v1's columns, so readers that index columns keep working
@@ -28,8 +29,7 @@ def measure_text(measure: object) -> str:
 
 
 def _safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return formula_safe(value)
 
 
 def csv_row(r: Record) -> dict[str, str]:
