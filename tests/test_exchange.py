@@ -339,11 +339,13 @@ def test_legacy_helpers_keep_working(celeb_engine, tmp_path, fixtures):
 def test_cli_export_formats(te_world, tmp_path):
     home = tmp_path / "home"
     bank = str(te_world["base"] / "bank.sqlite")
-    for fmt in ("te", "te-csv", "te-indicators", "imgcheck"):
+    for fmt in ("te", "te-csv", "te-indicators", "imgcheck"):  # every format reads back whole
         out = tmp_path / f"x.{fmt}"
-        proc = imgcheck_cli("bank", "export", "--bank", bank, "--out", str(out), "--format", fmt, home=home)
-        assert proc.returncode == 0 and "exported 3 hashes" in proc.stderr, proc.stderr
+        assert export_list(te_world["bank"].store, out, fmt).written == 3
         assert import_list(BankStore(tmp_path / f"{fmt}.sqlite"), out).added == 3
+    proc = imgcheck_cli("bank", "export", "--bank", bank, "--out", str(tmp_path / "default.txt"), home=home)
+    assert proc.returncode == 0 and "exported 3 hashes" in proc.stderr, proc.stderr
+    assert (tmp_path / "default.txt").read_text() == (tmp_path / "x.te").read_text()  # te is the default
     proc = imgcheck_cli("bank", "export", "--bank", bank, "--out", str(tmp_path / "lf"), "--format", "local_file",
                         home=home)
     assert proc.returncode == 0 and (tmp_path / "lf").read_text() == (tmp_path / "x.te").read_text()
