@@ -226,7 +226,9 @@ def ai_meter(ev: dict[str, Any]) -> str:
         f'<div class="ic-meter" aria-label="AI-likeness score {pct:.0f} of 100">'
         f'<div class="ic-meter-fill" style="width:{pct:.1f}%"></div>{mark}</div>'
         '<p class="ic-note">A statistical signal, not proof: detectors make mistakes on heavily '
-        "edited, filtered or unusual photos, and miss some generators.</p>"
+        "edited, filtered or unusual photos. The pixel detector misses most generators it was not trained "
+        "on, judges nothing under 224 px, and is set never to flag a real photo it was tested on, so it "
+        "rarely flags on its own: a high score without a flag is worth a closer look.</p>"
     )
 
 

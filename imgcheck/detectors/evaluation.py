@@ -138,6 +138,7 @@ def report(scored: Sequence[Scored], flag_at: float, clear_below: float = 0.5) -
             gp = np.array([s.probability for s in ga])
             per_gen[kind] = {"n": len(gp), "source": sorted({s.source for s in ga}),
                              "flagged_share": round(float((gp >= flag_at).mean()), 4),
+                             "not_cleared_share": round(float((gp >= clear_below).mean()), 4),
                              "auc_vs_all_real": round(headlib.auc(gp, real_p), 4) if len(real_p) else None,
                              "median": round(float(np.median(gp)), 4)}
         c["generators"] = per_gen
