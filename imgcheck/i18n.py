@@ -64,12 +64,12 @@ class _Formatter(string.Formatter):
             return ", ".join(quote(str(v)) for v in items)
         if isinstance(value, (list, tuple)):
             return ", ".join(str(v) for v in value)
-        text = super().format_field(value, spec)
+        out = super().format_field(value, spec)  # not named "text": that would shadow text() above
         if self.lang == "fr" and isinstance(value, (int, float)) and not isinstance(value, bool) and spec:
-            text = text.replace(".", ",")
-            if text.endswith("%"):
-                text = text[:-1] + "\u202f%"
-        return text
+            out = out.replace(".", ",")
+            if out.endswith("%"):
+                out = out[:-1] + "\u202f%"
+        return out
 
 
 def text(code: str, params: Mapping[str, Any] | None = None, lang: str = DEFAULT_LANG) -> str:
