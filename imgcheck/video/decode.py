@@ -43,7 +43,8 @@ CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "libdav1d", "mpeg4", "m
 _MP4_BRANDS = (b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"iso7", b"iso8", b"iso9", b"mp41",
                b"mp42", b"mp71", b"avc1", b"M4V ", b"M4VH", b"M4VP", b"mmp4", b"3gp4", b"3gp5", b"3gp6",
                b"3g2a", b"3g2b", b"dash", b"f4v ", b"MSNV", b"XAVC", b"NDAS", b"nvr1", b"av01")
-_IMAGE_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+_IMAGE_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"mif2", b"miaf",
+                 b"heif", b"avif", b"avis", b"avio")
 #: extra packets allowed beyond the frame budget (headers, parameter sets, dropped frames)
 _PACKET_SLACK = 2_000
 
