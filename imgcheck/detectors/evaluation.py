@@ -83,7 +83,8 @@ def calibration_table(prob: np.ndarray, is_ai: np.ndarray, edges: Sequence[float
         return out
 
     base = shares(np.arange(len(prob)))
-    draws = np.array([shares(np.concatenate([rng.choice(idx_ai, len(idx_ai)), rng.choice(idx_real, len(idx_real))]))
+    draws = np.array([shares(np.concatenate([rng.choice(idx_ai, len(idx_ai)),
+                                             rng.choice(idx_real, len(idx_real))]))
                       for _ in range(boot)])
     rows = []
     for b in range(len(edges) - 1):
@@ -122,7 +123,8 @@ def report(scored: Sequence[Scored], flag_at: float, clear_below: float = 0.5) -
                    "real_flagged": k, "real_flag_rate_upper95": round(upper_bound(k, len(real)), 4),
                    "real_faces_flagged": kf, "real_faces": nf,
                    "real_faces_flag_rate_upper95": round(upper_bound(kf, nf), 4),
-                   "ai_flagged_share": round(float(np.mean([s.probability >= flag_at for s in ai])), 4) if ai else None}
+                   "ai_flagged_share": (round(float(np.mean([s.probability >= flag_at for s in ai])), 4)
+                                        if ai else None)}
         per_source = {}
         for src in sorted({s.source for s in real}):
             sr = [s.probability for s in real if s.source == src]
@@ -157,10 +159,12 @@ def format_report(rep: dict) -> str:
         lines += ["", f"== chain: {chain} ({c['n_real']} real, {c['n_ai']} AI)",
                   f"AUC {auc}; AUC on face photos {aucf}",
                   f"real photos flagged: {c['real_flagged']} of {c['n_real']} (95% upper bound "
-                  f"{c['real_flag_rate_upper95']:.2%}); with a face: {c['real_faces_flagged']} of {c['real_faces']} "
+                  f"{c['real_flag_rate_upper95']:.2%}); with a face: {c['real_faces_flagged']} of "
+                  f"{c['real_faces']} "
                   f"(upper bound {c['real_faces_flag_rate_upper95']:.2%})"]
         if c["real_sources"]:
-            lines.append(f"{'real source':<28}{'n':>6}{'flagged':>9}{'upper95':>9}{'inconcl.':>9}{'max p':>8}")
+            lines.append(f"{'real source':<28}{'n':>6}{'flagged':>9}{'upper95':>9}{'inconcl.':>9}"
+                         f"{'max p':>8}")
             for src, r in c["real_sources"].items():
                 lines.append(f"{src[:27]:<28}{r['n']:>6}{r['flagged']:>9}{r['upper95']:>9.2%}"
                              f"{r['inconclusive']:>9}{r['max']:>8.3f}")
@@ -172,6 +176,7 @@ def format_report(rep: dict) -> str:
         if c["calibration"]:
             lines.append("calibration (equal priors): bin, n, mean p, observed AI share [5%, 95% bootstrap]")
             for r in c["calibration"]:
-                lines.append(f"  {r['bin']:<9}{r['n']:>6}{r['mean_probability']:>8.3f}{r['observed_ai_share']:>8.3f}"
+                lines.append(f"  {r['bin']:<9}{r['n']:>6}{r['mean_probability']:>8.3f}"
+                             f"{r['observed_ai_share']:>8.3f}"
                              f"  [{r['band_5']}, {r['band_95']}]")
     return "\n".join(lines)
