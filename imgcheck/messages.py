@@ -291,4 +291,254 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "  skipped {n} file(s) that are not images (e.g. {example})",
         "fr": "  {n} fichier(s) ignoré(s) car ce ne sont pas des images (par ex. {example})",
     },
+
+    # -- app: verdict banners (subject: photo, profile, video) ----------------------------------------
+    "app.title.flagged": {"en": "Flagged", "fr": "Signalée"},
+    "app.title.suspicious": {"en": "Suspicious", "fr": "Suspecte"},
+    "app.title.clear": {"en": "No warning signs found", "fr": "Aucun signe d'alerte"},
+    "app.title.incomplete": {"en": "Not every check ran", "fr": "Toutes les vérifications n'ont pas tourné"},
+    "app.title.error": {"en": "Could not check this file", "fr": "Impossible de vérifier ce fichier"},
+    "app.title.error.profile": {"en": "Could not check this profile", "fr": "Impossible de vérifier ce profil"},
+    "app.text.flagged.photo": {
+        "en": "Strong evidence that this photo is not what the profile claims.",
+        "fr": "Des indices forts que cette photo n'est pas ce que le profil prétend.",
+    },
+    "app.text.flagged.profile": {
+        "en": "Strong evidence that the photos of this profile are not who the person claims to be.",
+        "fr": "Des indices forts que les photos de ce profil ne montrent pas la personne qu'il prétend être.",
+    },
+    "app.text.flagged.video": {
+        "en": "Strong evidence that this video clip is not what the profile claims.",
+        "fr": "Des indices forts que cette vidéo n'est pas ce que le profil prétend.",
+    },
+    "app.text.suspicious.photo": {
+        "en": "Signals that this photo may be AI-generated or altered. A signal, not proof.",
+        "fr": "Des signes que cette photo pourrait être générée par IA ou retouchée. Un indice, pas une preuve.",
+    },
+    "app.text.suspicious.profile": {
+        "en": "Signals that some photos of this profile may be AI-generated or altered. A signal, not proof.",
+        "fr": "Des signes que certaines photos de ce profil pourraient être générées par IA ou retouchées. Un "
+              "indice, pas une preuve.",
+    },
+    "app.text.suspicious.video": {
+        "en": "Signals that this video clip may be AI-generated or altered. A signal, not proof.",
+        "fr": "Des signes que cette vidéo pourrait être générée par IA ou retouchée. Un indice, pas une preuve.",
+    },
+    "app.text.clear.photo": {
+        "en": "None of the checks found a problem with this photo.",
+        "fr": "Aucune vérification n'a trouvé de problème avec cette photo.",
+    },
+    "app.text.clear.profile": {
+        "en": "None of the checks found a problem with these photos.",
+        "fr": "Aucune vérification n'a trouvé de problème avec ces photos.",
+    },
+    "app.text.clear.video": {
+        "en": "None of the checks found a problem with this video clip.",
+        "fr": "Aucune vérification n'a trouvé de problème avec cette vidéo.",
+    },
+    "app.text.incomplete": {
+        "en": "No check found a problem, but not every check ran, so this is not a clean result.",
+        "fr": "Aucune vérification n'a trouvé de problème, mais toutes n'ont pas tourné : ce n'est donc pas un "
+              "résultat net.",
+    },
+    "app.did_not_run": {"en": "Did not run: {what}.", "fr": "Non exécutées : {what}."},
+    # -- app: advice ------------------------------------------------------------------------------------
+    "app.why": {"en": "Why", "fr": "Pourquoi"},
+    "app.found": {"en": "What the checks found", "fr": "Ce que les vérifications ont trouvé"},
+    "app.next": {"en": "What to do next", "fr": "Que faire maintenant"},
+    "app.flag.known_image": {
+        "en": "This photo, or an edited copy of it, is in the bank of known images (celebrities, photos "
+              "already used in scams).",
+        "fr": "Cette photo, ou une copie retouchée, est dans la banque d'images connues (célébrités, photos "
+              "déjà utilisées dans des arnaques).",
+    },
+    "app.flag.known_face": {"en": "The face matches a known person in the bank.",
+                            "fr": "Le visage correspond à une personne connue de la banque."},
+    "app.flag.inconsistent_faces": {"en": "The photos of this profile do not all show the same person.",
+                                    "fr": "Les photos de ce profil ne montrent pas toutes la même personne."},
+    "app.flag.ai_provenance": {"en": "The file's own metadata says it was made or edited with an AI tool.",
+                               "fr": "Les métadonnées du fichier disent qu'il a été créé ou retouché avec un "
+                                     "outil d'IA."},
+    "app.flag.ai_watermark": {"en": "An invisible watermark left by an AI image generator was found.",
+                              "fr": "Un filigrane invisible laissé par un générateur d'images IA a été trouvé."},
+    "app.flag.ai_generated": {
+        "en": "A pixel-level detector finds this photo looks AI-generated. This is a statistical signal, not "
+              "proof.",
+        "fr": "Un détecteur au niveau des pixels trouve que cette photo semble générée par IA. C'est un indice "
+              "statistique, pas une preuve.",
+    },
+    "app.flag.gan_face_geometry": {
+        "en": "The face has the fixed geometry typical of generated faces. A statistical signal, not proof.",
+        "fr": "Le visage a la géométrie fixe typique des visages générés. Un indice statistique, pas une preuve.",
+    },
+    "app.flag.provenance_broken": {
+        "en": "The photo was edited after it was signed: its Content Credentials no longer match the file.",
+        "fr": "La photo a été modifiée après sa signature : ses Content Credentials ne correspondent plus au "
+              "fichier.",
+    },
+    "app.step.flagged.1": {"en": "Do not send money, gift cards, crypto or bank details, whatever the story.",
+                           "fr": "N'envoyez ni argent, ni cartes cadeaux, ni crypto, ni coordonnées bancaires, "
+                                 "quelle que soit l'histoire."},
+    "app.step.flagged.2": {"en": "Ask for a live video call. Someone using another person's photos will find "
+                                 "excuses.",
+                           "fr": "Demandez un appel vidéo en direct. Quelqu'un qui utilise les photos d'un autre "
+                                 "trouvera des excuses."},
+    "app.step.flagged.3": {"en": "Report the profile to the dating app or site, and keep the conversation as "
+                                 "evidence.",
+                           "fr": "Signalez le profil à l'application ou au site de rencontre, et gardez la "
+                                 "conversation comme preuve."},
+    "app.step.suspicious.1": {"en": "Do not send money, gift cards, crypto or bank details before you have met "
+                                    "in person.",
+                              "fr": "N'envoyez ni argent, ni cartes cadeaux, ni crypto, ni coordonnées bancaires "
+                                    "avant de vous être rencontrés en personne."},
+    "app.step.suspicious.2": {"en": "Ask for a live video call, or a new photo holding today's date on paper.",
+                              "fr": "Demandez un appel vidéo en direct, ou une nouvelle photo tenant la date du "
+                                    "jour sur papier."},
+    "app.step.suspicious.3": {"en": "If anything else feels wrong, report the profile to the dating app or site.",
+                              "fr": "Si autre chose vous semble anormal, signalez le profil à l'application ou "
+                                    "au site de rencontre."},
+    "app.step.clear.1": {"en": "No warning sign is not a guarantee: a new stolen photo or a new AI image may not "
+                               "be known yet.",
+                         "fr": "Aucun signe d'alerte n'est pas une garantie : une photo volée récente ou une "
+                               "nouvelle image IA peut ne pas encore être connue."},
+    "app.step.clear.2": {"en": "Never send money to someone you have not met in person.",
+                         "fr": "N'envoyez jamais d'argent à quelqu'un que vous n'avez pas rencontré en personne."},
+    "app.step.incomplete.1": {"en": "Some checks did not run, so this is not a clean result: try again, or "
+                                    "another copy of the photo.",
+                              "fr": "Certaines vérifications n'ont pas tourné, ce n'est donc pas un résultat "
+                                    "net : réessayez, ou avec une autre copie de la photo."},
+    "app.step.incomplete.2": {"en": "Never send money to someone you have not met in person.",
+                              "fr": "N'envoyez jamais d'argent à quelqu'un que vous n'avez pas rencontré en "
+                                    "personne."},
+    "app.step.error.1": {"en": "Try another copy of the photo (a screenshot works), or a JPEG or PNG file.",
+                         "fr": "Essayez une autre copie de la photo (une capture d'écran convient), ou un "
+                               "fichier JPEG ou PNG."},
+    # -- app: evidence cards ----------------------------------------------------------------------------
+    "app.check.known_image": {"en": "Known photo", "fr": "Photo connue"},
+    "app.check.known_face": {"en": "Known face", "fr": "Visage connu"},
+    "app.check.ai_provenance": {"en": "AI metadata", "fr": "Métadonnées IA"},
+    "app.check.ai_watermark": {"en": "AI watermark", "fr": "Filigrane IA"},
+    "app.check.ai_pixels": {"en": "AI look of the pixels", "fr": "Aspect IA des pixels"},
+    "app.check.gan_face_geometry": {"en": "Generated-face layout", "fr": "Disposition de visage généré"},
+    "app.check.face_consistency": {"en": "Same person in every photo", "fr": "Même personne sur chaque photo"},
+    "app.status.flag": {"en": "found a problem", "fr": "problème trouvé"},
+    "app.status.clear": {"en": "nothing found", "fr": "rien trouvé"},
+    "app.status.inconclusive": {"en": "could not tell", "fr": "impossible à dire"},
+    "app.status.error": {"en": "did not run", "fr": "ne s'est pas exécutée"},
+    "app.status.not_checked": {"en": "not checked", "fr": "non vérifié"},
+    "app.na.no_face": {"en": "not checked: no face", "fr": "non vérifié : aucun visage"},
+    "app.na.no_bank": {"en": "not checked: no bank", "fr": "non vérifié : pas de banque"},
+    "app.na.size": {"en": "not checked: image size", "fr": "non vérifié : taille de l'image"},
+    "app.na.not_square": {"en": "not checked: not a square portrait", "fr": "non vérifié : pas un portrait carré"},
+    "app.na.too_few": {"en": "not checked: fewer than two faces", "fr": "non vérifié : moins de deux visages"},
+    "app.measure.known_image": {
+        "en": "How close to the bank photo: {value} of {bits} bits differ (the same picture below {flag_at})",
+        "fr": "Proximité avec la photo de la banque : {value} bits sur {bits} diffèrent (même image en "
+              "dessous de {flag_at})",
+    },
+    "app.measure.known_face": {
+        "en": "Same face? Distance {value:.2f} to the closest bank face (the same person at {flag_at:.2f} or less)",
+        "fr": "Même visage ? Distance {value:.2f} au visage le plus proche de la banque (même personne à "
+              "{flag_at:.2f} ou moins)",
+    },
+    "app.measure.face_consistency": {
+        "en": "Same person? Largest distance between the photos' faces {value:.2f} (different people above "
+              "{flag_at:.2f})",
+        "fr": "Même personne ? Plus grande distance entre les visages des photos {value:.2f} (personnes "
+              "différentes au-dessus de {flag_at:.2f})",
+    },
+    "app.measure.ai_pixels": {
+        "en": "Probability of AI generation: {value:.0%} (flags at {flag_at:.0%})",
+        "fr": "Probabilité de génération par IA : {value:.0%} (signalement à partir de {flag_at:.0%})",
+    },
+    "app.measure.ai_watermark": {
+        "en": "Watermark bits that agree: {value:.0%} (a mark from {flag_at:.0%})",
+        "fr": "Bits de filigrane concordants : {value:.0%} (filigrane à partir de {flag_at:.0%})",
+    },
+    "app.measure.gan_face_geometry": {
+        "en": "Eyes away from the generated-face layout: {value:.1%} of the width (flags at {flag_at:.1%} or "
+              "less)",
+        "fr": "Écart des yeux à la disposition des visages générés : {value:.1%} de la largeur (signalement à "
+              "{flag_at:.1%} ou moins)",
+    },
+    "app.strength": {"en": "strength {pct} of 100", "fr": "force {pct} sur 100"},
+    "app.details": {"en": "Details", "fr": "Détails"},
+    "app.model": {"en": "model", "fr": "modèle"},
+    "app.meter_note": {
+        "en": "A statistical signal, not proof: detectors make mistakes on heavily edited, filtered or unusual "
+              "photos. The pixel detector misses most generators it was not trained on, judges nothing under "
+              "224 px, and is set never to flag a real photo it was tested on, so it rarely flags on its own: "
+              "a high score without a flag is worth a closer look.",
+        "fr": "Un indice statistique, pas une preuve : les détecteurs se trompent sur des photos très "
+              "retouchées, filtrées ou inhabituelles. Le détecteur de pixels rate la plupart des générateurs "
+              "sur lesquels il n'a pas été entraîné, ne juge rien sous 224 px, et est réglé pour ne jamais "
+              "signaler une photo réelle sur laquelle il a été testé : il signale donc rarement seul, et un "
+              "score élevé sans signalement mérite un examen attentif.",
+    },
+    "app.faces_found": {"en": "{n} face(s) found", "fr": "{n} visage(s) trouvé(s)"},
+    "app.found_in_bank": {"en": "Found in the bank", "fr": "Trouvé dans la banque"},
+    "app.every_check": {"en": "Every check", "fr": "Toutes les vérifications"},
+    "app.your_photo": {"en": "Your photo", "fr": "Votre photo"},
+    "app.bank_label": {"en": "Bank: {label}", "fr": "Banque : {label}"},
+    "app.same_image": {"en": "Same image as {label:q}", "fr": "Même image que {label:q}"},
+    "app.same_face": {"en": "Same face as {label:q} (face {face})", "fr": "Même visage que {label:q} (visage {face})"},
+    "app.close_image": {"en": "{value} of {bits} bits differ", "fr": "{value} bits sur {bits} diffèrent"},
+    "app.close_face": {"en": "face distance {value:.2f}", "fr": "distance des visages {value:.2f}"},
+    "app.bank_source": {"en": "Bank source: {source}", "fr": "Source dans la banque : {source}"},
+    "app.no_picture": {"en": "no picture stored (imported hash)", "fr": "pas d'image stockée (empreinte importée)"},
+    "app.more_matches": {"en": "and {n} more matches (see the JSON report)",
+                         "fr": "et {n} autres correspondances (voir le rapport JSON)"},
+    "app.across_profile": {"en": "Across the profile", "fr": "Sur l'ensemble du profil"},
+    "app.photo_by_photo": {"en": "Photo by photo", "fr": "Photo par photo"},
+    "app.photo_n_in_bank": {"en": "Photo {n} found in the bank", "fr": "Photo {n} trouvée dans la banque"},
+    "app.no_warning": {"en": "No warning signs found.", "fr": "Aucun signe d'alerte."},
+    "app.same_person_as_profile": {"en": "same person as the profile: {status:m}",
+                                   "fr": "même personne que le profil : {status:m}"},
+    "app.agrees": {"en": "yes", "fr": "oui"},
+    "app.disagrees": {"en": "no", "fr": "non"},
+    "app.undecided": {"en": "unsure", "fr": "incertain"},
+
+    # -- app: page text (Gradio i18n keys: "ui_..."; the language switch relabels from the same ids) -------
+    "ui.intro": {
+        "en": "# imgcheck: is this profile photo real?\nUpload a photo from a dating profile. imgcheck looks for "
+              "**stolen or known photos**, **known faces**, **profiles mixing different people** and **signs of "
+              "AI generation**, and shows you the evidence.\n*Your photos are checked on this server and deleted "
+              "as soon as the check is done; nothing is sent elsewhere.*",
+        "fr": "# imgcheck : cette photo de profil est-elle authentique ?\nEnvoyez une photo d'un profil de "
+              "rencontre. imgcheck recherche les **photos volées ou connues**, les **visages connus**, les "
+              "**profils qui mélangent plusieurs personnes** et les **signes de génération par IA**, et vous "
+              "montre les preuves.\n*Vos photos sont vérifiées sur ce serveur et supprimées dès la fin de la "
+              "vérification ; rien n'est envoyé ailleurs.*",
+    },
+    "ui.language": {"en": "Language", "fr": "Langue"},
+    "ui.tab_check": {"en": "Check a photo", "fr": "Vérifier une photo"},
+    "ui.tab_video": {"en": "Check a video", "fr": "Vérifier une vidéo"},
+    "ui.tab_profile": {"en": "Check a profile", "fr": "Vérifier un profil"},
+    "ui.tab_batch": {"en": "Batch scan", "fr": "Analyse par lot"},
+    "ui.tab_bank": {"en": "Bank", "fr": "Banque"},
+    "ui.photo": {"en": "Photo", "fr": "Photo"},
+    "ui.examples": {"en": "Try an example", "fr": "Essayez un exemple"},
+    "ui.example_stolen": {"en": "A stolen, edited copy of a known photo",
+                          "fr": "Une copie volée et retouchée d'une photo connue"},
+    "ui.example_face": {"en": "A well-known face", "fr": "Un visage bien connu"},
+    "ui.example_plain": {"en": "An ordinary photo", "fr": "Une photo ordinaire"},
+    "ui.report_json": {"en": "Full report (JSON)", "fr": "Rapport complet (JSON)"},
+    "ui.profile_json": {"en": "Full profile report (JSON)", "fr": "Rapport complet du profil (JSON)"},
+    "ui.video_clip": {"en": "Video clip (MP4, MOV, WebM, MKV, AVI, animated GIF/WebP)",
+                      "fr": "Vidéo (MP4, MOV, WebM, MKV, AVI, GIF/WebP animé)"},
+    "ui.profile_photos": {"en": "All photos of one profile", "fr": "Toutes les photos d'un profil"},
+    "ui.profile_run": {"en": "Check the profile", "fr": "Vérifier le profil"},
+    "ui.profile_example": {"en": "Try an example profile (all three example photos)",
+                           "fr": "Essayez un profil d'exemple (les trois photos d'exemple)"},
+    "ui.batch_files": {"en": "Photos or zip files", "fr": "Photos ou fichiers zip"},
+    "ui.batch_run": {"en": "Scan", "fr": "Analyser"},
+    "ui.batch_results": {"en": "Results (click a column header to sort)",
+                         "fr": "Résultats (cliquez sur un en-tête de colonne pour trier)"},
+    "ui.batch_downloads": {"en": "Download the reports", "fr": "Télécharger les rapports"},
+    "ui.bank_entries": {"en": "Bank entries", "fr": "Entrées de la banque"},
+    "ui.refresh": {"en": "Refresh", "fr": "Actualiser"},
+    "app.waiting.photo": {"en": "Upload a photo, paste one, or pick an example.",
+                          "fr": "Envoyez une photo, collez-en une, ou choisissez un exemple."},
+    "app.waiting.profile": {"en": "Add two or more photos of the same profile.",
+                            "fr": "Ajoutez au moins deux photos du même profil."},
 }

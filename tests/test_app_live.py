@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 ARTIFACTS = REPO / "test-artifacts"
 DOCS_IMG = REPO / "docs" / "img"
-DOCS_SHOTS = {"app-check", "app-profile", "app-batch", "app-bank"}  # one per tab, for the README
+DOCS_SHOTS = {"app-check", "app-profile", "app-batch", "app-bank",  # one per tab, for the README
+              "app-check-fr", "app-check-en"}
 CHROMIUM = Path("/usr/bin/chromium")
 USER, PASSWORD = "moderator", "correct horse battery"
 IGNORED = {"source", "timings_ms"}
@@ -259,7 +260,8 @@ def test_public_mode_has_only_the_check_endpoints(celeb_engine, tmp_path):
         for fn in blocks.fns.values()
         if fn.api_name and not fn.api_name.startswith("load_example")
     }
-    assert names == {"check", "profile", "check_view", "profile_view", "check_video_view"}
+    assert names == {"check", "profile", "check_view", "profile_view", "check_video_view", "browser_language",
+                     "set_language"}
     private = build_app(celeb_engine, upload_root=tmp_path)
     assert {"batch", "bank_add", "bank_remove", "bank_export", "bank_import", "bank_list"} <= {
         fn.api_name for fn in private.fns.values()
@@ -281,11 +283,12 @@ def browser():
 
 
 def _login(page, url: str) -> None:
+    """Log in whatever the page's language (Gradio translates its login form)."""
     page.goto(url)
-    page.get_by_label("username").fill(USER)
-    page.get_by_label("password").fill(PASSWORD)
-    page.get_by_role("button", name="Login").click()
-    page.wait_for_selector("#tab-check, button:has-text('Check a photo')", timeout=60_000)
+    page.locator("input[type=text], input[name=username]").first.fill(USER)
+    page.locator("input[type=password]").first.fill(PASSWORD)
+    page.locator("input[type=password]").first.press("Enter")
+    page.wait_for_selector("#tab-check", timeout=60_000)
 
 
 def _shot(page, name: str) -> None:
@@ -377,4 +380,43 @@ def test_browser_phone_viewport(served, browser):
     assert banner and banner["width"] <= 390 and banner["x"] >= 0
     assert page.locator("#check-evidence .ic-pair img").first.bounding_box()["width"] <= 390
     _shot(page, "app-phone")
+    ctx.close()
+
+
+@pytest.mark.parametrize(
+    "locale,lang,flagged,advice,tab,other,other_flagged",
+    [
+        ("fr-FR", "fr", "Signalée", "N'envoyez ni argent", "Vérifier une photo", "English", "Flagged"),
+        ("en-US", "en", "Flagged", "Do not send money", "Check a photo", "Français", "Signalée"),
+    ],
+)
+def test_browser_speaks_the_browsers_language_and_switches(
+    served, browser, locale, lang, flagged, advice, tab, other, other_flagged
+):
+    """A French browser sees the page and the verdict in French, an English one in English; the switch
+    changes both the fixed texts and the results already on the page, without checking again."""
+    ctx = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    _login(page, served.url)
+    page.wait_for_function(f"document.documentElement.getAttribute('data-ic-lang') === '{lang}'", timeout=30_000)
+    page.locator("#photo-input input[type=file]").set_input_files(str(FIXTURES / "astronaut.png"))
+    page.wait_for_selector('#check-banner [data-verdict="flagged"]', timeout=60_000)
+    banner = page.inner_text("#check-banner")
+    assert flagged in banner and other_flagged not in banner
+    assert advice in page.inner_text("#check-advice")
+    evidence = page.inner_text("#check-evidence")
+    assert ("Eileen Collins" in evidence) and (("Banque" in evidence) == (lang == "fr"))
+    page.wait_for_selector(f"button[role=tab]:has-text('{tab}')", timeout=30_000)
+    _shot(page, f"app-check-{lang}")
+    # the switch: results and fixed texts change language in place
+    page.locator("#lang-switch label", has_text=other).click()
+    page.wait_for_function(
+        f"document.documentElement.getAttribute('data-ic-lang') !== '{lang}'", timeout=30_000
+    )
+    assert other_flagged in page.inner_text("#check-banner")
+    switched_tab = "Check a photo" if lang == "fr" else "Vérifier une photo"
+    page.wait_for_selector(f"button[role=tab]:has-text('{switched_tab}')", timeout=30_000)
+    _local_only(requests, served.url)
     ctx.close()

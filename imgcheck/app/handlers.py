@@ -158,7 +158,7 @@ class AppHandlers:
         return CheckView(
             report=d,
             banner=render.banner_html(d["verdict"], error=d.get("error"), failed=d.get("failed_checks") or ()),
-            advice=render.advice_markdown(d["verdict"], d["flags"], d["reasons"]),
+            advice=render.advice_html(d["verdict"], d["flags"], render.report_reasons(d)),
             evidence=render.report_html(d, preview, self._thumb, self.ai_checks),
         )
 
@@ -181,7 +181,7 @@ class AppHandlers:
             report=d,
             banner=render.banner_html(d["verdict"], subject="video", error=d.get("error"),
                                       failed=d.get("failed_checks") or ()),
-            advice=render.advice_markdown(d["verdict"], d["flags"], d["reasons"]),
+            advice=render.advice_html(d["verdict"], d["flags"], render.report_reasons(d)),
             evidence=strip + render.report_html(d, None, self._thumb, self.ai_checks),
         )
 
@@ -217,7 +217,7 @@ class AppHandlers:
             report=d,
             banner=render.banner_html(d["verdict"], subject="profile", error=d.get("error"),
                                       failed=d.get("failed_checks") or ()),
-            advice=render.advice_markdown(d["verdict"], d["flags"], d["reasons"]),
+            advice=render.advice_html(d["verdict"], d["flags"], render.profile_reasons(d)),
             evidence=render.profile_html(d, previews, self._thumb, self.ai_checks),
         )
 

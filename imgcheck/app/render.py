@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from imgcheck import i18n
 from imgcheck.contract import evidence_strength
 
 #: what the user should do, per verdict (the issue's "what to do next")
@@ -106,6 +107,65 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+# -- languages ------------------------------------------------------------------------------------
+# Every sentence the app writes is rendered in each language and wrapped in <span class="ic-t" lang=..>;
+# the page shows the chosen one (CSS on <html data-ic-lang>, set from the browser's language or the
+# switch), so switching is instant and nothing is re-checked. Texts equal in every language (a
+# reason without a message id, a label) are written once.
+def _text(value: str) -> str:
+    """Element text (never an attribute): <, > and & escaped."""
+    return html.escape(value, quote=False)
+
+
+def both(texts: dict[str, str]) -> str:
+    values = list(texts.values())
+    if all(v == values[0] for v in values):
+        return _text(values[0])
+    return "".join(f'<span class="ic-t" lang="{lang}">{_text(t)}</span>' for lang, t in texts.items())
+
+
+def tt(code: str, **params: Any) -> str:
+    """Message ``code`` in every language, as HTML."""
+    return both({lang: i18n.text(code, params, lang) for lang in i18n.LANGS})
+
+
+def has_text(code: str) -> bool:
+    return code in i18n.MESSAGES
+
+
+def reason_html(ev: dict[str, Any]) -> str:
+    """A check's reason in every language, from its message id (its stored English text otherwise)."""
+    return both({lang: i18n.reason_text(ev, lang) for lang in i18n.LANGS})
+
+
+def check_title(check: str) -> str:
+    code = f"app.check.{check}"
+    return tt(code) if has_text(code) else esc(humanize(check))
+
+
+#: message ids of reasons that mean "this check did not apply to this photo", and the badge for each
+NOT_APPLICABLE: dict[str, str] = {
+    "known_face.no_face": "app.na.no_face", "gan_face_geometry.no_eyes": "app.na.no_face",
+    "known_face.too_small": "app.na.no_face", "known_face.no_bank_faces": "app.na.no_bank",
+    "known_image.no_bank": "app.na.no_bank", "ai_pixels.too_small": "app.na.size",
+    "ai_watermark.too_small": "app.na.size", "ai_watermark.too_large": "app.na.size",
+    "ai_watermark.no_payload": "app.na.size", "gan_face_geometry.not_square": "app.na.not_square",
+    "face_consistency.too_few": "app.na.too_few",
+}
+
+
+def not_applicable(ev: dict[str, Any]) -> str | None:
+    """The badge message of a check that did not apply (no face, no bank, size), else None."""
+    if ev.get("status") in ("flag", "error"):
+        return None
+    code = NOT_APPLICABLE.get(str(ev.get("code")))
+    if code:
+        return code
+    if ev.get("status") == "inconclusive" and ev.get("strength", 0) is None:
+        return "app.status.not_checked"
+    return None
+
+
 #: words shown in capitals when a field or check name is turned into a label
 ACRONYMS = frozenset({"ai", "gan", "pdq", "orb", "exif", "iptc", "xmp", "c2pa", "id", "sha256", "url", "jpeg"})
 
@@ -126,19 +186,16 @@ def _data_uri(jpeg: bytes) -> str:
 def banner_html(verdict: str, *, subject: str = "photo", error: str | None = None,
                 failed: Sequence[dict[str, Any]] = ()) -> str:
     """The verdict banner; ``failed`` (the report's ``failed_checks``) is listed on an incomplete one."""
-    title, text = HEADLINES.get(verdict, (humanize(verdict), ""))
-    if subject == "profile" and verdict != "error":
-        text = text.replace("this photo", "this profile").replace("with this photo", "with these photos")
-    if subject == "profile" and verdict == "error":
-        title = "Could not check this profile"
-    if subject == "video" and verdict != "error":
-        text = text.replace("this photo", "this video clip")
-    body = esc(error) if verdict == "error" and error else esc(text)
+    title_code = "app.title.error.profile" if subject == "profile" and verdict == "error" else f"app.title.{verdict}"
+    title = tt(title_code) if has_text(title_code) else esc(humanize(verdict))
+    text_code = next((c for c in (f"app.text.{verdict}.{subject}", f"app.text.{verdict}.photo",
+                                  f"app.text.{verdict}") if has_text(c)), None)
+    body = esc(error) if verdict == "error" and error else tt(text_code) if text_code else ""
     if verdict == "incomplete" and failed:
-        body += " Did not run: " + esc(failed_summary(failed)) + "."
+        body += " " + tt("app.did_not_run", what=failed_summary(failed))
     return (
         f'<div class="ic-banner ic-{esc(verdict)}" data-verdict="{esc(verdict)}" role="status">'
-        f'<div class="ic-banner-title">{esc(title)}</div><div class="ic-banner-text">{body}</div></div>'
+        f'<div class="ic-banner-title">{title}</div><div class="ic-banner-text">{body}</div></div>'
     )
 
 
@@ -146,6 +203,36 @@ def failed_summary(failed: Sequence[dict[str, Any]]) -> str:
     """``failed_checks`` of a report as one line: "photo: check (reason); ..."."""
     return "; ".join(f"{f['photo'] + ': ' if f.get('photo') else ''}{humanize(str(f.get('check', '')))} "
                      f"({f.get('reason', '')})" for f in failed)
+
+
+def advice_html(verdict: str, flags: Sequence[str], reasons: Sequence[str]) -> str:
+    """Why (plain language per flag), what the checks found (``reasons``: HTML from ``reason_html``) and
+    what to do next, in every language (see ``both``)."""
+    parts: list[str] = ['<div class="ic-advice">']
+    if flags:
+        items = "".join(f"<li>{tt(f'app.flag.{f}') if has_text(f'app.flag.{f}') else esc(humanize(f))}</li>"
+                        for f in flags)
+        parts.append(f"<h4>{tt('app.why')}</h4><ul>{items}</ul>")
+    if reasons:
+        parts.append(f"<h4>{tt('app.found')}</h4><ul>" + "".join(f"<li>{r}</li>" for r in reasons) + "</ul>")
+    steps = [c for c in (f"app.step.{verdict}.{i}" for i in range(1, 6)) if has_text(c)]
+    if steps:
+        parts.append(f"<h4>{tt('app.next')}</h4><ul>" + "".join(f"<li>{tt(c)}</li>" for c in steps) + "</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def report_reasons(report: dict[str, Any], prefix: str = "") -> list[str]:
+    """The reasons of a report (its flagging evidence) as HTML in every language."""
+    return [(esc(prefix) if prefix else "") + reason_html(ev) for ev in report.get("evidence") or []
+            if isinstance(ev, dict) and ev.get("status") == "flag"]
+
+
+def profile_reasons(profile: dict[str, Any]) -> list[str]:
+    out = report_reasons(profile)
+    for rep in profile.get("photos") or []:
+        out += report_reasons(rep, f"{rep.get('source', '')}: ")
+    return out
 
 
 def advice_markdown(verdict: str, flags: Sequence[str], reasons: Sequence[str]) -> str:
@@ -188,30 +275,47 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, (list, tuple, dict)) and not value)
 
 
-def _detail_value(value: Any, depth: int = 0) -> str:
+#: details the cards leave out (engine internals; the JSON report keeps them)
+HIDDEN_DETAILS = frozenset({"verified", "hash_hits_not_used", "encoder_sha256", "features", "metric",
+                            "next_label_distance"})
+
+
+def _cell(key: str, value: Any) -> str:
+    """One value of a details table; face numbers count from 1, as on the photo."""
+    if key in ("face_index", "reference_face") and isinstance(value, int) and not isinstance(value, bool):
+        return str(value + 1)
+    return "" if value is None else _fmt(value)
+
+
+def _col(key: str) -> str:
+    return "Face" if key == "face_index" else humanize(key)
+
+
+def _detail_value(value: Any, depth: int = 0, key: str = "") -> str:
     """A details value as HTML: nested dicts as lists, lists of records as small tables."""
     if isinstance(value, dict) and depth < 2:
         return details_table(value, depth + 1)
     if isinstance(value, (list, tuple)) and value and depth < 2 and all(isinstance(v, dict) for v in value):
-        cols = list(dict.fromkeys(k for v in value[:10] for k, x in v.items() if not _empty(x)))[:6]
-        head = "".join(f"<th>{esc(humanize(str(c)))}</th>" for c in cols)
+        cols = list(dict.fromkeys(k for v in value[:10] for k, x in v.items()
+                                  if not _empty(x) and k not in HIDDEN_DETAILS))[:6]
+        head = "".join(f"<th>{esc(_col(str(c)))}</th>" for c in cols)
         rows = "".join(
-            "<tr>" + "".join(f"<td>{esc(_fmt(v.get(c, '')))}</td>" for c in cols) + "</tr>"
+            "<tr>" + "".join(f"<td>{esc(_cell(str(c), v.get(c, '')))}</td>" for c in cols) + "</tr>"
             for v in value[:10]
         )
         more = f'<p class="ic-note">and {len(value) - 10} more</p>' if len(value) > 10 else ""
         return f'<table class="ic-rows"><tr>{head}</tr>{rows}</table>{more}'
     if isinstance(value, (list, tuple)) and all(not isinstance(v, (dict, list, tuple)) for v in value):
         return esc(", ".join(_fmt(v) for v in value[:20]) + (" ..." if len(value) > 20 else ""))
-    return esc(_fmt(value))
+    return esc(_cell(key, value))
 
 
 def details_table(details: dict[str, Any], depth: int = 0) -> str:
-    """A check's details, whatever their shape; empty values are left out."""
-    items = [(k, v) for k, v in (details or {}).items() if not _empty(v)]
+    """A check's details, whatever their shape; empty values and engine internals are left out."""
+    items = [(k, v) for k, v in (details or {}).items() if not _empty(v) and k not in HIDDEN_DETAILS]
     if not items:
         return ""
-    rows = "".join(f"<dt>{esc(humanize(str(k)))}</dt><dd>{_detail_value(v, depth)}</dd>" for k, v in items)
+    rows = "".join(f"<dt>{esc(_col(str(k)))}</dt><dd>{_detail_value(v, depth, str(k))}</dd>" for k, v in items)
     return f'<dl class="ic-details">{rows}</dl>'
 
 
@@ -223,12 +327,9 @@ def ai_meter(ev: dict[str, Any]) -> str:
     pct = max(0.0, min(1.0, float(strength))) * 100
     mark = '<div class="ic-meter-thr" style="left:50.0%"></div>'
     return (
-        f'<div class="ic-meter" aria-label="AI-likeness score {pct:.0f} of 100">'
+        f'<div class="ic-meter" aria-label="AI-likeness {pct:.0f} of 100">'
         f'<div class="ic-meter-fill" style="width:{pct:.1f}%"></div>{mark}</div>'
-        '<p class="ic-note">A statistical signal, not proof: detectors make mistakes on heavily '
-        "edited, filtered or unusual photos. The pixel detector misses most generators it was not trained "
-        "on, judges nothing under 224 px, and is set never to flag a real photo it was tested on, so it "
-        "rarely flags on its own: a high score without a flag is worth a closer look.</p>"
+        f'<p class="ic-note">{tt("app.meter_note")}</p>'
     )
 
 
@@ -236,34 +337,56 @@ def is_ai_score(ev: dict[str, Any], known_ai_checks: frozenset[str] = frozenset(
     return ev.get("check") in known_ai_checks or bool(AI_SCORE_FLAGS & set(ev.get("flags") or ()))
 
 
+def measure_html(ev: dict[str, Any]) -> str:
+    """The raw measure in plain words ("how close to the bank photo: 16 of 256 bits differ")."""
+    m = ev.get("measure")
+    if not isinstance(m, dict) or not isinstance(m.get("value"), (int, float)):
+        return ""
+    check = str(ev.get("check"))
+    code = f"app.measure.{check}"
+    if check == "known_image":
+        unit = str(m.get("unit", ""))
+        bits = 64 if "of 64" in unit else 256
+        return tt(code, value=int(m["value"]), bits=bits, flag_at=int(m.get("flag_at") or 0))
+    if has_text(code) and isinstance(m.get("flag_at"), (int, float)):
+        return tt(code, value=float(m["value"]), flag_at=float(m["flag_at"]))
+    return esc(f"{m.get('name')} {_fmt(m['value'])} ({m.get('unit')}); flags at {m.get('flags_when')} "
+               f"{_fmt(m.get('flag_at'))}")
+
+
 def evidence_card(ev: dict[str, Any], known_ai_checks: frozenset[str] = frozenset()) -> str:
     status = str(ev.get("status", ""))
+    na = not_applicable(ev)
+    shown = "na" if na else status  # a check that did not apply is neutral grey, never green
+    badge = tt(na) if na else tt(f"app.status.{status}") if has_text(f"app.status.{status}") else esc(status)
     parts = [
-        f'<div class="ic-card ic-status-{esc(status)}" data-check="{esc(ev.get("check", ""))}">',
+        f'<div class="ic-card ic-status-{esc(shown)}" data-check="{esc(ev.get("check", ""))}" '
+        f'data-status="{esc(status)}">',
         (
-            f'<div class="ic-card-head"><span class="ic-check">{esc(humanize(str(ev.get("check", ""))))}'
-            f'</span><span class="ic-badge ic-badge-{esc(status)}">{esc(STATUS_TEXT.get(status, status))}'
-            f"</span></div>"
+            f'<div class="ic-card-head"><span class="ic-check">{check_title(str(ev.get("check", "")))}'
+            f'</span><span class="ic-badge ic-badge-{esc(shown)}">{badge}</span></div>'
         ),
-        f'<p class="ic-reason">{esc(ev.get("reason", ""))}</p>',
+        f'<p class="ic-reason">{reason_html(ev)}</p>',
     ]
-    if is_ai_score(ev, known_ai_checks):
+    if is_ai_score(ev, known_ai_checks) and not na:
         parts.append(ai_meter(ev))
     nums = []
-    m = ev.get("measure")
-    if isinstance(m, dict) and m.get("value") is not None:
-        nums.append(f"{esc(m.get('name'))} {esc(_fmt(m['value']))} ({esc(m.get('unit'))}); flags at "
-                    f"{esc(m.get('flags_when'))} {esc(_fmt(m.get('flag_at')))}")
+    measure = measure_html(ev)
+    if measure:
+        nums.append(measure)
+    strength = ev.get("strength")
+    if isinstance(strength, (int, float)) and not na:
+        nums.append(tt("app.strength", pct=f"{100 * float(strength):.0f}"))
     if ev.get("model"):
         sha = str(ev.get("model_sha256") or "")[:12]
-        nums.append(f"model {esc(ev['model'])}" + (f" ({esc(sha)})" if sha else ""))
+        nums.append(f"{tt('app.model')} {esc(ev['model'])}" + (f" ({esc(sha)})" if sha else ""))
     if nums:
         parts.append(f'<p class="ic-nums">{" · ".join(nums)}</p>')
     table = details_table(ev.get("details") or {})
     if table:  # open when the check found a problem; otherwise one click away
         parts.append(
             f'<details class="ic-more"{" open" if status == "flag" else ""}>'
-            f"<summary>Details</summary>{table}</details>"
+            f"<summary>{tt('app.details')}</summary>{table}</details>"
         )
     parts.append("</div>")
     return "".join(parts)
@@ -291,7 +414,7 @@ def faces_view(preview: Preview | None, faces: Sequence[dict[str, Any]]) -> str:
     return (
         f'<figure class="ic-photo"><svg viewBox="0 0 {w} {h}" role="img" aria-label="{esc(caption)}">'
         f'<image href="{preview.data_uri}" x="0" y="0" width="{w}" height="{h}"/>{"".join(boxes)}</svg>'
-        f"<figcaption>{esc(caption)}</figcaption></figure>"
+        f"<figcaption>{tt('app.faces_found', n=len(boxes))}</figcaption></figure>"
     )
 
 
@@ -332,26 +455,29 @@ def match_view(
         except Exception:  # noqa: BLE001 - a missing thumbnail must not break the page
             bank_jpeg = None
     method = str(match.get("method", ""))
-    measure = []
-    if match.get("distance") is not None:
-        nbits = {"pdq": " of 256 bits", "phash": " of 64 bits"}.get(method, "")
-        measure.append(f"{method.upper()} distance {_fmt(match['distance'])}{nbits}")
-    if match.get("similarity") is not None:
-        measure.append(f"similarity {_fmt(match['similarity'])}")
+    label = str(match.get("label", ""))
+    dist = match.get("distance")
+    measure = ""
+    if isinstance(dist, (int, float)) and match.get("kind") == "face":
+        measure = tt("app.close_face", value=float(dist))
+    elif isinstance(dist, (int, float)):
+        measure = tt("app.close_image", value=int(dist), bits=64 if method == "phash" else 256)
     left = f'<img src="{upload_src}" alt="your photo">' if upload_src else '<div class="ic-noimg">-</div>'
     right = (
         f'<img src="{_data_uri(bank_jpeg)}" alt="bank image">'
         if bank_jpeg
-        else '<div class="ic-noimg">no picture stored (imported hash)</div>'
+        else f'<div class="ic-noimg">{tt("app.no_picture")}</div>'
     )
-    what = "Same face as" if match.get("kind") == "face" else "Same image as"
+    what = (tt("app.same_face", label=label, face=(fi if isinstance(fi, int) else 0) + 1)
+            if match.get("kind") == "face" else tt("app.same_image", label=label))
     return (
         f'<div class="ic-match" data-entry="{esc(match.get("entry_id", ""))}">'
-        f'<div class="ic-pair"><figure>{left}<figcaption>Your photo</figcaption></figure>'
-        f"<figure>{right}<figcaption>Bank: {esc(match.get('label', ''))}</figcaption></figure></div>"
-        f"<p><b>{what} “{esc(match.get('label', ''))}”</b> ({esc(humanize(str(match.get('bank_kind', ''))))})"
-        f" · {esc(', '.join(measure))}</p>"
-        + (f'<p class="ic-note">Bank source: {esc(match["source"])}</p>' if match.get("source") else "")
+        f'<div class="ic-pair"><figure>{left}<figcaption>{tt("app.your_photo")}</figcaption></figure>'
+        f"<figure>{right}<figcaption>{tt('app.bank_label', label=label)}</figcaption></figure></div>"
+        f"<p><b>{what}</b> ({esc(humanize(str(match.get('bank_kind', ''))))})"
+        + (f" · {measure}" if measure else "") + "</p>"
+        + (f'<p class="ic-note">{tt("app.bank_source", source=str(match["source"]))}</p>'
+           if match.get("source") else "")
         + "</div>"
     )
 
@@ -423,6 +549,13 @@ def provenance_card(summary: dict[str, Any] | None) -> str:
     )
 
 
+def verdict_html(verdict: str) -> str:
+    code = f"verdict.{verdict}"
+    if not has_text(code):
+        return esc(verdict.upper())
+    return both({lang: i18n.text(code, {}, lang).upper() for lang in i18n.LANGS})
+
+
 def report_html(
     report: dict[str, Any],
     preview: Preview | None = None,
@@ -436,14 +569,14 @@ def report_html(
     parts = ['<div class="ic-evidence">', faces_view(preview, faces)]
     matches = report.get("matches") or []
     if matches:
-        parts.append("<h3>Found in the bank</h3>")
+        parts.append(f"<h3>{tt('app.found_in_bank')}</h3>")
         parts += [match_view(m, preview, faces, thumb) for m in matches[:5]]
         if len(matches) > 5:
-            parts.append(f'<p class="ic-note">and {len(matches) - 5} more matches (see the JSON report)</p>')
+            parts.append(f'<p class="ic-note">{tt("app.more_matches", n=len(matches) - 5)}</p>')
     card = provenance_card(report.get("provenance"))
     if card:
         parts += ["<h3>Where the file says it comes from</h3>", card]
-    parts.append("<h3>Every check</h3>")
+    parts.append(f"<h3>{tt('app.every_check')}</h3>")
     parts += [evidence_card(ev, known_ai_checks) for ev in report.get("evidence") or []]
     parts.append("</div>")
     return "".join(parts)
@@ -461,12 +594,16 @@ def per_photo_notes(evidence: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
             if not isinstance(row, dict) or "photo" not in row:
                 continue
             extra = [
-                f"{str(k).replace('_', ' ')} {_fmt(v)}"
+                f"{_col(str(k)).lower()} {_cell(str(k), v)}"
                 for k, v in row.items()
                 if k not in ("photo", "status") and isinstance(v, (int, float)) and not isinstance(v, bool)
             ]
-            text = f"{humanize(str(ev.get('check', '')))}: {row.get('status', '')}"
-            notes.setdefault(str(row["photo"]), []).append(text + (f" ({', '.join(extra)})" if extra else ""))
+            status = str(row.get("status", ""))
+            if ev.get("check") == "face_consistency" and has_text(f"app.{status}"):
+                text = tt("app.same_person_as_profile", status=f"app.{status}")
+            else:
+                text = esc(f"{humanize(str(ev.get('check', '')))}: {status}")
+            notes.setdefault(str(row["photo"]), []).append(text + esc(f" ({', '.join(extra)})" if extra else ""))
     return notes
 
 
@@ -478,30 +615,33 @@ def profile_html(
 ) -> str:
     """Profile-level findings, then one compact card per photo."""
     parts = ['<div class="ic-evidence">']
+    names = [str(rep.get("source", "")) for rep in profile.get("photos") or []]
+    if names:  # what was checked, in upload order, numbered as everywhere else from 1
+        parts.append('<ol class="ic-checked">' + "".join(f"<li>{esc(n)}</li>" for n in names) + "</ol>")
     if profile.get("evidence"):
-        parts.append("<h3>Across the profile</h3>")
+        parts.append(f"<h3>{tt('app.across_profile')}</h3>")
         parts += [evidence_card(ev, known_ai_checks) for ev in profile["evidence"]]
     notes = per_photo_notes(profile.get("evidence") or [])
-    parts.append('<h3>Photo by photo</h3><div class="ic-grid">')
+    parts.append(f'<h3>{tt("app.photo_by_photo")}</h3><div class="ic-grid">')
     for i, rep in enumerate(profile.get("photos") or []):
         preview = previews[i] if i < len(previews) else None
         verdict = str(rep.get("verdict", ""))
         img = f'<img src="{preview.data_uri}" alt="photo {i + 1}">' if preview else ""
-        why = rep.get("reasons") or ([rep["error"]] if rep.get("error") else [])
-        items = "".join(f"<li>{esc(r)}</li>" for r in why) or "<li>No warning signs found.</li>"
+        why = report_reasons(rep) or ([esc(rep["error"])] if rep.get("error") else [])
+        items = "".join(f"<li>{r}</li>" for r in why) or f"<li>{tt('app.no_warning')}</li>"
         items += "".join(
-            f'<li class="ic-profile-note">{esc(n)}</li>' for n in notes.get(str(rep.get("source")), [])
+            f'<li class="ic-profile-note">{n}</li>' for n in notes.get(str(rep.get("source")), [])
         )
         parts.append(
             f'<div class="ic-tile ic-{esc(verdict)}" data-verdict="{esc(verdict)}">{img}'
             f'<div class="ic-tile-head">{i + 1}. {esc(rep.get("source", ""))}: '
-            f"<b>{esc(verdict.upper())}</b></div><ul>{items}</ul></div>"
+            f"<b>{verdict_html(verdict)}</b></div><ul>{items}</ul></div>"
         )
     parts.append("</div>")
     for i, rep in enumerate(profile.get("photos") or []):
         if rep.get("matches"):
             preview = previews[i] if i < len(previews) else None
-            parts.append(f"<h3>Photo {i + 1} found in the bank</h3>")
+            parts.append(f"<h3>{tt('app.photo_n_in_bank', n=i + 1)}</h3>")
             parts += [match_view(m, preview, rep.get("faces") or [], thumb) for m in rep["matches"][:3]]
     parts.append("</div>")
     return "".join(parts)
@@ -522,7 +662,11 @@ CSS = """
 .ic-pair img{max-height:260px;object-fit:contain;width:100%}
 .ic-card{border-left:5px solid #999;padding:6px 10px;margin:8px 0;background:rgba(127,127,127,.08)}
 .ic-status-flag{border-color:#b3261e}.ic-status-clear{border-color:#1e7a34}
-.ic-status-inconclusive{border-color:#888}.ic-status-error{border-color:#5f4b8b}
+.ic-status-inconclusive{border-color:#888}.ic-status-na{border-color:#bbb;opacity:.85}
+.ic-badge-na{background:#e4e4e4;color:#444}
+.ic-advice h4{margin:10px 0 2px}.ic-advice ul{margin:2px 0 6px;padding-left:20px}
+.ic-checked{margin:4px 0 8px;padding-left:22px;font-size:.95em}
+.ic-ex-captions{margin:0 0 4px;padding-left:22px;font-size:.9em}.ic-status-error{border-color:#5f4b8b}
 .ic-card-head{display:flex;justify-content:space-between;gap:8px;flex-wrap:wrap}
 .ic-check{font-weight:700}
 .ic-badge{font-size:.85em;padding:1px 8px;border-radius:10px;background:#ddd;color:#222}

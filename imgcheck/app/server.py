@@ -142,6 +142,12 @@ def quiet_environment(temp_root: Path) -> None:
     os.environ["GRADIO_RUN_HISTORY"] = "False"
 
 
+def _ui():
+    from imgcheck.app import ui
+
+    return ui
+
+
 def launch_kwargs(opts: ServeOptions, engine=None, registry=None) -> dict[str, Any]:
     """``registry``: the app's UploadRegistry (``blocks.upload_file_set``), for the storage cap."""
     from starlette.middleware import Middleware
@@ -185,6 +191,11 @@ def launch_kwargs(opts: ServeOptions, engine=None, registry=None) -> dict[str, A
         # no run history: it kept every check, photo preview included, in the browser's storage, and
         # its routes could write runs to a Hub bucket (docs/hardening.md)
         "run_history": False,
+        # French and English: Gradio translates the fixed texts from the browser's language; the page
+        # CSS and script show the chosen language of the rendered results (imgcheck/app/ui.py)
+        "i18n": _ui().I18N,
+        "css": _ui().PAGE_CSS,
+        "js": _ui().PAGE_JS,
     }
 
 

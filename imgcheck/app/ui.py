@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from imgcheck import i18n
 from imgcheck.app import render
 from imgcheck.app.handlers import BANK_COLUMNS, BATCH_COLUMNS, AppHandlers
 from imgcheck.app.uploads import UploadPolicy, UploadRegistry
@@ -23,22 +24,40 @@ from imgcheck.types import BANK_KINDS
 
 log = logging.getLogger(__name__)
 
-#: example photos offered on first run: (file, what it shows)
+#: example photos offered on first run: (file, message id of its caption)
 EXAMPLE_PHOTOS: tuple[tuple[str, str], ...] = (
-    ("stolen_astronaut.jpg", "a stolen, edited copy of a known photo"),
-    ("obama2.jpg", "a well-known face"),
-    ("coffee.png", "an ordinary photo"),
+    ("stolen_astronaut.jpg", "ui.example_stolen"),
+    ("obama2.jpg", "ui.example_face"),
+    ("coffee.png", "ui.example_plain"),
 )
 
-INTRO = """# imgcheck: is this profile photo real?
-Upload a photo from a dating profile. imgcheck looks for **stolen or known photos**, **known faces**,
-**profiles mixing different people** and **signs of AI generation**, and shows you the evidence.
-*Your photos are checked on this server and deleted as soon as the check is done;
-nothing is sent elsewhere.*"""
+#: the page's fixed text for Gradio's i18n (chosen from the browser's language), from the catalog's
+#: "ui." ids; the language switch relabels the same components from the same ids
+I18N = gr.I18n(**{lang: {code.replace(".", "_"): entry[lang] for code, entry in i18n.MESSAGES.items()
+                         if code.startswith("ui.")} for lang in i18n.LANGS})
 
-WAITING = (
-    '<div class="ic-banner ic-waiting" data-verdict="">Upload a photo, paste one, or pick an example.</div>'
-)
+INTRO = i18n.MESSAGES["ui.intro"]["en"]
+
+WAITING = f'<div class="ic-banner ic-waiting" data-verdict="">{render.tt("app.waiting.photo")}</div>'
+PROFILE_WAITING = f'<div class="ic-banner ic-waiting">{render.tt("app.waiting.profile")}</div>'
+
+#: shows the rendered sentences of the chosen language (render.both); English until a language is set
+PAGE_CSS = """
+html:not([data-ic-lang="fr"]) .ic-t[lang="fr"]{display:none !important}
+html[data-ic-lang="fr"] .ic-t[lang="en"]{display:none !important}
+#check-examples .gallery-item img, #check-examples button img{width:150px !important;height:150px !important;
+  max-width:none !important;max-height:none !important;object-fit:cover}
+#check-examples .gallery-item{max-width:none !important;width:auto !important;height:auto !important}
+#lang-switch{max-width:360px}
+"""
+#: the browser's languages, for the server to pick ours (imgcheck.i18n.pick_lang)
+DETECT_LANG_JS = ("(v) => (navigator.languages && navigator.languages.length ? navigator.languages.join(',') "
+                  ": navigator.language) || 'en'")
+SET_LANG_JS = "(v) => { document.documentElement.setAttribute('data-ic-lang', v || 'en'); return v; }"
+#: on page load, before any event: the browser's first supported language, so results show in it at once
+PAGE_JS = ("() => { const l = (navigator.languages && navigator.languages[0]) || navigator.language || 'en'; "
+           "document.documentElement.setAttribute('data-ic-lang', l.toLowerCase().startsWith('fr') ? 'fr' "
+           ": 'en'); }")
 
 
 def _guard(call: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,6 +80,11 @@ def _guard(call: Callable[..., Any]) -> Callable[..., Any]:
 
 def _html(value: str = "", **kw: Any) -> gr.HTML:
     return gr.HTML(value, css_template=render.CSS, **kw)
+
+
+def L(code: str) -> Any:
+    """A fixed page text by message id (translated in the browser by Gradio's i18n)."""
+    return I18N(code.replace(".", "_"))
 
 
 def _example_paths(examples_dir: Path) -> list[list[str]]:
@@ -161,34 +185,52 @@ def build_app(
         require_login(request)
         return h.bank_import(file, kind), h.bank_summary(), h.bank_table(), None
 
+    #: (component, property, message id): what the language switch relabels
+    texts: list[tuple[Any, str, str]] = []
+
+    def said(component: Any, **props: str) -> Any:
+        for prop, code in props.items():
+            texts.append((component, prop, code))
+        return component
+
     with blocks:
-        gr.Markdown(INTRO)
+        with gr.Row(equal_height=True):
+            intro = said(gr.Markdown(L("ui.intro"), elem_id="intro"), value="ui.intro")
+            lang = said(gr.Radio([(i18n.LANG_NAMES[x], x) for x in i18n.LANGS], value=i18n.DEFAULT_LANG,
+                                 label=L("ui.language"), elem_id="lang-switch", scale=0, min_width=200),
+                        label="ui.language")
+        del intro
         with gr.Tabs():
-            with gr.Tab("Check a photo", id="check", elem_id="tab-check"):
+            with said(gr.Tab(L("ui.tab_check"), id="check", elem_id="tab-check"), label="ui.tab_check"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2, min_width=280):
                         photo = gr.Image(
                             type="filepath",
                             image_mode=None,
-                            label="Photo",
+                            label=L("ui.photo"),
                             sources=["upload", "clipboard", "webcam"],
                             elem_id="photo-input",
                             height=360,
                         )
                         examples = _example_paths(examples_dir)
                         if examples:
+                            shown = {Path(e[0]).name for e in examples}
                             gr.Examples(
                                 examples,
                                 inputs=[photo],
-                                label="Try an example: "
-                                + "; ".join(f"{f} ({what})" for f, what in EXAMPLE_PHOTOS),
+                                label=L("ui.examples"),
                                 examples_per_page=3,
+                                elem_id="check-examples",
                             )
+                            # one caption per example, in the order shown (in every language: render.both)
+                            _html('<ol class="ic-ex-captions">' + "".join(
+                                f"<li>{render.tt(code)}</li>" for f, code in EXAMPLE_PHOTOS if f in shown)
+                                + "</ol>", elem_id="check-example-captions")
                     with gr.Column(scale=3, min_width=280):
                         banner = _html(WAITING, label="verdict", elem_id="check-banner")
-                        advice = gr.Markdown(label="reasons", elem_id="check-advice")
+                        advice = _html(label="reasons", elem_id="check-advice")
                         evidence = _html(label="evidence", elem_id="check-evidence")
-                        with gr.Accordion("Full report (JSON)", open=False):
+                        with said(gr.Accordion(L("ui.report_json"), open=False), label="ui.report_json"):
                             report = gr.JSON(label="Report", elem_id="check-report")
                 photo.change(
                     _guard(check_view),
@@ -200,20 +242,20 @@ def build_app(
                     **engine_lane,
                 )
 
-            with gr.Tab("Check a video", id="video", elem_id="tab-video"):
+            with said(gr.Tab(L("ui.tab_video"), id="video", elem_id="tab-video"), label="ui.tab_video"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2, min_width=280):
                         clip = gr.File(
-                            label="Video clip (MP4, MOV, WebM, MKV, AVI, animated GIF/WebP)",
+                            label=L("ui.video_clip"),
                             file_types=[".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".webp"],
                             type="filepath",
                             elem_id="video-input",
                         )
                     with gr.Column(scale=3, min_width=280):
                         vbanner = _html(WAITING, label="verdict", elem_id="video-banner")
-                        vadvice = gr.Markdown(label="reasons", elem_id="video-advice")
+                        vadvice = _html(label="reasons", elem_id="video-advice")
                         vevidence = _html(label="evidence", elem_id="video-evidence")
-                        with gr.Accordion("Full report (JSON)", open=False):
+                        with said(gr.Accordion(L("ui.report_json"), open=False), label="ui.report_json"):
                             vreport = gr.JSON(label="Report", elem_id="video-report")
                 clip.change(
                     _guard(video_view),
@@ -225,31 +267,26 @@ def build_app(
                     **engine_lane,
                 )
 
-            with gr.Tab("Check a profile", id="profile", elem_id="tab-profile"):
+            with said(gr.Tab(L("ui.tab_profile"), id="profile", elem_id="tab-profile"), label="ui.tab_profile"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2, min_width=280):
                         pfiles = gr.File(
                             file_count="multiple",
                             file_types=["image"],
                             type="filepath",
-                            label="All photos of one profile",
+                            label=L("ui.profile_photos"),
                             elem_id="profile-input",
                         )
-                        pbtn = gr.Button("Check the profile", variant="primary", elem_id="profile-run")
+                        pbtn = said(gr.Button(L("ui.profile_run"), variant="primary", elem_id="profile-run"),
+                                    value="ui.profile_run")
                         profile_example = [p[0] for p in _example_paths(examples_dir)]
                         if len(profile_example) > 1:
-                            gr.Examples([[profile_example]], inputs=[pfiles],
-                                        label="Try an example profile (all three example photos)")
+                            gr.Examples([[profile_example]], inputs=[pfiles], label=L("ui.profile_example"))
                     with gr.Column(scale=3, min_width=280):
-                        pbanner = _html(
-                            '<div class="ic-banner ic-waiting">Add two or more photos of the '
-                            "same profile.</div>",
-                            label="verdict",
-                            elem_id="profile-banner",
-                        )
-                        padvice = gr.Markdown(label="reasons", elem_id="profile-advice")
+                        pbanner = _html(PROFILE_WAITING, label="verdict", elem_id="profile-banner")
+                        padvice = _html(label="reasons", elem_id="profile-advice")
                         pevidence = _html(label="evidence", elem_id="profile-evidence")
-                        with gr.Accordion("Full profile report (JSON)", open=False):
+                        with said(gr.Accordion(L("ui.profile_json"), open=False), label="ui.profile_json"):
                             preport = gr.JSON(label="Profile report")
                 pbtn.click(
                     _guard(profile_view),
@@ -262,7 +299,7 @@ def build_app(
                 )
 
             if not public:
-                with gr.Tab("Batch scan", id="batch", elem_id="tab-batch"):
+                with said(gr.Tab(L("ui.tab_batch"), id="batch", elem_id="tab-batch"), label="ui.tab_batch"):
                     gr.Markdown(
                         "Check many photos at once: pick image files or a zip file. Reports come "
                         "as JSON Lines, CSV and HTML. For very large jobs use `imgcheck scan`."
@@ -299,7 +336,7 @@ def build_app(
                         concurrency_limit=1,
                     )
 
-                with gr.Tab("Bank", id="bank", elem_id="tab-bank"):
+                with said(gr.Tab(L("ui.tab_bank"), id="bank", elem_id="tab-bank"), label="ui.tab_bank"):
                     bank_note = (
                         (
                             "This is the bundled example bank; it cannot be edited here. Start "
@@ -401,4 +438,20 @@ def build_app(
             "report (same JSON as `imgcheck profile --json`).",
             **engine_lane,
         )
+
+        # language: picked from the browser's languages on load, then the switch. Sentences the checks
+        # wrote are already on the page in every language (render.both): CSS shows the chosen one; the
+        # fixed texts are relabelled from the same message ids.
+        def pick_language(browser: str | None) -> str:
+            return i18n.pick_lang(browser)
+
+        def relabel(choice: str | None) -> list[Any]:
+            chosen = i18n.pick_lang(choice)
+            return [gr.update(**{prop: i18n.text(code, {}, chosen)}) for _, prop, code in texts]
+
+        browser = gr.Textbox(visible=False)  # the browser's languages (a Radio refuses values it does not list)
+        blocks.load(pick_language, inputs=browser, outputs=lang, js=DETECT_LANG_JS, api_name="browser_language",
+                    queue=False)
+        lang.change(relabel, inputs=lang, outputs=[c for c, _, _ in texts], js=SET_LANG_JS,
+                    api_name="set_language", queue=False)
     return blocks
