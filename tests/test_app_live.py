@@ -25,7 +25,7 @@ FIXTURES = REPO / "tests" / "fixtures"
 ARTIFACTS = REPO / "test-artifacts"
 DOCS_IMG = REPO / "docs" / "img"
 DOCS_SHOTS = {"app-check", "app-profile", "app-batch", "app-bank",  # one per tab, for the README
-              "app-check-fr", "app-check-en"}
+              "app-check-fr"}  # the French page, for the README
 CHROMIUM = Path("/usr/bin/chromium")
 USER, PASSWORD = "moderator", "correct horse battery"
 IGNORED = {"source", "timings_ms"}
