@@ -46,8 +46,10 @@ class Settings:
     face_short_verify_score: float = 0.65
     face_pad_fraction: float = 0.2
     #: known_face names a bank person only within this Euclidean distance (dlib's own 0.6 is looser)
-    #: and when the next other person is at least ``face_match_margin`` further away
-    face_match_distance: float = 0.45
+    #: and when the next other person is at least ``face_match_margin`` further away; 0.42 is the
+    #: largest distance with no wrong name among ~370,000 impostor comparisons of LFW people
+    #: (tools/calibrate_naming.py, docs/faces.md)
+    face_match_distance: float = 0.42
     face_match_margin: float = 0.08
     #: faces smaller than this (pixels between the eyes) are too coarse to name anyone
     face_min_eye_distance: float = 16.0

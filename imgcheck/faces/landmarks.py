@@ -60,35 +60,62 @@ class ShapePredictor:
         """The unit-square -> image affine matrix of a dlib rectangle (corners as dlib maps them)."""
         return np.array([[right - left, 0.0, left], [0.0, bottom - top, top]], np.float64)
 
+    def __post_init__(self) -> None:
+        stages, n_trees, n_split = self.split_thresh.shape
+        # flat tables: node j of tree t is row t * n_split + j, leaf l of tree t row t * (n_split + 1) + l
+        object.__setattr__(self, "_idx1", self.split_idx[..., 0].reshape(stages, -1).astype(np.int64))
+        object.__setattr__(self, "_idx2", self.split_idx[..., 1].reshape(stages, -1).astype(np.int64))
+        object.__setattr__(self, "_thresh", self.split_thresh.reshape(stages, -1))
+        object.__setattr__(self, "_leaves", self.leaves.reshape(stages, n_trees * (n_split + 1), -1))
+        object.__setattr__(self, "_anchor", self.anchor_idx.astype(np.int64))
+
     def predict(self, rgb: np.ndarray, frame: np.ndarray) -> np.ndarray:
         """The 5 landmarks (5, 2) in image pixels for the face in ``frame`` (2x3, unit square -> image)."""
+        return self.predict_many(rgb, np.asarray(frame, np.float64)[None])[0]
+
+    def predict_many(self, rgb: np.ndarray, frames: np.ndarray) -> np.ndarray:
+        """Landmarks (F, 5, 2) for F frames of one image, run side by side (one pass over the trees)."""
         h, w = rgb.shape[:2]
-        frame = np.asarray(frame, np.float64)
-        shape = self.initial_shape.astype(np.float32).copy()
+        frames = np.asarray(frames, np.float64)
+        n_f = len(frames)
         stages, n_trees, n_split = self.split_thresh.shape
         depth = int(np.log2(n_split + 1))
-        # flat views: node j of tree t is row t * n_split + j, leaf l of tree t row t * (n_split + 1) + l
-        idx1 = self.split_idx[..., 0].reshape(stages, -1).astype(np.int64)
-        idx2 = self.split_idx[..., 1].reshape(stages, -1).astype(np.int64)
-        thresh = self.split_thresh.reshape(stages, -1)
-        leaves = self.leaves.reshape(stages, n_trees * (n_split + 1), -1)
+        n_feat = self.deltas.shape[1]
+        shapes = np.repeat(self.initial_shape.astype(np.float32)[None], n_f, axis=0)
         tree_base = np.arange(n_trees) * n_split
         leaf_base = np.arange(n_trees) * (n_split + 1) - n_split
+        feat_base = (np.arange(n_f) * n_feat)[:, None]
+        init = self.initial_shape.astype(np.float64)
+        init_c = (init[:, 0] - init[:, 0].mean()) + 1j * (init[:, 1] - init[:, 1].mean())
+        init_norm = float((np.abs(init_c) ** 2).sum())
+        lin = frames[:, :, :2]                                          # (F, 2, 2), float64 like dlib's
+        off = frames[:, :, 2]                                           # (F, 2)
         for s in range(stages):
-            tform = align.similarity_transform(self.initial_shape, shape)[:, :2].astype(np.float32)
-            pts = self.deltas[s] @ tform.T + shape[self.anchor_idx[s]]
-            img_pts = pts.astype(np.float64) @ frame[:, :2].T + frame[:, 2]
-            px = np.floor(img_pts + 0.5).astype(np.int64)
-            inside = (px[:, 0] >= 0) & (px[:, 0] < w) & (px[:, 1] >= 0) & (px[:, 1] < h)
-            feats = np.zeros(len(px), np.float32)
-            feats[inside] = _intensity(rgb[px[inside, 1], px[inside, 0]])
-            node = np.zeros(n_trees, np.int64)
+            # rotation + scale taking the mean shape onto each current shape (dlib's
+            # find_tform_between_shapes; in 2-D the least-squares similarity is one complex ratio)
+            cur = shapes - shapes.mean(1, keepdims=True)
+            z = (np.conj(init_c)[None] * (cur[..., 0] + 1j * cur[..., 1])).sum(1) / init_norm
+            a = z.real.astype(np.float32)[:, None]
+            b = z.imag.astype(np.float32)[:, None]
+            dx, dy = self.deltas[s][:, 0][None], self.deltas[s][:, 1][None]
+            anchor = shapes[:, self._anchor[s]]
+            ux = (a * dx - b * dy + anchor[..., 0]).astype(np.float64)  # (F, features), unit frame
+            uy = (b * dx + a * dy + anchor[..., 1]).astype(np.float64)
+            px = np.empty(ux.shape + (2,), np.int64)
+            px[..., 0] = np.floor(lin[:, 0, 0, None] * ux + lin[:, 0, 1, None] * uy + off[:, 0, None] + 0.5)
+            px[..., 1] = np.floor(lin[:, 1, 0, None] * ux + lin[:, 1, 1, None] * uy + off[:, 1, None] + 0.5)
+            inside = (px[..., 0] >= 0) & (px[..., 0] < w) & (px[..., 1] >= 0) & (px[..., 1] < h)
+            feats = np.zeros((n_f, n_feat), np.float32)
+            feats[inside] = _intensity(rgb[px[..., 1][inside], px[..., 0][inside]])
+            flat = feats.ravel()
+            node = np.zeros((n_f, n_trees), np.int64)
             for _ in range(depth):
                 row = tree_base + node
-                left = (feats[idx1[s, row]] - feats[idx2[s, row]]) > thresh[s, row]
+                left = (flat[self._idx1[s, row] + feat_base] - flat[self._idx2[s, row] + feat_base]
+                        ) > self._thresh[s, row]
                 node = 2 * node + 2 - left
-            shape = shape + leaves[s, leaf_base + node].sum(0, dtype=np.float32).reshape(-1, 2)
-        return shape.astype(np.float64) @ frame[:, :2].T + frame[:, 2]
+            shapes = shapes + self._leaves[s, leaf_base + node].sum(1, dtype=np.float32).reshape(n_f, -1, 2)
+        return shapes.astype(np.float64) @ frames[:, :, :2].transpose(0, 2, 1) + frames[:, None, :, 2]
 
 
 def _intensity(pixels: np.ndarray) -> np.ndarray:
@@ -114,4 +141,5 @@ def frame_from_keypoints(keypoints: np.ndarray, rect_in_chip: tuple[float, float
 def landmarks_from_keypoints(predictor: ShapePredictor, rgb: np.ndarray, keypoints: np.ndarray,
                              scales: tuple[float, ...] = ENSEMBLE_SCALES) -> np.ndarray:
     """dlib's 5 landmarks (5, 2) for a BlazeFace face: the mean over the ``scales`` initialisations."""
-    return np.mean([predictor.predict(rgb, frame_from_keypoints(keypoints, scale=s)) for s in scales], axis=0)
+    frames = np.stack([frame_from_keypoints(keypoints, scale=s) for s in scales])
+    return predictor.predict_many(rgb, frames).mean(0)
