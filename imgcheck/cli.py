@@ -189,9 +189,13 @@ def check(files: Annotated[list[Path], typer.Argument(help="Image or video files
           as_json: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout.")] = False,
           video: Annotated[bool, typer.Option("--video", help="Check animated GIF/WebP as video clips too "
                                                               "(MP4, MOV, WebM, MKV and AVI always are).")] = False,
-          lang_opt: LangOpt = None, quiet: QuietOpt = False) -> None:
-    """Check photos and video clips one by one: one report per file (a folder: use ``imgcheck scan``)."""
+          lang_opt: LangOpt = None, quiet: QuietOpt = False,
+          workers: Annotated[Optional[int], typer.Option(help="Threads (default: one per CPU).")] = None) -> None:
+    """Check photos and video clips: one report per file, in the order given (a folder: use
+    ``imgcheck scan``). Files are checked on a thread per CPU: decoding, hashing, ORB and the models
+    run outside the GIL."""
     _set_opts(lang_opt, quiet)
+    from imgcheck import threads
     from imgcheck.engine import _head, error_report
     from imgcheck.video import looks_like_video
     from imgcheck.video.decode import is_animation
@@ -202,20 +206,21 @@ def check(files: Annotated[list[Path], typer.Argument(help="Image or video files
     except ImgcheckError as exc:
         fail(exc)
     bad = 0
-    for f in files:
+
+    def one(f: Path):
         if f.is_dir():
-            report = error_report(str(f), i18n.text("cli.folder", {"path": str(f)}))
-            shown = tr("cli.folder", path=str(f))
+            return error_report(str(f), i18n.text("cli.folder", {"path": str(f)})), tr("cli.folder", path=str(f))
+        head = _head(f)
+        if looks_like_video(head) or (video and is_animation(_head(f, 1 << 16))):
+            progress = _progress_for(f.name)
+            report = engine.check_video(f, checks=names, progress=progress)
+            if progress is not None:
+                err.file.write("\r\x1b[K")
         else:
-            head = _head(f)
-            if looks_like_video(head) or (video and is_animation(_head(f, 1 << 16))):
-                progress = _progress_for(f.name)
-                report = engine.check_video(f, checks=names, progress=progress)
-                if progress is not None:
-                    err.file.write("\r\x1b[K")
-            else:
-                report = engine.check(f, checks=names)
-            shown = str(report.error)
+            report = engine.check(f, checks=names)
+        return report, str(report.error)
+
+    for report, shown in threads.imap(one, files, workers):
         if report.verdict == "error":
             bad += 1
             error_line(shown)
@@ -413,6 +418,21 @@ def bank_stats(bank: BankOpt = None) -> None:
     except ImgcheckError as exc:
         fail(exc)
     sys.stdout.write(json.dumps(engine.bank.store.stats(), indent=2) + "\n")
+
+
+@bank_app.command("reindex")
+def bank_reindex(bank: BankOpt = None) -> None:
+    """Rebuild the saved known-image index beside the bank now (it is also rebuilt on its own when
+    the photos added since outgrow a tenth of it)."""
+    try:
+        engine = open_engine(bank)
+        index = engine.bank.reindex()
+    except ImgcheckError as exc:
+        fail(exc)
+    folder = engine.bank.index_folder
+    size = sum(p.stat().st_size for p in folder.glob("*.npy")) if folder is not None and folder.is_dir() else 0
+    sys.stdout.write(json.dumps({"entries": index.manifest.entries if index.manifest else 0,
+                                 "folder": str(folder), "bytes": size}) + "\n")
 
 
 @bank_app.command("export")

@@ -23,11 +23,16 @@ class Settings:
     #: hash match radii (calibration: docs/calibration.md)
     pdq_radius: int = 31
     phash_radius: int = 10
-    #: known_image stage 2: how many near-miss bank entries get local-feature verification (0: off),
-    #: the PDQ radius that makes an entry a near miss, and the ORB votes that make one a candidate
+    #: known_image stage 2: how many bank entries get local-feature verification (0: off): the
+    #: ``verify_candidates`` nearest in PDQ within ``pdq_candidate_radius`` (near misses) and the
+    #: ``keyword_candidates`` sharing the most ORB keywords.
+    #: Index parts of at most ``near_miss_scan_rows`` hashes are scanned for near misses within
+    #: ``pdq_scan_radius`` instead (a small bank, or what was added since the saved index was built)
     verify_candidates: int = 3
-    pdq_candidate_radius: int = 90
-    min_feature_votes: int = 8
+    keyword_candidates: int = 8
+    pdq_candidate_radius: int = 47
+    pdq_scan_radius: int = 90
+    near_miss_scan_rows: int = 20_000
     #: onnxruntime threads per session (0: onnxruntime decides)
     intra_op_threads: int = 0
     #: PEM file of C2PA trust anchors; signers chaining to none of them are reported as untrusted

@@ -44,3 +44,28 @@ def test_different_kinds_do_not_compare(fixtures):
     rgb = load_image(fixtures / "astronaut.png").rgb(512)
     with pytest.raises(ValueError):
         HASH_TYPES["pdq"].compute(rgb) - HASH_TYPES["phash"].compute(rgb)
+
+
+def test_phash_equals_imagehash_bit_for_bit_on_every_fixture(fixtures):
+    """pHash is computed without scipy; the values must stay those of imagehash.phash (banks made
+    before hold them). Every re-upload fixture, as is, mirrored and as a small crop, and flat
+    pictures; pictures nearly flat (PDQ quality < 50, never matched on a hash: known_image's gate)
+    have coefficients nearly tied at the median, where rounding decides, and are left out."""
+    import imagehash
+    from PIL import Image
+
+    from imgcheck.load import load_image
+
+    paths = sorted((fixtures / "reupload").glob("*.jpg"))
+    assert len(paths) > 60
+    for p in paths:
+        rgb = load_image(p).rgb(512)
+        for view in (rgb, np.ascontiguousarray(rgb[:, ::-1]), np.ascontiguousarray(rgb[10:120, 30:200])):
+            if HASH_TYPES["pdq"].compute(view).quality < 50:
+                continue
+            ours = HASH_TYPES["phash"].compute(view)
+            ref = imagehash.phash(Image.fromarray(view))
+            assert str(ours) == str(ref), p.name
+    for colour in ((128, 128, 128), (30, 60, 200), (0, 0, 0)):
+        flat = np.tile(np.array(colour, np.uint8), (50, 70, 1))
+        assert str(HASH_TYPES["phash"].compute(flat)) == str(imagehash.phash(Image.fromarray(flat)))

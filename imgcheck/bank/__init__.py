@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from imgcheck.bank.face_index import FaissFaceIndex
-from imgcheck.bank.index import DescriptorVoteIndex, FaissHammingIndex, Hit
+from imgcheck.bank.image_index import ImageIndex
+from imgcheck.bank.index import Hit
 from imgcheck.bank.store import BankStore, Entry, FaceRow, NewEntry
 from imgcheck.hashing.base import Hash
 
@@ -39,53 +40,74 @@ class _FaceTable:
         self.index = FaissFaceIndex(emb)
 
 
-class _HashTable:
-    def __init__(self, ids: np.ndarray, bits: np.ndarray, variants: list[str]) -> None:
-        self.ids = ids
-        self.variants = variants
-        self.index = FaissHammingIndex(bits) if len(ids) else None
-
-
 class Bank:
-    """A bank opened from a SQLite file. Index caches are rebuilt when the store's generation moves."""
+    """A bank opened from a SQLite file. Index caches follow the store's generation; the known-image
+    index is saved beside the file (``<bank>.index/``, see image_index.py) and memory-mapped."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, index_folder: str | Path | None = None) -> None:
         self.store = BankStore(path)
         self.path = self.store.path
+        self._index_folder = Path(index_folder) if index_folder is not None else None
         self._lock = threading.Lock()
-        self._tables: dict[str, tuple[int, _HashTable]] = {}
         self._face_tables: dict[str, tuple[int, _FaceTable]] = {}
-        self._votes: dict[str, tuple[int, DescriptorVoteIndex]] = {}
+        self._images: ImageIndex | None = None
 
     def close(self) -> None:
         self.store.close()
 
-    def _table(self, hash_type: str) -> _HashTable:
-        gen = self.store.generation
-        with self._lock:
-            cached = self._tables.get(hash_type)
-            if cached is None or cached[0] != gen:
-                ids, bits, variants = self.store.hash_rows(hash_type)
-                cached = (gen, _HashTable(ids, bits, variants))
-                self._tables[hash_type] = cached
-            return cached[1]
+    @property
+    def index_folder(self) -> Path | None:
+        """Where the known-image index is saved: ``index_folder`` if given, else ``<bank>.index``."""
+        if self._index_folder is not None:
+            return self._index_folder
+        return None if self.path == ":memory:" else Path(self.path + ".index")
 
-    def search_hashes(self, queries: list[Hash], radius: int) -> list[HashHit]:
-        """Every (bank entry, query hash) pair within ``radius``; one best hit per entry, closest first."""
+    def image_index(self) -> ImageIndex:
+        """The known-image index, brought up to the store's generation."""
+        from imgcheck.hashing.local import FEATURE_KIND
+
+        with self._lock:
+            if self._images is None:
+                self._images = ImageIndex(self.store, self.index_folder, FEATURE_KIND)
+            self._images.refresh()
+            return self._images
+
+    def reindex(self) -> ImageIndex:
+        """Rebuild the saved known-image index from SQLite now."""
+        index = self.image_index()
+        with self._lock:
+            index.rebuild()
+        return index
+
+    def search_hashes(self, queries: list[Hash], radius: int, scan_radius: int | None = None,
+                      scan_rows: int = 0) -> list[HashHit]:
+        """Every bank entry with a hash within ``radius`` of a query; one best hit per entry, closest
+        first. Candidates come from the index; each is confirmed against the hashes SQLite holds.
+        ``scan_radius``: the radius used instead in index parts of at most ``scan_rows`` hashes."""
         if not queries:
             return []
-        table = self._table(queries[0].kind)
-        if table.index is None:
-            return []
+        kind = queries[0].kind
         q = np.stack([np.frombuffer(h.bits, np.uint8) for h in queries])
-        best: dict[int, HashHit] = {}
-        for qi, hits in enumerate(table.index.range_search(q, radius)):
-            for hit in hits:
-                eid = int(table.ids[hit.row])
-                cur = best.get(eid)
-                if cur is None or hit.distance < cur.distance:
-                    best[eid] = HashHit(eid, hit.distance, table.variants[hit.row], qi)
-        return sorted(best.values(), key=lambda h: (h.distance, h.entry_id))
+        hits: list[HashHit] = []
+        candidates = self.image_index().hash_candidates(kind, q, radius, scan_radius, scan_rows)
+        if scan_radius is not None:
+            radius = max(radius, scan_radius)  # the confirmation accepts what either search found
+        for eid in candidates:
+            best: HashHit | None = None
+            for variant, h in self.store.hashes_of(eid):
+                if h.kind != kind or len(h.bits) != q.shape[1]:
+                    continue
+                for qi, qh in enumerate(queries):
+                    d = qh - h
+                    if d <= radius and (best is None or (d, qi) < (best.distance, best.query_index)):
+                        best = HashHit(eid, d, variant, qi)
+            if best is not None:
+                hits.append(best)
+        return sorted(hits, key=lambda h: (h.distance, h.entry_id))
+
+    def keyword_candidates(self, descriptors: list[np.ndarray], k: int) -> list[tuple[int, float]]:
+        """The ``k`` entries whose ORB keywords the query shares most (scale.KeywordIndex)."""
+        return self.image_index().keyword_candidates(descriptors, k)
 
     def _face_table(self, model: str) -> _FaceTable:
         gen = self.store.generation
@@ -105,26 +127,6 @@ class Bank:
         dist, rows = table.index.search(np.atleast_2d(embeddings), k)
         return [[FaceHit(table.entry_ids[r], table.face_indexes[r], float(d))
                  for d, r in zip(drow, rrow) if r >= 0] for drow, rrow in zip(dist, rows)]
-
-    def descriptor_votes(self, kind: str, descriptors: np.ndarray, max_distance: int = 48) -> dict[int, int]:
-        """Entry id -> local-feature votes of the query descriptors (see DescriptorVoteIndex)."""
-        from imgcheck.hashing.local import Features
-
-        gen = self.store.generation
-        with self._lock:
-            cached = self._votes.get(kind)
-            if cached is None or cached[0] != gen:
-                ids: list[np.ndarray] = []
-                descs: list[np.ndarray] = []
-                for entry_id, blob in self.store.feature_rows(kind):
-                    f = Features.from_bytes(blob)
-                    ids.append(np.full(len(f), entry_id, np.int64))
-                    descs.append(f.descriptors)
-                index = DescriptorVoteIndex(np.concatenate(ids) if ids else np.zeros(0, np.int64),
-                                            np.concatenate(descs) if descs else np.zeros((0, 32), np.uint8))
-                cached = (gen, index)
-                self._votes[kind] = cached
-        return cached[1].vote(descriptors, max_distance)
 
     def get(self, entry_id: int) -> Entry | None:
         return self.store.get(entry_id)

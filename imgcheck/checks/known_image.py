@@ -6,8 +6,9 @@ is a match (method ``pdq`` / ``phash``) unless a quality gate stops it: a hash o
 uniform or tiny picture (PDQ quality below 50, as ThreatExchange and HMA use, or a side under
 32 px), on the upload's side or the bank's, says nothing about which photo it is (a flat grey and a
 flat blue image have the same pHash), so it never makes a match on its own.
-(2) Verification of near misses: bank entries that are close in PDQ but outside the radius, or that
-share many ORB descriptors with the upload, are checked geometrically (RANSAC affine) and by PDQ
+(2) Verification of near misses: the few bank entries that are closest in PDQ but outside the radius,
+and the few that share the most ORB keywords with the upload (an inverted index whose cost does not
+grow with the bank, ``bank/scale.py``), are checked geometrically (RANSAC affine) and by PDQ
 after alignment (``hashing/local.py``); a confirmed one is a match with method ``pdq+orb`` whose
 distance is the PDQ distance after alignment. Stage 2 catches what moves the picture inside the
 frame: corner crops, app screenshots, caption bars, letterboxes with text.
@@ -149,13 +150,14 @@ class KnownImageCheck:
         bank, settings = ctx.bank, ctx.settings
         k = settings.verify_candidates
         pdq = [h for _, h in queries["pdq"]] if queries is not None else []
-        near_hits = [h for h in bank.search_hashes(pdq, settings.pdq_candidate_radius) if h.entry_id not in best]
+        near_hits = [h for h in bank.search_hashes(pdq, settings.pdq_candidate_radius, settings.pdq_scan_radius,
+                                                   settings.near_miss_scan_rows) if h.entry_id not in best]
         nearest += [int(h.distance) for h in near_hits]
         near = [h.entry_id for h in near_hits][:k]
         qf = ctx.cached("known_image.query_features", lambda: views.query_features(img))
-        votes = bank.descriptor_votes(local.FEATURE_KIND, qf.all_descriptors())
-        voted = [e for e, n in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-                 if n >= settings.min_feature_votes and e not in best][:k]
+        kk = settings.keyword_candidates
+        voted = [e for e, _ in bank.keyword_candidates([qf.features.descriptors, qf.mirrored.descriptors],
+                                                        kk + len(best)) if e not in best][:kk]
         out = []
         for entry_id in dict.fromkeys(near + voted):
             blob = bank.store.feature(entry_id, local.FEATURE_KIND)

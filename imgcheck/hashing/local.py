@@ -113,8 +113,17 @@ def compute(g: np.ndarray, n_features: int = N_FEATURES) -> Features:
     kps, desc = orb.detectAndCompute(cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(g), None)
     if desc is None or not kps:
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (g.shape[1], g.shape[0]))
-    # strongest first: the bank's keyword index posts a photo under its first keypoints only
-    order = np.argsort([-k.response for k in kps], kind="stable")
+    # the bank's keyword index posts a photo under its first keypoints only: list them strongest
+    # first within each pyramid level, the levels taken in turn, so coarse keypoints (which survive a
+    # photo shrunk into a screenshot) are among the first. Measured (benchmarks.keyword_params, 30
+    # originals + 1,200 distractors, 400 keypoints): recall@3 0.92 strongest-first, 0.96 in turn
+    resp = np.array([-k.response for k in kps])
+    octave = np.array([k.octave for k in kps])
+    rank = np.zeros(len(kps))
+    for o in np.unique(octave):
+        idx = np.flatnonzero(octave == o)
+        rank[idx[np.argsort(resp[idx], kind="stable")]] = np.arange(len(idx))
+    order = np.lexsort((resp, rank))
     pts = np.array([kps[i].pt for i in order], np.float32)
     return Features(pts, np.ascontiguousarray(desc[order]), (g.shape[1], g.shape[0]))
 
@@ -135,13 +144,19 @@ class VerifyParams:
 
 
 def _ratio_matches(q: Features, b: Features, ratio: float) -> tuple[np.ndarray, np.ndarray]:
+    """Query/bank point pairs whose nearest bank descriptor is clearly nearer than the second (Lowe's
+    ratio test), by an exact Hamming k-NN in FAISS (the same pairs as OpenCV's brute-force matcher,
+    about 5x less CPU: no Python object per match)."""
     if len(q) < 2 or len(b) < 2:
         return np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32)
-    bf = cv2.BFMatcher(cv2.NORM_HAMMING)
-    pairs = bf.knnMatch(q.descriptors, b.descriptors, k=2)
-    good = [m[0] for m in pairs if len(m) == 2 and m[0].distance < ratio * m[1].distance]
-    qp = np.array([q.points[m.queryIdx] for m in good], np.float32).reshape(-1, 2)
-    bp = np.array([b.points[m.trainIdx] for m in good], np.float32).reshape(-1, 2)
+    import faiss
+
+    index = faiss.IndexBinaryFlat(256)
+    index.add(np.ascontiguousarray(b.descriptors, np.uint8))
+    dist, rows = index.search(np.ascontiguousarray(q.descriptors, np.uint8), 2)
+    good = (rows[:, 1] >= 0) & (dist[:, 0] < ratio * dist[:, 1])
+    qp = np.asarray(q.points, np.float32)[good].reshape(-1, 2)
+    bp = np.asarray(b.points, np.float32)[rows[good, 0]].reshape(-1, 2)
     return qp, bp
 
 

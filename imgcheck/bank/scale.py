@@ -1,0 +1,297 @@
+"""Bank indexes whose query cost does not grow with the bank: exact hash range search by multi-index
+hashing, and keypoint candidates from an inverted index over hashed ORB descriptors.
+
+Both are caches of the SQLite truth, saved as ``.npy`` files in a folder beside the bank
+(``<bank>.index/``) and opened memory-mapped, so opening a bank of a million photos reads a few
+kilobytes and a query touches only the pages it needs.
+
+``MultiIndexHash`` (Norouzi, Punjani and Fleet, "Fast search in Hamming space with multi-index
+hashing", CVPR 2012): each hash is cut into 16-bit chunks and every chunk is a sorted table. Two
+hashes within ``r`` bits agree to within ``r // chunks`` bits on at least one chunk (pigeonhole), so
+probing every bucket that close to each query chunk finds every hash within ``r``: exact, like the
+flat scan it replaces, at a cost set by bucket sizes (bank size / 65,536), not by the bank.
+
+``KeywordIndex``: a bag of visual words in the sense of Sivic and Zisserman ("Video Google", ICCV
+2003) with words made by hashing, not by a trained vocabulary: the word of a 256-bit ORB descriptor
+is ``WORD_BITS`` of its bits at fixed positions (bit-sampling LSH, Indyk and Motwani 1998; ORB's
+tests were chosen to be uncorrelated, so any subset serves). A bank photo is posted under the words
+of its strongest keypoints; a query scores every bank photo by the idf-weighted number of its own
+words it shares (tf-idf), which finds an edited copy among a million photos from a few thousand
+postings. The scores only choose which few photos get the ORB + RANSAC verification
+(``hashing/local.py``); they decide nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+_POPCOUNT = np.array([i.bit_count() for i in range(256)], dtype=np.uint8)
+
+CHUNK_BITS = 16
+#: radii needing more bit flips per chunk than this are answered by a blockwise scan instead
+#: (3 flips of 16 bits are 697 probes per chunk; PDQ's 31 and 47 need 1 and 2, pHash's 10 needs 2)
+MAX_FLIPS = 2
+SCAN_BLOCK = 1 << 18
+#: bits of an ORB descriptor that make its word, and how many bank keypoints each photo posts
+WORD_BITS = 22
+BANK_WORDS = 400
+#: fixed bit positions of the word (seeded once: bank and query must agree forever; changing them
+#: needs a reindex, which the manifest's ``words`` field triggers)
+_WORD_SEED = 20261201
+WORD_POSITIONS = tuple(int(i) for i in np.random.default_rng(_WORD_SEED).permutation(256)[:WORD_BITS])
+#: words posted by more than this share of the bank say nothing about which photo it is (stop words)
+STOP_SHARE = 0.02
+INDEX_VERSION = 1
+
+
+def popcount_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _POPCOUNT[np.bitwise_xor(a, b)].sum(axis=1, dtype=np.int32)
+
+
+def _flip_masks(nbits: int, max_flips: int) -> np.ndarray:
+    masks = [0]
+    for k in range(1, max_flips + 1):
+        for pos in combinations(range(nbits), k):
+            m = 0
+            for p in pos:
+                m |= 1 << p
+            masks.append(m)
+    return np.array(masks, np.uint32)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated ``arange(s, e)`` for every pair, and which pair each position came from."""
+    lengths = (ends - starts).astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    first = np.cumsum(lengths) - lengths
+    pos = np.arange(total, dtype=np.int64) - first[owner] + starts.astype(np.int64)[owner]
+    return pos, owner
+
+
+def _sorted_table(keys: np.ndarray, nkeys: int) -> tuple[np.ndarray, np.ndarray]:
+    """(order uint32, offsets int64 [nkeys + 1]) of a counting sort of ``keys``."""
+    order = np.argsort(keys, kind="stable").astype(np.uint32)
+    offsets = np.zeros(nkeys + 1, np.int64)
+    np.cumsum(np.bincount(keys, minlength=nkeys), out=offsets[1:])
+    return order, offsets
+
+
+class MultiIndexHash:
+    """Exact Hamming range search over packed hashes (``nbits`` a multiple of 16)."""
+
+    def __init__(self, bits: np.ndarray, order: np.ndarray, offsets: np.ndarray) -> None:
+        self.bits = bits            # uint8 [n, nbytes]
+        self.order = order          # uint32 [chunks, n]: rows sorted by chunk value
+        self.offsets = offsets      # int64 [chunks, 65537]
+        self.chunks = order.shape[0] if order.ndim == 2 else 0
+        self._masks: dict[int, np.ndarray] = {}
+
+    @classmethod
+    def build(cls, bits: np.ndarray) -> MultiIndexHash:
+        bits = np.ascontiguousarray(bits, np.uint8)
+        n, nbytes = bits.shape
+        chunks = nbytes * 8 // CHUNK_BITS
+        keys = bits.reshape(n, chunks, 2).astype(np.uint32)
+        keys = (keys[:, :, 0] << 8) | keys[:, :, 1]
+        order = np.zeros((chunks, n), np.uint32)
+        offsets = np.zeros((chunks, (1 << CHUNK_BITS) + 1), np.int64)
+        for c in range(chunks):
+            order[c], offsets[c] = _sorted_table(keys[:, c], 1 << CHUNK_BITS)
+        return cls(bits, order, offsets)
+
+    def __len__(self) -> int:
+        return len(self.bits)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"bits": self.bits, "order": self.order, "offsets": self.offsets}
+
+    def range_search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query index, row, distance) of every bank row within ``radius`` of a query."""
+        queries = np.ascontiguousarray(np.atleast_2d(queries), np.uint8)
+        empty = (np.zeros(0, np.int64),) * 3
+        if not len(self) or not len(queries):
+            return empty
+        flips = int(radius) // self.chunks
+        if flips > MAX_FLIPS:
+            return self._scan(queries, radius)
+        masks = self._masks.get(flips)
+        if masks is None:
+            masks = self._masks[flips] = _flip_masks(CHUNK_BITS, flips)
+        nq = len(queries)
+        keys = queries.reshape(nq, self.chunks, 2).astype(np.uint32)
+        keys = (keys[:, :, 0] << 8) | keys[:, :, 1]                      # [nq, chunks]
+        probes = keys[:, :, None] ^ masks[None, None, :]                 # [nq, chunks, probes]
+        chunk = np.broadcast_to(np.arange(self.chunks)[None, :, None], probes.shape)
+        starts = self.offsets[chunk, probes].ravel()
+        ends = self.offsets[chunk, probes + 1].ravel()
+        pos, owner = _ranges(starts, ends)
+        if not len(pos):
+            return empty
+        qi = owner // (self.chunks * len(masks))
+        ci = (owner // len(masks)) % self.chunks
+        rows = np.asarray(self.order[ci, pos], np.int64)
+        pair = np.unique(qi * len(self) + rows)
+        qi, rows = pair // len(self), pair % len(self)
+        order = np.argsort(rows, kind="stable")   # read the bank rows in file order
+        qi, rows = qi[order], rows[order]
+        dist = popcount_rows(np.asarray(self.bits[rows]), queries[qi])
+        keep = dist <= radius
+        return qi[keep], rows[keep], dist[keep].astype(np.int64)
+
+
+    def _scan(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every row (FAISS binary flat range search, SIMD popcount): for radii too wide for the
+        probes to pay, on tables small enough to scan (a near-miss search of a small part)."""
+        import faiss
+
+        if getattr(self, "_flat", None) is None:
+            self._flat = faiss.IndexBinaryFlat(self.bits.shape[1] * 8)
+            self._flat.add(np.ascontiguousarray(self.bits, np.uint8))
+        lims, dist, rows = self._flat.range_search(np.ascontiguousarray(queries, np.uint8), int(radius) + 1)
+        qi = np.repeat(np.arange(len(queries)), np.diff(lims).astype(np.int64))
+        return qi.astype(np.int64), rows.astype(np.int64), dist.astype(np.int64)
+
+    def search(self, queries: np.ndarray, radius: int, scan_radius: int | None = None,
+               scan_rows: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``range_search`` at ``radius``, or at ``scan_radius`` by a scan when the table has at
+        most ``scan_rows`` rows (a cost that stays small however wide the radius)."""
+        if scan_radius is not None and len(self) <= scan_rows:
+            return self._scan(np.ascontiguousarray(np.atleast_2d(queries), np.uint8), scan_radius)
+        return self.range_search(queries, radius)
+
+
+def words_of(descriptors: np.ndarray) -> np.ndarray:
+    """The word (uint32 < 2**WORD_BITS) of each 256-bit descriptor."""
+    d = np.asarray(descriptors, np.uint8)
+    if not len(d):
+        return np.zeros(0, np.uint32)
+    bits = np.unpackbits(d, axis=1)[:, WORD_POSITIONS].astype(np.uint32)
+    return (bits << np.arange(WORD_BITS - 1, -1, -1, dtype=np.uint32)[None, :]).sum(axis=1).astype(np.uint32)
+
+
+def bank_words(descriptors: np.ndarray, limit: int = BANK_WORDS) -> np.ndarray:
+    """The distinct words a bank photo is posted under: those of its first ``limit`` keypoints
+    (``local.compute`` lists them strongest first)."""
+    return np.unique(words_of(descriptors[:limit]))
+
+
+class KeywordIndex:
+    """Inverted index: word -> bank rows posted under it. Sparse CSR: the distinct ``words`` in
+    order, where each one's postings start, and the ``postings`` (bank rows) sorted by word."""
+
+    def __init__(self, words: np.ndarray, starts: np.ndarray, postings: np.ndarray, n_rows: int) -> None:
+        self.words = words          # uint32 [distinct]
+        self.starts = starts        # uint32 [distinct + 1]
+        self.postings = postings    # uint32 [total]
+        self.n_rows = int(n_rows)
+
+    @classmethod
+    def build(cls, words_per_row: list[np.ndarray]) -> KeywordIndex:
+        n = len(words_per_row)
+        if n == 0 or not sum(len(w) for w in words_per_row):
+            return cls(np.zeros(0, np.uint32), np.zeros(1, np.uint32), np.zeros(0, np.uint32), n)
+        lengths = np.fromiter((len(w) for w in words_per_row), np.int64, n)
+        words = np.concatenate(words_per_row).astype(np.uint32)
+        rows = np.repeat(np.arange(n, dtype=np.uint32), lengths)
+        order = np.argsort(words, kind="stable")
+        words, rows = words[order], rows[order]
+        distinct, first = np.unique(words, return_index=True)
+        starts = np.append(first, len(words)).astype(np.uint32)
+        return cls(distinct, starts, rows, n)
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"words": self.words, "starts": self.starts, "postings": self.postings}
+
+    def scores(self, query_words: np.ndarray, n_total: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, tf-idf score) of every bank row sharing a word with the query, unsorted.
+        ``n_total``: the number of photos idf is counted over (this part and the others searched)."""
+        if not self.n_rows or not len(query_words):
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        n_total = max(int(n_total or 0), self.n_rows)
+        w = np.unique(np.asarray(query_words, np.uint32))
+        at = np.searchsorted(self.words, w)
+        found = at < len(self.words)
+        at = at[found]
+        at = at[np.asarray(self.words[at]) == w[found]]
+        starts = np.asarray(self.starts[at], np.int64)
+        ends = np.asarray(self.starts[at + 1], np.int64)
+        df = ends - starts
+        keep = (df > 0) & (df <= max(8, STOP_SHARE * n_total))
+        starts, ends, df = starts[keep], ends[keep], df[keep]
+        pos, owner = _ranges(starts, ends)
+        if not len(pos):
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        by_pos = np.argsort(pos)   # read the postings in file order
+        rows = np.asarray(self.postings[pos[by_pos]], np.int64)
+        weights = np.log(n_total / df)[owner[by_pos]]
+        uniq, inv = np.unique(rows, return_inverse=True)
+        return uniq, np.bincount(inv, weights=weights)
+
+    def top(self, query_words: np.ndarray, k: int, n_total: int | None = None) -> list[tuple[int, float]]:
+        rows, score = self.scores(query_words, n_total)
+        if not len(rows):
+            return []
+        k = min(k, len(rows))
+        best = np.argpartition(-score, k - 1)[:k]
+        best = best[np.lexsort((rows[best], -score[best]))]
+        return [(int(rows[i]), float(score[i])) for i in best]
+
+
+# -- saving and opening ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Manifest:
+    generation: int
+    max_entry_id: int
+    entries: int
+    words: tuple[int, ...]
+    #: when the build started (the ``added_at`` format): entries added since are in the delta
+    built_at: str = ""
+    version: int = INDEX_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps({"generation": self.generation, "max_entry_id": self.max_entry_id,
+                           "entries": self.entries, "words": list(self.words), "built_at": self.built_at,
+                           "version": self.version})
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        d = json.loads(text)
+        return cls(int(d["generation"]), int(d["max_entry_id"]), int(d["entries"]), tuple(d["words"]),
+                   str(d.get("built_at", "")), int(d.get("version", 0)))
+
+
+def save_arrays(folder: Path, arrays: dict[str, np.ndarray], manifest: Manifest) -> None:
+    """Write every array and then the manifest, each through a temporary name and a rename, so a
+    reader never opens half an index (the manifest, written last, is what makes it current)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, arr in arrays.items():
+        tmp = folder / f".{name}.npy.tmp"
+        with open(tmp, "wb") as fh:
+            np.save(fh, np.ascontiguousarray(arr))
+        os.replace(tmp, folder / f"{name}.npy")
+    tmp = folder / ".manifest.json.tmp"
+    tmp.write_text(manifest.to_json())
+    os.replace(tmp, folder / "manifest.json")
+
+
+def open_arrays(folder: Path, names: tuple[str, ...]) -> tuple[Manifest, dict[str, np.ndarray]] | None:
+    try:
+        manifest = Manifest.from_json((folder / "manifest.json").read_text())
+        arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in names}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if manifest.version != INDEX_VERSION or manifest.words != WORD_POSITIONS:
+        return None
+    return manifest, arrays
