@@ -18,7 +18,7 @@ from rich.console import Console
 
 from imgcheck import i18n
 from imgcheck.errors import BankError, ImgcheckError, InputError
-from imgcheck.terminal import clean, emit, json_line
+from imgcheck.terminal import OPTIONS, clean, emit, json_line
 from imgcheck.types import BANK_KINDS, Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -31,7 +31,7 @@ err = Console(stderr=True, highlight=False, emoji=False)
 out = Console(highlight=False, emoji=False)
 
 #: options every command shares (set by the top-level callback or a command's own --lang / --quiet)
-_opts: dict[str, object] = {"lang": None, "quiet": False}
+_opts = OPTIONS  # lives in imgcheck.terminal: ``python -m imgcheck.cli`` imports this module twice
 
 def lang() -> str:
     return i18n.pick_lang(str(_opts["lang"])) if _opts["lang"] else i18n.env_lang()

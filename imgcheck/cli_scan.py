@@ -146,12 +146,13 @@ def print_summary(console: Console, summary, paths: ScanPaths, new: int, skipped
                   n_skipped: int = 0) -> None:
     from imgcheck.cli import tr
 
-    emit(console, ("scanned", "bold"), f" {summary.total} ({new} in this run) -> {paths.out}")
+    emit(console, (tr("cli.scanned"), "bold"), " " + tr("cli.scanned_total", total=summary.total, new=new,
+                                                          out=str(paths.out)))
     v = summary.verdicts
-    emit(console, f"  flagged {v.get('flagged', 0)}, suspicious {v.get('suspicious', 0)}, "
-                  f"incomplete {summary.incomplete}, clear {v.get('clear', 0)}, errors {summary.errors}")
-    if summary.flags:
-        emit(console, "  by flag: " + ", ".join(f"{k} {n}" for k, n in summary.flag_items()))
+    emit(console, "  " + tr("cli.scan_counts", flagged=v.get("flagged", 0), suspicious=v.get("suspicious", 0),
+                            incomplete=summary.incomplete, clear=v.get("clear", 0), errors=summary.errors))
+    if summary.flags:  # flag names are codes: the same in every language
+        emit(console, "  " + tr("cli.by_flag") + " " + ", ".join(f"{k} {n}" for k, n in summary.flag_items()))
     if n_skipped:
         emit(console, tr("cli.scan_skipped", n=n_skipped, example=", ".join(skipped or [])))
 
@@ -173,7 +174,7 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
         write_csv,
         write_html,
     )
-    from imgcheck.cli import err, fail, open_engine
+    from imgcheck.cli import _opts, err, fail, open_engine
     from imgcheck.cli import out as stdout
     from imgcheck.errors import ImgcheckError
 
@@ -206,13 +207,12 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
 
         done = DoneSet.from_sources(sources())
         note = f" (dropped {dropped} bytes of a torn last line)" if dropped else ""
-        emit(err, f"resuming: {len(done)} records already in {paths.journal}{note}")
+        if not _opts["quiet"]:
+            emit(err, f"resuming: {len(done)} records already in {paths.journal}{note}")
 
     backend_kw: dict[str, Any] = {"address": address} if engine_name == "ray" else {}
     n_workers = workers if workers is not None else (1 if engine_name == "local" else 0)
     writer = JsonlWriter(paths.journal, append=resume and existing)
-    from imgcheck.cli import _opts
-
     progress = ScanProgress(err, len(done), quiet=bool(_opts["quiet"]))
     new = 0
     skipped: list[str] = []

@@ -287,6 +287,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "imgcheck is running at {url} (bank: {bank}); Ctrl+C stops it.",
         "fr": "imgcheck tourne sur {url} (banque : {bank}) ; Ctrl+C l'arrête.",
     },
+    "cli.scanned": {"en": "scanned", "fr": "analysées :"},
+    "cli.scanned_total": {"en": "{total} ({new} in this run) -> {out}", "fr": "{total} ({new} dans cette passe) -> {out}"},
+    "cli.scan_counts": {
+        "en": "flagged {flagged}, suspicious {suspicious}, incomplete {incomplete}, clear {clear}, errors {errors}",
+        "fr": "signalées {flagged}, suspectes {suspicious}, incomplètes {incomplete}, sans alerte {clear}, "
+              "erreurs {errors}",
+    },
+    "cli.by_flag": {"en": "by flag:", "fr": "par signal :"},
     "cli.scan_skipped": {
         "en": "  skipped {n} file(s) that are not images (e.g. {example})",
         "fr": "  {n} fichier(s) ignoré(s) car ce ne sont pas des images (par ex. {example})",

@@ -20,6 +20,9 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+#: the command line's shared options (``--lang``, ``--quiet``), set once per process
+OPTIONS: dict[str, object] = {"lang": None, "quiet": False}
+
 #: what is shown as an escape: C0 controls (tab and newline included: every field is one line), DEL,
 #: C1 controls, and the Unicode bidi embedding/override/isolate marks
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")

@@ -143,6 +143,12 @@ def test_scan_skips_files_that_are_not_images(tmp_path):
     assert len(sources) == 8 + 3
     assert "errors 1" in p.stdout
     assert "skipped 3 file(s) that are not images" in p.stdout
+    # the summary in French, and --quiet silences the progress lines (a finished scan resumed: 0 new)
+    fr = run(["scan", str(folder), "--out", str(out), "--checks", "known_image", "--resume", "--lang", "fr",
+              "--quiet"], tmp_path)
+    assert fr.returncode == 0, fr.stderr
+    assert "analysées : 11 (0 dans cette passe)" in fr.stdout and "erreurs 1" in fr.stdout
+    assert "3 fichier(s) ignoré(s)" in fr.stdout and fr.stderr == ""
 
 
 def test_warm_up_raises_no_warning():
