@@ -163,8 +163,17 @@ def test_scan_sends_nothing_for_100_seconds(tmp_path):
     run_scan(tmp_path, 100)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ")[-1][:1] not in ("Z", "X")
+    except OSError:
+        return False
+
+
 def stop_traced(server) -> None:
-    """SIGTERM the server itself (strace would detach from it and leave it running), then strace."""
+    """SIGTERM the server itself (strace detaches on SIGTERM and would leave it running), wait, and
+    SIGKILL whatever is still alive, so no server outlives the test."""
     children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
     pids = [int(x) for x in children.read_text().split()] if children.exists() else []
     for pid in pids:
@@ -172,16 +181,21 @@ def stop_traced(server) -> None:
             os.kill(pid, 15)
         except ProcessLookupError:
             pass
-    try:
-        server.proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        for pid in pids:
+    end = time.monotonic() + 60
+    while time.monotonic() < end and any(_alive(p) for p in pids):
+        time.sleep(0.5)
+    for pid in pids:
+        if _alive(pid):
             try:
                 os.kill(pid, 9)
             except ProcessLookupError:
                 pass
+    try:
+        server.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
         server.proc.kill()
         server.proc.wait()
+    assert not any(_alive(p) for p in pids), "the traced server is still running"
 
 
 def test_serve_with_one_check_sends_nothing(tmp_path, fixtures):
