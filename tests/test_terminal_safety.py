@@ -1,6 +1,7 @@
 """Strings from files and users are printed literally: no Rich markup, no emoji codes, no ANSI/OSC escapes.
 
-A corpus of hostile strings in EXIF (Make, Model), XMP (CreatorTool, Make, Model), PNG text chunks and
+A corpus of hostile strings in EXIF (Make, Model), XMP (CreatorTool, Make, Model), PNG text chunks, a
+C2PA manifest (claim generator, software agent, title; signed here with the committed test signer) and
 file names goes through ``check`` (text and JSON), ``profile``, ``scan`` (CSV and HTML reports and the
 summary), ``bank add``/``bank list`` and the HTML report. Run with ``FORCE_COLOR`` so Rich writes
 escapes as it would on a terminal: its own colour codes (SGR, ``ESC [ ... m``) may appear; nothing
@@ -65,6 +66,22 @@ def xmp_packet(value: str) -> bytes:
     ).encode("utf-8")
 
 
+def c2pa_signed(value: str) -> bytes:
+    """A JPEG with Content Credentials whose claim generator, software agent and title are ``value``,
+    signed with the committed test signer (tests/fixtures/provenance/certs) by c2pa-python."""
+    import io
+
+    import make_provenance_fixtures as mp
+
+    signer = mp.TestSigner((mp.CERTS / "chain.pem").read_bytes(), (mp.CERTS / "signer.key").read_bytes())
+    buf = io.BytesIO()
+    rgb().save(buf, "JPEG", quality=85)
+    manifest = mp._manifest(value, [{"action": "c2pa.created", "softwareAgent": {"name": value},
+                                     "digitalSourceType": mp.IPTC_DST + "trainedAlgorithmicMedia"}])
+    manifest["title"] = value
+    return mp.c2pa_sign(buf.getvalue(), "image/jpeg", manifest, signer)
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("hostile_strings")
@@ -86,6 +103,8 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
     im.save(files["name"])
     files["html_name"] = d / "<img src=x onerror=alert(1)>.png"
     im.save(files["html_name"])
+    files["c2pa"] = d / "c2pa.jpg"
+    files["c2pa"].write_bytes(c2pa_signed(" ".join(HOSTILE)))
     files["broken"] = d / f"broken {NAME_MARKUP} {TITLE}.jpg"
     files["broken"].write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg" * 10)
     return files
@@ -109,7 +128,7 @@ VERDICT_LINE = r": (NO WARNING SIGNS|FLAGGED|SUSPICIOUS|INCOMPLETE|ERROR)$"
 
 
 def test_check_prints_every_file_literally(corpus, tmp_path):
-    good = [corpus[k] for k in ("exif", "xmp", "png_text", "name", "html_name")]
+    good = [corpus[k] for k in ("exif", "xmp", "png_text", "c2pa", "name", "html_name")]
     files = [str(PHOTO), *map(str, good), str(corpus["broken"]), str(PHOTO)]
     p = run(["check", "--checks", CHECKS, *files], tmp_path)
     assert p.returncode == 2, p.stderr  # the broken file
@@ -122,6 +141,9 @@ def test_check_prints_every_file_literally(corpus, tmp_path):
     assert MARKUP in plain and LINK in plain and NAME_MARKUP in plain  # shown as the text it is
     assert "\\x1b]0;pwned\\x07" in plain and "\\u202egpj.exe" in plain and "\\x9b2J" in plain
     assert EMOJI in plain
+    # the C2PA claim generator and software agent reach the reason, literally
+    c2pa_line = next(x for x in plain.splitlines() if "C2PA manifest" in x)
+    assert MARKUP in c2pa_line and "\\x1b]8;;" in c2pa_line
 
 
 def test_check_json_escapes_controls(corpus, tmp_path):
@@ -155,13 +177,13 @@ def test_scan_reports_and_summary(corpus, tmp_path):
         p = run(["scan", "--checks", CHECKS, "--overwrite", "--out", str(out), str(folder)], tmp_path, color=False)
         assert p.returncode == 0, p.stderr
         assert_inert(p.stdout + p.stderr)
-        assert "scanned 6" in SGR.sub("", p.stdout)
+        assert "scanned 7" in SGR.sub("", p.stdout)
     html = (tmp_path / f"report {NAME_MARKUP}.html").read_text(encoding="utf-8")
     assert "<img src=x onerror" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert NAME_MARKUP in html  # literal text
     assert "\x1b" not in html and "\\x1b]0;pwned\\x07" in html  # controls shown as visible escapes
     rows = list(csv.DictReader((tmp_path / f"report {NAME_MARKUP}.csv").open(encoding="utf-8")))
-    assert len(rows) == 6 and not any(r["source"][:1] in "=+-@" for r in rows)
+    assert len(rows) == 7 and not any(r["source"][:1] in "=+-@" for r in rows)
 
 
 def test_bank_add_and_list_print_labels_literally(corpus, tmp_path):
