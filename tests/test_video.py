@@ -333,17 +333,22 @@ def test_app_video_tab_shows_a_timeline_and_deletes_the_upload(video_bank, clips
     assert rep["video"]["shots"] == 2 and rep["verdict"] == "flagged"
 
 
-def test_a_clip_of_ai_frames_is_suspicious(video_bank, tmp_path):
-    """Frames of a generator output (in the pixel detector's training set: this tests the path from
-    frames and face crops to an aggregated flag, not the detector's accuracy: docs/ai_detector.md)."""
-    eng, _ = video_bank
+def test_a_clip_of_ai_frames_is_suspicious(tmp_path):
+    """Frames of a generator output through the path from frames and face crops to an aggregated
+    flag. This tests the aggregation, not the detector's accuracy (docs/ai_detector.md): the
+    shipped line (0.999) is above what this still scores (0.82, inconclusive), so the engine is
+    given a line of 0.5 that the still crosses."""
+    from imgcheck import Engine
+    from imgcheck.settings import Settings
+
+    eng = Engine(bank=None, settings=Settings(ai_pixels_flag_at=0.5))
     path = vc.write(tmp_path / "ai.mp4", vc.shots(["ai_hidream_i1.webp"], 4, FPS, (512, 512)))
     r = eng.check(path, checks=["ai_pixels"])
     ev = r.evidence[0]
     assert r.verdict == "suspicious" and r.flags == ("ai_generated",), r.reasons
     assert ev.status == "flag" and "not proof" in ev.reason and re.search(r"\(frames \d+", ev.reason)
-    assert ev.strength >= 0.5 and ev.measure.value >= ev.measure.flag_at
-    assert max(row["ai_pixels"] or 0 for row in r.to_dict()["video"]["timeline"]) >= 0.9
+    assert ev.strength >= 0.5 and ev.measure.value >= ev.measure.flag_at == 0.5
+    assert max(row["ai_pixels"] or 0 for row in r.to_dict()["video"]["timeline"]) >= 0.5
 
 
 def test_a_file_named_like_a_clip_gets_the_video_explanation(engine, tmp_path):
