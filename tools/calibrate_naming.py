@@ -267,7 +267,42 @@ def fit(args) -> None:
                      for (h, bp), tr in trials.items()}
         for x in np.round(np.arange(0.36, 0.52, 0.02), 2)}
     report["verification_test_half"] = verification(d, halves["test"])
+    ref_path = args.cache.with_name(args.cache.stem + "_dlib.npz")
+    if ref_path.is_file():  # the same pairs through dlib's own pipeline and through imgcheck's
+        ref = _load(ref_path)
+        both = halves["test"] & ~np.isnan(ref["emb"][:, 0]) & ~np.isnan(d["emb"][:, 0])
+        report["verification_same_pairs_dlib_vs_imgcheck"] = {
+            "photos_both_found": int((both & (d["view"] == "given")).sum()),
+            "dlib": verification(ref, both), "imgcheck": verification(d, both)}
     print(json.dumps(report, indent=1))
+
+
+def embed_dlib(args) -> None:
+    """dlib's own pipeline (HOG detector upsampling once, 5-point landmarks, ``compute_face_descriptor``;
+    PyPI dlib-bin, tools-only) on the 'given' view of the same photos: the reference for the
+    verification figure."""
+    from PIL import Image
+
+    sys.path.insert(0, str(HERE))
+    from dlib_reference import DlibPipeline
+
+    ref = DlibPipeline(upsample=1)
+    d = _load(args.out)
+    test = np.array([split_of(p) == "test" for p in d["person"]])
+    rows = np.flatnonzero((d["view"] == "given") & test)  # the verification figure uses the test half
+    emb = np.full((len(d["view"]), 128), np.nan, np.float32)
+    t0 = time.time()
+    for n, i in enumerate(rows):
+        rgb = np.ascontiguousarray(np.asarray(Image.open(args.lfw / d["person"][i] / d["photo"][i]).convert("RGB")))
+        rects = ref.detect(rgb)
+        if rects:
+            h, w = rgb.shape[:2]
+            r = min(rects, key=lambda r: np.hypot((r.left() + r.right()) / 2 - w / 2, (r.top() + r.bottom()) / 2 - h / 2))
+            emb[i] = ref.descriptor(rgb, r)
+        if n % 200 == 0:
+            print(f"{n}/{len(rows)} photos, {time.time() - t0:.0f} s", flush=True)
+    np.savez_compressed(args.out.with_name(args.out.stem + "_dlib.npz"), **{**d, "emb": emb})
+    print(json.dumps({"photos": len(rows), "no_face": int(np.isnan(emb[rows, 0]).sum())}))
 
 
 def main() -> None:
@@ -279,12 +314,14 @@ def main() -> None:
     e.add_argument("--per-person", type=int, default=3)
     e.add_argument("--people", type=int, default=600, help="people with >= 2 photos (random sample)")
     e.add_argument("--singles", type=int, default=400)
+    e.add_argument("--pipeline", choices=["imgcheck", "dlib"], default="imgcheck",
+                   help="dlib: re-embed the given views of an existing --out cache with dlib itself")
     f = sub.add_parser("fit")
     f.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
 
     args = ap.parse_args()
     if args.cmd == "embed":
-        embed(args)
+        embed_dlib(args) if args.pipeline == "dlib" else embed(args)
     else:
         fit(args)
 

@@ -114,10 +114,13 @@ def check(images: list[Path], model: Path, fixture: Path | None = None) -> dict:
             diffs.append(float(np.abs(np.round(mine) - theirs).max()))
             rows.append({"image": path.name, "size": list(im.size),
                          "rect": [rect.left(), rect.top(), rect.right(), rect.bottom()],
-                         "dlib_landmarks": theirs.astype(int).tolist()})
+                         "dlib_landmarks": theirs.astype(int).tolist(),
+                         "dlib_descriptor": [round(float(v), 6) for v in ref.descriptor(rgb, rect)]})
     if fixture is not None:
-        fixture.write_text(json.dumps({"source": "dlib-bin 20.0.1.post1 shape_predictor_5_face_landmarks.dat on "
-                                                 "HOG rectangles (upsample 1), images thumbnailed to 1280 px",
+        fixture.write_text(json.dumps({"source": "dlib-bin 20.0.1.post1: shape_predictor_5_face_landmarks.dat on "
+                                                 "HOG rectangles (upsample 1), and dlib's own face descriptor "
+                                                 "(dlib_face_recognition_resnet_model_v1.dat on its own chip), "
+                                                 "images thumbnailed to 1280 px",
                                        "faces": rows}, indent=1) + "\n")
     return {"faces": len(diffs), "max_abs_px": max(diffs) if diffs else None,
             "faces_identical_after_rounding": int(sum(d == 0 for d in diffs))}
