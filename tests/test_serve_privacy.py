@@ -244,6 +244,18 @@ def test_failed_logins_lock_out_the_user_across_clients(servers):
     assert try_login(s, "other", USERS["other"], "127.0.0.43").status_code == 200
 
 
+def test_hma_basic_logins_share_the_lockout(servers):
+    s = servers["auth"]
+    with client_at("127.0.0.50") as c:
+        for _ in range(5):
+            assert c.get(s.url + "/c/banks", auth=("other", "wrong")).status_code == 401
+        r = c.get(s.url + "/c/banks", auth=("other", USERS["other"]))
+        assert r.status_code == 429 and "too many failed logins" in r.text
+        assert c.post(s.url + "/login", data={"username": "other", "password": USERS["other"]}).status_code == 429
+    with client_at("127.0.0.51") as c:
+        assert c.get(s.url + "/c/banks", auth=("other", USERS["other"])).status_code == 200
+
+
 # -- the command line ----------------------------------------------------------------------------------
 def test_serving_beyond_loopback_without_a_login_warns(tmp_path):
     env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "d"), XDG_CACHE_HOME=str(tmp_path / "c"),

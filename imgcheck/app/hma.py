@@ -215,14 +215,27 @@ def _credentials_ok(header: str, users: Sequence[tuple[str, str]]) -> bool:
     return ok
 
 
+def _basic_user(header: str) -> str:
+    """The user name of an HTTP Basic header ("" when there is none)."""
+    if not header.lower().startswith("basic "):
+        return ""
+    try:
+        return base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+
+
 class HmaMiddleware:
     """Answers the HMA routes (``ROUTES``) and hands every other request to the app (Gradio)."""
 
-    def __init__(self, app, engine=None, users: Sequence[tuple[str, str]] = (), max_upload: int = 50 << 20) -> None:
+    def __init__(self, app, engine=None, users: Sequence[tuple[str, str]] = (), max_upload: int = 50 << 20,
+                 limiter=None) -> None:
         self.app = app
         self.api = HmaApi(engine) if engine is not None else None
         self.users = tuple(users)
         self.max_upload = max_upload
+        #: the app's LoginLimiter (app/login.py): failed Basic logins count like failed /login ones
+        self.limiter = limiter
 
     async def __call__(self, scope, receive, send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -236,9 +249,18 @@ class HmaMiddleware:
         request = Request(scope, receive)
         headers = {}
         try:
-            if not _credentials_ok(request.headers.get("authorization", ""), self.users):
+            header = request.headers.get("authorization", "")
+            client, user = (scope.get("client") or ("?", 0))[0], _basic_user(header)
+            if self.limiter is not None and header and self.limiter.retry_after(client, user) > 0:
+                wait = self.limiter.retry_after(client, user)
+                raise ApiError(429, f"too many failed logins; try again in {max(1, round(wait / 60))} minute(s)")
+            if not _credentials_ok(header, self.users):
+                if self.limiter is not None and header:
+                    self.limiter.failed(client, user)
                 headers = {"WWW-Authenticate": 'Basic realm="imgcheck"'}
                 raise ApiError(401, "log in with HTTP Basic authentication (a user of imgcheck serve --auth)")
+            if self.limiter is not None:
+                self.limiter.succeeded(client, user)
             status, payload = 200, await self._route(request, path, run_in_threadpool)
         except ApiError as exc:
             status, payload = exc.status, {"message": exc.message}

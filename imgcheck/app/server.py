@@ -159,17 +159,20 @@ def launch_kwargs(opts: ServeOptions, engine=None, registry=None) -> dict[str, A
     middleware = [Middleware(QuietErrors), Middleware(OfflineGuard),
                   Middleware(UploadLimits, registry=registry, max_request=opts.request_size_limit,
                              max_total=opts.storage_limit)]
+    limiter = None
     if opts.auth:
-        # failed-login limits with lockout, session expiry (app/login.py)
-        from imgcheck.app.login import LoginGuard
+        # failed-login limits with lockout, session expiry (app/login.py); one limiter for the app's
+        # /login and the HMA routes' Basic credentials
+        from imgcheck.app.login import LoginGuard, LoginLimiter
 
-        middleware.append(Middleware(LoginGuard))
+        limiter = LoginLimiter()
+        middleware.append(Middleware(LoginGuard, limiter=limiter))
     if engine is not None and opts.auth and not opts.public:
         # HMA 2.0's matcher API for platform backends (app/hma.py): behind the login, never public
         from imgcheck.app.hma import HmaMiddleware
 
         middleware.append(Middleware(HmaMiddleware, engine=engine, users=opts.auth,
-                                     max_upload=opts.file_size_limit))
+                                     max_upload=opts.file_size_limit, limiter=limiter))
     return {
         "app_kwargs": {"middleware": middleware},
         "server_name": opts.host,
