@@ -9,7 +9,8 @@ Properties (a failure is a bug):
   (a check must turn content problems into ``inconclusive``/``clear``, see STYLE).
 
 Usage:  python tests/fuzz_inputs.py --seconds 60 [--targets load,walkers,metadata,engine] [--out DIR]
-CI runs about 40 s (tests/test_fuzz.py); the long run is ``--seconds 3600``. The input that breaks a
+        python tests/fuzz_inputs.py --examples 150 --seed 0   (by count, reproducible)
+The default test run fuzzes by count with a fixed seed (tests/test_fuzz.py); the long run is ``--seconds 3600``. The input that breaks a
 property is written to --out (default: fuzz-failures/) and the script exits 1; without one it prints
 the number of examples per target and exits 0.
 """
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -249,7 +250,10 @@ def make_engine_target() -> Callable[[bytes], None]:
     return target_engine
 
 
-def run(seconds: float, targets: list[str], out_dir: Path) -> int:
+def run(seconds: float, targets: list[str], out_dir: Path, examples: int | None = None,
+        fixed_seed: int | None = None) -> int:
+    """Fuzz for ``seconds`` in all, or, with ``examples``, that many examples per target (with
+    ``fixed_seed``: the same inputs every run)."""
     pool = seeds()
     funcs: dict[str, Callable[[bytes], None]] = {
         "load": target_load,
@@ -265,8 +269,8 @@ def run(seconds: float, targets: list[str], out_dir: Path) -> int:
     share = seconds / len(targets)
     for i, name in enumerate(targets):
         stop = min(deadline, time.monotonic() + share) if i < len(targets) - 1 else deadline
-        prop = _property(funcs[name], name, pool, counts, current)
-        while time.monotonic() < stop:
+        prop = _property(funcs[name], name, pool, counts, current, examples or 100, fixed_seed)
+        while (counts[name] < examples) if examples else (time.monotonic() < stop):
             try:
                 prop()
             except Failure as exc:  # hypothesis re-raises the shrunk failing input
@@ -274,6 +278,8 @@ def run(seconds: float, targets: list[str], out_dir: Path) -> int:
             except Exception:  # noqa: BLE001 - a bug in the harness itself, or several failures at once
                 traceback.print_exc()
                 return 1
+            if examples:
+                break  # one hypothesis run of ``examples`` examples
     current.unlink(missing_ok=True)
     print(
         " ".join(f"{k}={v}" for k, v in counts.items()),
@@ -291,9 +297,11 @@ def _property(
     pool: list[tuple[str, bytes]],
     counts: dict[str, int],
     current: Path,
+    max_examples: int = 100,
+    fixed_seed: int | None = None,
 ) -> Callable[[], None]:
     @settings(
-        max_examples=100,
+        max_examples=max_examples,
         deadline=None,
         database=None,
         derandomize=False,
@@ -306,7 +314,7 @@ def _property(
         current.write_bytes(data)  # survives a hard crash of a decoder (the parent test reports it)
         func(data)
 
-    return prop
+    return seed(fixed_seed)(prop) if fixed_seed is not None else prop
 
 
 def report_failure(exc: Failure, out_dir: Path) -> int:
@@ -322,8 +330,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--targets", default="load,walkers,metadata,engine")
     ap.add_argument("--out", type=Path, default=Path("fuzz-failures"))
+    ap.add_argument("--examples", type=int, default=None, help="examples per target instead of --seconds")
+    ap.add_argument("--seed", type=int, default=None, help="fixed hypothesis seed (reproducible inputs)")
     args = ap.parse_args()
-    sys.exit(run(args.seconds, [t for t in args.targets.split(",") if t], args.out))
+    sys.exit(run(args.seconds, [t for t in args.targets.split(",") if t], args.out, args.examples, args.seed))
 
 
 if __name__ == "__main__":

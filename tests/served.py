@@ -22,9 +22,38 @@ REPO = TESTS.parent
 
 
 def free_port() -> int:
+    """A port the OS had free a moment ago. Another process may take it before the server binds it:
+    start servers with ``launch_on_free_port``, which retries on that race instead of failing."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+#: what a server's log says when the port was taken between ``free_port`` and its bind
+PORT_TAKEN = ("Cannot find empty port", "Address already in use", "address already in use")
+
+
+def launch_on_free_port(command: list[str], log_path: Path, env: dict[str, str], cwd: Path,
+                        tries: int = 5) -> tuple[subprocess.Popen, int]:
+    """Start ``command + ["--port", N]`` on a port from the OS (bind port 0); if the server exits
+    because another process took that port first, start it again on a fresh one."""
+    for _ in range(tries):
+        port = free_port()
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen([*command, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                                    env=env, cwd=cwd)
+        while proc.poll() is None:
+            if _listening(port):
+                return proc, port
+            time.sleep(0.2)
+        if not any(s in log_path.read_text(errors="replace") for s in PORT_TAKEN):
+            return proc, port  # exited for another reason: the caller reports the log
+    raise RuntimeError(f"no free port after {tries} tries: " + log_path.read_text(errors="replace"))
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def guarded_env(tmp: Path) -> dict[str, str]:
@@ -82,16 +111,10 @@ def start_server(tmp: Path, bank: Path, *args: str, timeout: float = 240, prefix
     """``prefix``: a command the server runs under (e.g. strace); ``env``: instead of ``guarded_env``."""
     tmp.mkdir(parents=True, exist_ok=True)
     env = env if env is not None else guarded_env(tmp)
-    port = free_port()
     log_path = tmp / "serve.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [*(prefix or []), sys.executable, "-m", "imgcheck.cli", "serve", "--bank", str(bank), "--port", str(port), *args],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=REPO,
-        )
+    proc, port = launch_on_free_port(
+        [*(prefix or []), sys.executable, "-m", "imgcheck.cli", "serve", "--bank", str(bank), *args],
+        log_path, env, REPO)
     server = Server(f"http://127.0.0.1:{port}", tmp, bank, proc, log_path, env)
     deadline = time.monotonic() + timeout
     while True:

@@ -126,8 +126,7 @@ def test_fit_head_separates_and_calibrates():
 
 
 def test_onnx_head_matches_numpy_head():
-    ort = pytest.importorskip("onnxruntime")
-    pytest.importorskip("onnx")
+    import onnxruntime as ort  # core dependency
     rng = np.random.default_rng(3)
     h = headlib.LinearHead(weight=rng.normal(size=7), bias=0.3)
     sess = ort.InferenceSession(headlib.to_onnx_bytes(h), providers=["CPUExecutionProvider"])
@@ -254,7 +253,7 @@ def test_corrupt_head_is_a_model_error(tmp_path):
 def test_encoder_weights_are_uint8_so_no_cpu_saturates():
     """int8 weights (U8S8) saturate on x86 CPUs without VNNI and make embeddings machine-dependent;
     the shipped encoder must multiply uint8 by uint8 (tools/int8_weights_u8u8.py)."""
-    onnx = pytest.importorskip("onnx")
+    import onnx  # test extra
     from onnx import numpy_helper
 
     from imgcheck.models import ModelRegistry

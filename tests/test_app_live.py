@@ -2,7 +2,7 @@
 ``gradio_client`` (every endpoint, results compared with the CLI's) and through a real headless
 Chromium (Playwright with Debian's /usr/bin/chromium; no browser is downloaded).
 
-Screenshots go to ``test-artifacts/``; with ``IMGCHECK_DOCS_SCREENSHOTS=1`` the tab screenshots are
+Screenshots go to the test's temporary folder (nothing is written into the repository); with ``IMGCHECK_DOCS_SCREENSHOTS=1`` the tab screenshots are
 also written to ``docs/img/`` (that is how the README's pictures are made).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,10 +18,10 @@ from urllib.parse import urlparse
 from urllib.request import urlopen
 
 import pytest
+from served import launch_on_free_port
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
-ARTIFACTS = REPO / "test-artifacts"
 DOCS_IMG = REPO / "docs" / "img"
 DOCS_SHOTS = {"app-check", "app-profile", "app-batch", "app-bank",  # one per tab, for the README
               "app-check-fr"}  # the French page, for the README
@@ -39,12 +38,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def strip(report: dict) -> dict:
@@ -92,26 +85,9 @@ def served(tmp_path_factory):
         TMPDIR=str(tmp),
         GRADIO_ANALYTICS_ENABLED="False",
     )
-    port = free_port()
-    log = open(tmp / "serve.log", "w")  # noqa: SIM115 - open for the server's whole life
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "imgcheck.cli",
-            "serve",
-            "--bank",
-            str(bank),
-            "--port",
-            str(port),
-            "--auth",
-            f"{USER}:{PASSWORD}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=REPO,
-    )
+    proc, port = launch_on_free_port(
+        [sys.executable, "-m", "imgcheck.cli", "serve", "--bank", str(bank), "--auth", f"{USER}:{PASSWORD}"],
+        tmp / "serve.log", env, REPO)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while True:
@@ -133,7 +109,6 @@ def served(tmp_path_factory):
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
     assert not list(tmp.glob("imgcheck-serve-*")), "serve left its temporary folder behind"
 
 
@@ -273,9 +248,9 @@ def test_public_mode_has_only_the_check_endpoints(celeb_engine, tmp_path):
 # -- real browser ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); .ci/run installs it")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (PyPI) is not installed")
+    # part of the test setup (.ci/run installs it): a missing browser fails, it never skips silently
+    assert CHROMIUM.exists(), "Debian's chromium is missing (/usr/bin/chromium): apt-get install chromium"
+    from playwright import sync_api  # test extra
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -291,14 +266,15 @@ def _login(page, url: str) -> None:
     page.wait_for_selector("#tab-check", timeout=60_000)
 
 
-def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def _shot(page, name: str, served: Served) -> None:
+    shots = served.tmp / "screenshots"
+    shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     if os.environ.get("IMGCHECK_DOCS_SCREENSHOTS") == "1" and name in DOCS_SHOTS:
         from PIL import Image
 
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        im = Image.open(ARTIFACTS / f"{name}.png").convert("RGB")
+        im = Image.open(shots / f"{name}.png").convert("RGB")
         im.thumbnail((1000, 4000))
         im.save(DOCS_IMG / f"{name}.png", optimize=True)
 
@@ -326,7 +302,7 @@ def test_browser_check_a_photo_shows_verdict_and_evidence(served, browser):
     assert "Bank: Eileen Collins" in evidence.inner_text()
     assert evidence.locator('.ic-card[data-check="known_image"]').count() == 1
     assert evidence.locator(".ic-pair img").count() >= 2  # the upload beside the bank's picture(s)
-    _shot(page, "app-check")
+    _shot(page, "app-check", served)
     # first run: one click on an example photo checks it
     page.locator('button.gallery-item:has(img[src$="coffee.png"])').click()
     page.wait_for_selector('#check-banner [data-verdict="clear"]', timeout=60_000)
@@ -347,7 +323,7 @@ def test_browser_other_tabs(served, browser):
     page.locator("#profile-run").click()
     page.wait_for_selector('#profile-banner [data-verdict="flagged"]', timeout=60_000)
     assert page.locator("#profile-evidence .ic-tile").count() == 3
-    _shot(page, "app-profile")
+    _shot(page, "app-profile", served)
 
     page.get_by_role("tab", name="Batch scan").click()
     page.locator("#batch-input input[type=file]").set_input_files(
@@ -356,11 +332,11 @@ def test_browser_other_tabs(served, browser):
     page.locator("#batch-run").click()
     page.wait_for_selector("#batch-summary:has-text('Checked 4 files')", timeout=60_000)
     assert "astronaut.png" in page.inner_text("#batch-table")
-    _shot(page, "app-batch")
+    _shot(page, "app-batch", served)
 
     page.get_by_role("tab", name="Bank").click()
     page.wait_for_selector("#bank-table:has-text('Eileen Collins')", timeout=30_000)
-    _shot(page, "app-bank")
+    _shot(page, "app-bank", served)
     _local_only(requests, served.url)
     page.close()
 
@@ -379,7 +355,7 @@ def test_browser_phone_viewport(served, browser):
     banner = page.locator("#check-banner").bounding_box()
     assert banner and banner["width"] <= 390 and banner["x"] >= 0
     assert page.locator("#check-evidence .ic-pair img").first.bounding_box()["width"] <= 390
-    _shot(page, "app-phone")
+    _shot(page, "app-phone", served)
     ctx.close()
 
 

@@ -10,7 +10,7 @@ from batch_helpers import FIXTURES, write_variants, write_zip
 
 from imgcheck.batch import scan_iter
 
-ray = pytest.importorskip("ray")
+import ray  # noqa: E402 - test extra (ray[data]): a missing one fails, never skips
 
 
 @pytest.fixture(scope="module")

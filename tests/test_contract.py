@@ -106,7 +106,6 @@ def test_ai_evidence_is_stronger_on_ai_images(reports):
 
 
 def test_gan_geometry_strength_follows_the_eye_distance():
-    pytest.importorskip("imgcheck.faces")
     from imgcheck.checks.gan_face_geometry import GanFaceGeometryCheck
     from tests.test_gan_geometry import _Ctx, _face, _Img
 

@@ -70,7 +70,6 @@ def _face(left, right, box=(300, 300, 400, 400)):
 
 
 def test_check_flags_ffhq_layout_and_states_the_distance():
-    pytest.importorskip("imgcheck.faces")
     from imgcheck.checks.gan_face_geometry import GanFaceGeometryCheck
 
     ev = GanFaceGeometryCheck().run(_Img(1024, 1024), _Ctx([_face((386.0, 488.0), (641.0, 485.0))]))
@@ -80,7 +79,6 @@ def test_check_flags_ffhq_layout_and_states_the_distance():
 
 
 def test_check_clears_other_layouts_and_non_square_photos():
-    pytest.importorskip("imgcheck.faces")
     from imgcheck.checks.gan_face_geometry import GanFaceGeometryCheck
 
     chk = GanFaceGeometryCheck()
@@ -117,7 +115,6 @@ def _ffhq_crop_of(path, side: int = 512):
 
 @pytest.fixture(scope="module")
 def face_engine():
-    pytest.importorskip("imgcheck.faces")
     from imgcheck import Engine
 
     eng = Engine()

@@ -87,7 +87,8 @@ def test_mark_is_fragile_to_downscaling() -> None:
 
 
 def test_haar_ll_equals_pywavelets() -> None:
-    pywt = pytest.importorskip("pywt")
+    import pywt  # test extra (PyWavelets): a missing one is a broken install, not a skip
+
     rng = np.random.default_rng(3)
     u = rng.integers(0, 256, (64, 96), dtype=np.uint8)
     ll, _ = pywt.dwt2(u, "haar")
