@@ -289,11 +289,14 @@ def scan(inputs: Annotated[list[str], typer.Argument(help="Folders (recursive), 
     """Scan many images into one report: one record per input, resumable after a crash. Files in
     folders and zips that are not images (by name and first bytes) are skipped and counted."""
     _set_opts(lang_opt, quiet)
-    from imgcheck.cli_scan import run_scan
+    from imgcheck.cli_scan import CliHooks, run_scan
 
+    # the parameter ``out`` (the report path) shadows the stdout console here
+    hooks = CliHooks(out=globals()["out"], err=err, open_engine=open_engine, fail=fail, tr=tr,
+                     quiet=bool(_opts["quiet"]))
     run_scan(inputs, out=out, fmt=fmt, workers=workers, resume=resume, overwrite=overwrite,
              checks=_split_checks(checks), engine_name=engine_name, address=address,
-             max_html_rows=max_html_rows, bank=bank, models=models)
+             max_html_rows=max_html_rows, bank=bank, models=models, hooks=hooks)
 
 
 @app.command("hash")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -142,10 +143,21 @@ def count_in_background(inputs: list[str], progress: ScanProgress, limits) -> th
     return t
 
 
-def print_summary(console: Console, summary, paths: ScanPaths, new: int, skipped: list[str] | None = None,
-                  n_skipped: int = 0) -> None:
-    from imgcheck.cli import tr
+@dataclass(frozen=True)
+class CliHooks:
+    """What ``imgcheck scan`` takes from cli.py, passed in (cli.py imports this module, never the
+    reverse): the consoles, the engine opener, the error exit and the message renderer."""
 
+    out: Console
+    err: Console
+    open_engine: Callable[..., Any]
+    fail: Callable[[Exception], None]
+    tr: Callable[..., str]
+    quiet: bool = False
+
+
+def print_summary(console: Console, summary, paths: ScanPaths, new: int, skipped: list[str] | None = None,
+                  n_skipped: int = 0, *, tr: Callable[..., str]) -> None:
     emit(console, (tr("cli.scanned"), "bold"), " " + tr("cli.scanned_total", total=summary.total, new=new,
                                                           out=str(paths.out)))
     v = summary.verdicts
@@ -159,7 +171,7 @@ def print_summary(console: Console, summary, paths: ScanPaths, new: int, skipped
 
 def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | None, resume: bool,
              overwrite: bool, checks: list[str] | None, engine_name: str, address: str | None,
-             max_html_rows: int, bank: Path | None, models: Path | None) -> None:
+             max_html_rows: int, bank: Path | None, models: Path | None, hooks: CliHooks) -> None:
     """The body of ``imgcheck scan`` (kept here so cli.py stays a thin list of commands)."""
     import typer
 
@@ -174,9 +186,9 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
         write_csv,
         write_html,
     )
-    from imgcheck.cli import _opts, err, fail, open_engine
-    from imgcheck.cli import out as stdout
     from imgcheck.errors import ImgcheckError
+
+    err, fail, open_engine, stdout = hooks.err, hooks.fail, hooks.open_engine, hooks.out
 
     try:
         paths = scan_paths(out, fmt)
@@ -207,13 +219,13 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
 
         done = DoneSet.from_sources(sources())
         note = f" (dropped {dropped} bytes of a torn last line)" if dropped else ""
-        if not _opts["quiet"]:
+        if not hooks.quiet:
             emit(err, f"resuming: {len(done)} records already in {paths.journal}{note}")
 
     backend_kw: dict[str, Any] = {"address": address} if engine_name == "ray" else {}
     n_workers = workers if workers is not None else (1 if engine_name == "local" else 0)
     writer = JsonlWriter(paths.journal, append=resume and existing)
-    progress = ScanProgress(err, len(done), quiet=bool(_opts["quiet"]))
+    progress = ScanProgress(err, len(done), quiet=hooks.quiet)
     new = 0
     skipped: list[str] = []
     n_skipped = 0
@@ -246,4 +258,4 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
     elif paths.format == "html":
         write_html(read_jsonl(paths.journal), paths.out, bank=engine.bank, limits=engine.settings.limits,
                    max_rows=max_html_rows)
-    print_summary(stdout, Summary.of(read_jsonl(paths.journal)), paths, new, skipped, n_skipped)
+    print_summary(stdout, Summary.of(read_jsonl(paths.journal)), paths, new, skipped, n_skipped, tr=hooks.tr)

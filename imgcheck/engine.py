@@ -13,7 +13,7 @@ from PIL import Image
 from imgcheck import checks as check_registry
 from imgcheck import verdict
 from imgcheck.bank import Bank, NewEntry
-from imgcheck.checks import Check, CheckContext
+from imgcheck.checks import Check, CheckContext, face_observations, faces_were_checked, found_faces
 from imgcheck.errors import ImgcheckError, InputError
 from imgcheck.hashing import views
 from imgcheck.i18n import msg
@@ -118,11 +118,8 @@ class Engine:
         flags = verdict.collect_flags(evidence)
         failed = verdict.failed_checks(evidence)
         matches = tuple(m for ev in evidence for m in ev.matches)
-        faces_checked = "faces" in ctx.memo
-        faces: tuple[Face, ...] = tuple(ctx.memo.get("faces", ()))
-        if "face_observations" in ctx.memo:  # embedded faces carry their quality and alignment
-            observed = {o.index: o.face for o in ctx.memo["face_observations"]}
-            faces = tuple(observed.get(i, f) for i, f in enumerate(faces))
+        faces_checked = faces_were_checked(ctx)
+        faces: tuple[Face, ...] = found_faces(ctx)
         return Report(source=img.source, sha256=img.sha256, image=img.info,
                       verdict=verdict.decide(flags, failed), flags=flags, reasons=verdict.reasons(evidence),
                       matches=matches, faces=faces, evidence=tuple(evidence), timings_ms=timings,
@@ -145,7 +142,6 @@ class Engine:
 
         ``verdict`` is ``error`` when no photo could be read; an unreadable photo or a check that did not
         run on any photo makes an unflagged profile ``incomplete``."""
-        from imgcheck.faces import face_observations
         from imgcheck.faces.consistency import CHECK_NAME, PhotoFaces, face_consistency
 
         checks = self.resolve_checks(None)

@@ -385,7 +385,7 @@ def test_browser_speaks_the_browsers_language_and_switches(
     evidence = page.inner_text("#check-evidence")
     assert ("Eileen Collins" in evidence) and (("Banque" in evidence) == (lang == "fr"))
     page.wait_for_selector(f"button[role=tab]:has-text('{tab}')", timeout=30_000)
-    _shot(page, f"app-check-{lang}")
+    _shot(page, f"app-check-{lang}", served)
     # the switch: results and fixed texts change language in place
     page.locator("#lang-switch label", has_text=other).click()
     page.wait_for_function(

@@ -228,7 +228,8 @@ class AppHandlers:
         from imgcheck.batch import scan_iter, write_csv, write_html, write_jsonl
         from imgcheck.batch.inputs import LIST_SUFFIXES, ZIP_SEP, iter_items, unique_items
         from imgcheck.batch.report_html import thumbnail_uri
-        from imgcheck.batch.scan import error_record, with_source
+        from imgcheck.batch.records import error_record
+        from imgcheck.batch.scan import with_source
 
         ups = self.uploads.received(value)
         try:

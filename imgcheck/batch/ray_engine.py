@@ -69,7 +69,7 @@ class CheckActor:
                  limits: Limits) -> None:
         from collections import OrderedDict
 
-        from imgcheck.batch.scan import error_record
+        from imgcheck.batch.records import error_record
 
         self._error_record = error_record
         self.engine = spec.build(threads)
@@ -147,7 +147,7 @@ def ray_scan_iter(items: Iterator[ScanItem], spec: EngineSpec, checks: tuple[str
             if skip is not None and skip(item.source):
                 continue
             if item.error:
-                from imgcheck.batch.scan import error_record
+                from imgcheck.batch.records import error_record
 
                 yield error_record(item.source, item.error)
                 continue

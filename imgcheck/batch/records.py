@@ -16,9 +16,15 @@ import numpy as np
 
 from imgcheck.batch.inputs import source_digest
 from imgcheck.contract import evidence_strength, upgrade_report
+from imgcheck.engine import error_report
 from imgcheck.verdict import FLAG_ORDER
 
 Record = dict[str, Any]
+
+
+def error_record(source: str, message: str) -> Record:
+    """The record of a file that could not be checked (a report with verdict ``error``)."""
+    return error_report(source, message).to_dict()
 
 #: verdict -> base risk; within a verdict, more flags and closer matches rank higher
 _VERDICT_RISK = {"flagged": 3000.0, "suspicious": 2000.0, "error": 1000.0, "incomplete": 500.0, "clear": 0.0}

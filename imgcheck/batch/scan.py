@@ -20,15 +20,11 @@ from typing import Any
 
 from imgcheck.batch.inputs import InputLimits, ScanItem, ZipCache, iter_items, read_item, unique_items
 from imgcheck.batch.pool import EngineSpec, WorkerPool, check_task
-from imgcheck.engine import error_report
+from imgcheck.batch.records import error_record
 from imgcheck.errors import InputError
 from imgcheck.types import REPORT_SCHEMA
 
 Record = dict[str, Any]
-
-
-def error_record(source: str, message: str) -> Record:
-    return error_report(source, message).to_dict()
 
 
 def with_source(record: Record, source: str) -> Record:

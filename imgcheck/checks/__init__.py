@@ -12,19 +12,40 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from imgcheck.load import LoadedImage
-from imgcheck.types import Evidence
+from imgcheck.types import Evidence, Face
 
 if TYPE_CHECKING:
-    from imgcheck.engine import Engine
+    from imgcheck.bank import Bank
+    from imgcheck.faces import FaceObservation, FacePipeline
+    from imgcheck.models import ModelRegistry
+    from imgcheck.settings import Settings
 
 T = TypeVar("T")
+
+#: memo keys of the per-image work checks share (filled by ``detected_faces``/``face_observations``)
+FACES = "faces"
+FACE_OBSERVATIONS = "face_observations"
+
+
+class CheckServices(Protocol):
+    """What checks may use of the engine. The Engine provides it; checks never import the engine
+    (checks sit below it in the layers, docs/architecture.md)."""
+
+    settings: Settings
+    models: ModelRegistry
+
+    @property
+    def bank(self) -> Bank: ...
+
+    @property
+    def faces(self) -> FacePipeline: ...
 
 
 class CheckContext:
     """What a check may use: the engine (bank, models, settings) and a memo shared by the checks
     of one image, so work such as face detection is done once."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: CheckServices) -> None:
         self.engine = engine
         self.memo: dict[str, Any] = {}
 
@@ -40,6 +61,31 @@ class CheckContext:
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
+
+
+def detected_faces(ctx: CheckContext, img: LoadedImage) -> tuple[Face, ...]:
+    """Faces of the image, computed once per check context (stored under ``FACES``)."""
+    return ctx.cached(FACES, lambda: ctx.engine.faces.detect(img))
+
+
+def face_observations(ctx: CheckContext, img: LoadedImage) -> tuple[FaceObservation, ...]:
+    """Faces with embeddings, computed once per check context (stored under ``FACE_OBSERVATIONS``)."""
+    return ctx.cached(FACE_OBSERVATIONS, lambda: ctx.engine.faces.observe(img, detected_faces(ctx, img)))
+
+
+def faces_were_checked(ctx: CheckContext) -> bool:
+    """Whether a check of this context ran face detection (an empty ``faces`` then means none found)."""
+    return FACES in ctx.memo
+
+
+def found_faces(ctx: CheckContext) -> tuple[Face, ...]:
+    """The faces the checks of this context detected (none when no check needed them): the report's
+    ``faces`` field. Faces that were also embedded carry their quality and alignment."""
+    faces = tuple(ctx.memo.get(FACES, ()))
+    if FACE_OBSERVATIONS in ctx.memo:
+        observed = {o.index: o.face for o in ctx.memo[FACE_OBSERVATIONS]}
+        faces = tuple(observed.get(i, f) for i, f in enumerate(faces))
+    return faces
 
 
 class Check(Protocol):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from imgcheck.checks import CheckContext
+from imgcheck.checks import CheckContext, detected_faces
 from imgcheck.detectors import gan_geometry as geo
 from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
@@ -36,7 +36,7 @@ class GanFaceGeometryCheck:
             return Evidence(self.name, "error", **msg("gan_face_geometry.no_pipeline"), threshold=tol)
         if not ctx.engine.models.has(face_pipeline.DETECTOR_ID):
             return Evidence(self.name, "error", **msg("gan_face_geometry.no_detector"), threshold=tol)
-        found = face_pipeline.detected_faces(ctx, img)
+        found = detected_faces(ctx, img)
         with_eyes = [f for f in found if face_pipeline.eye_centres(f) is not None]
         if not with_eyes:
             return Evidence(self.name, "inconclusive", **msg("gan_face_geometry.no_eyes"), threshold=tol)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from imgcheck.checks import CheckContext
-from imgcheck.faces import EMBEDDER_ID, FaceObservation, face_observations
+from imgcheck.checks import face_observations
+from imgcheck.faces import EMBEDDER_ID, FaceObservation
 from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.strength import measured

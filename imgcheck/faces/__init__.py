@@ -2,8 +2,8 @@
 alignment (dlib's chip), embeddings (dlib ResNet through ONNX).
 
 ``FacePipeline`` is owned by the Engine (``engine.faces``); checks reach it through the per-image
-helpers ``detected_faces`` and ``face_observations``, which memoise in the check context so detection
-runs once per image and the report's ``faces`` field is filled from ``ctx.memo["faces"]``.
+helpers ``detected_faces`` and ``face_observations`` of ``imgcheck.checks``, which memoise in the check
+context so detection runs once per image (this package knows nothing of checks: it sits below them).
 
 Landmark order of ``Face.landmarks`` (BlazeFace keypoints, sides as seen from the person):
 0 right eye centre, 1 left eye centre, 2 nose tip, 3 mouth centre, 4 right ear tragion, 5 left ear tragion.
@@ -24,7 +24,6 @@ from imgcheck.faces.landmarks import ShapePredictor, landmarks_from_keypoints
 from imgcheck.types import Face
 
 if TYPE_CHECKING:
-    from imgcheck.checks import CheckContext
     from imgcheck.load import LoadedImage
     from imgcheck.models import ModelRegistry
     from imgcheck.settings import Settings
@@ -210,13 +209,3 @@ def main_face(observations: tuple[FaceObservation, ...], size_ratio: float = 0.5
     largest = max(o.face.box[2] * o.face.box[3] for o in observations)
     big = [o for o in observations if o.face.box[2] * o.face.box[3] >= size_ratio * largest]
     return max(big, key=lambda o: o.sharpness)
-
-
-def detected_faces(ctx: CheckContext, img: LoadedImage) -> tuple[Face, ...]:
-    """Faces of the image, computed once per check context (stored in ``ctx.memo["faces"]``)."""
-    return ctx.cached("faces", lambda: ctx.engine.faces.detect(img))
-
-
-def face_observations(ctx: CheckContext, img: LoadedImage) -> tuple[FaceObservation, ...]:
-    """Faces with embeddings, computed once per check context."""
-    return ctx.cached("face_observations", lambda: ctx.engine.faces.observe(img, detected_faces(ctx, img)))

@@ -24,13 +24,13 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
 
 from imgcheck import verdict
-from imgcheck.checks import CheckContext
+from imgcheck.checks import FACE_OBSERVATIONS, FACES, Check, CheckContext, CheckServices
 from imgcheck.errors import ImgcheckError
 from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
@@ -40,8 +40,12 @@ from imgcheck.video.limits import Sampling
 from imgcheck.video.sample import Sample, sample_frames
 from imgcheck.video.track import Tracker
 
-if TYPE_CHECKING:
-    from imgcheck.engine import Engine
+
+
+class Engine(CheckServices, Protocol):
+    """What a clip needs of the Engine (which creates the VideoChecker; this module never imports it)."""
+
+    def _check(self, name: str) -> Check: ...
 
 #: checks run on key frames (in this order); ``ai_pixels`` also runs on face crops
 FRAME_CHECKS = ("known_image", "ai_watermark", "gan_face_geometry", "ai_pixels")
@@ -292,8 +296,8 @@ class VideoChecker:
 
         def run_on(f, obs) -> Evidence:
             ctx = CheckContext(self.engine)
-            ctx.memo["faces"] = (obs.face,)
-            ctx.memo["face_observations"] = (replace(obs, index=0),)
+            ctx.memo[FACES] = (obs.face,)
+            ctx.memo[FACE_OBSERVATIONS] = (replace(obs, index=0),)
             img = FrameImage(np.zeros((2, 2, 3), np.uint8), f"{src.source}@{f.time_s:.2f}s", src.sha256)
             return self._run_check(check_name, img, ctx)
 
