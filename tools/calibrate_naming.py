@@ -20,8 +20,9 @@ queries of people not in the bank (the other half of the multi-photo people and 
 people) must get none. The rule (distance to the closest person's closest bank photo, margin to the
 next person, eye distance) is chosen on the calibration half for the most right names with zero
 wrong ones, then reported on the test half with the number of impostor comparisons and the 95%
-upper bound on the wrong-name rate. It also prints LFW-style verification accuracy on 3,000
-same-person and 3,000 different-person pairs of the test half.
+upper bound on the wrong-name rate. It also prints LFW-style verification accuracy on the
+same-person pairs (up to 3,000) and 3,000 different-person pairs of the test half, and, when
+``embed --pipeline dlib`` has written ``<cache>_dlib.npz``, the same pairs through dlib's own pipeline.
 """
 
 from __future__ import annotations
