@@ -8,6 +8,11 @@ from pathlib import Path
 from imgcheck.load import Limits
 from imgcheck.video.limits import Sampling, VideoLimits
 
+#: hash match radii in bits (calibration: docs/calibration.md); the hash types' ``threshold`` and the
+#: Settings defaults below are these, so there is one number for each
+PDQ_RADIUS = 31
+PHASH_RADIUS = 10
+
 #: the repository's models/ folder (an installed wheel passes models_dir explicitly)
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -21,8 +26,8 @@ class Settings:
     #: longest side of the working copy most checks use
     work_side: int = 1024
     #: hash match radii (calibration: docs/calibration.md)
-    pdq_radius: int = 31
-    phash_radius: int = 10
+    pdq_radius: int = PDQ_RADIUS
+    phash_radius: int = PHASH_RADIUS
     #: known_image stage 2: how many bank entries get local-feature verification (0: off): the
     #: ``verify_candidates`` nearest in PDQ within ``pdq_candidate_radius`` (near misses) and the
     #: ``keyword_candidates`` sharing the most ORB keywords.

@@ -16,9 +16,12 @@ from collections.abc import Iterable
 
 from imgcheck.types import Evidence, FailedCheck, Verdict
 
+#: flags of AI-likeness scores (statistical: the app shows them with a meter and "signal, not proof")
+AI_SCORE_FLAGS: frozenset[str] = frozenset({"ai_generated", "gan_face_geometry"})
+
 #: flags that are statistical signals: on their own they make a report "suspicious", not "flagged"
 #: (``provenance_broken``: Content Credentials that no longer match the file, i.e. edited after signing)
-WEAK_FLAGS: frozenset[str] = frozenset({"ai_generated", "gan_face_geometry", "provenance_broken"})
+WEAK_FLAGS: frozenset[str] = AI_SCORE_FLAGS | {"provenance_broken"}
 
 #: order in which flags are listed (most decisive first)
 FLAG_ORDER: tuple[str, ...] = ("known_image", "known_face", "inconsistent_faces", "ai_provenance",

@@ -21,6 +21,7 @@ from PIL import Image
 
 from imgcheck import i18n
 from imgcheck.contract import evidence_strength
+from imgcheck.verdict import AI_SCORE_FLAGS  # one home: the verdict rules
 
 #: what the user should do, per verdict (the issue's "what to do next")
 NEXT_STEPS: dict[str, tuple[str, ...]] = {
@@ -70,8 +71,6 @@ FLAG_TEXT: dict[str, str] = {
     "match the file.",
 }
 
-#: flags that mark a check as an AI-likeness score (shown with a meter and "signal, not proof")
-AI_SCORE_FLAGS = frozenset({"ai_generated", "gan_face_geometry"})
 
 STATUS_TEXT = {
     "flag": "found a problem",

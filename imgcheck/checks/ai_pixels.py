@@ -46,7 +46,8 @@ class AiPixelsCheck:
         p, info = result.probability, result.head
         if not math.isfinite(p):
             return Evidence(self.name, "error", **msg("ai_pixels.no_score"), model=model_id)
-        flag_at = ctx.settings.ai_pixels_flag_at or info.flag_at
+        override = ctx.settings.ai_pixels_flag_at  # None: the head's own line; 0.0 is an override too
+        flag_at = info.flag_at if override is None else override
         details = {"probability": round(p, 4), "flag_at": flag_at, "clear_below": info.clear_below,
                    "encoder": info.encoder, "encoder_sha256": result.encoder_sha256,
                    "features": list(info.blocks), "parts": dict(result.parts), "spoke": result.spoke()}

@@ -12,6 +12,7 @@ import numpy as np
 import pdqhash
 
 from imgcheck.hashing.base import Hash
+from imgcheck.settings import PDQ_RADIUS
 
 #: order of pdqhash.compute_dihedral's outputs
 DIHEDRAL_NAMES = ("orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus", "flipminus")
@@ -20,7 +21,7 @@ DIHEDRAL_NAMES = ("orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flippl
 class PdqHash:
     name: ClassVar[str] = "pdq"
     nbits: ClassVar[int] = 256
-    threshold: ClassVar[int] = 31
+    threshold: ClassVar[int] = PDQ_RADIUS
     #: PDQ's own guidance: hashes with quality below this are unreliable (flat or tiny images)
     min_quality: ClassVar[int] = 50
 

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from imgcheck.hashing.base import Hash
+from imgcheck.settings import PHASH_RADIUS
 
 _SIDE = 32
 _KEEP = 8
@@ -34,7 +35,7 @@ def phash_bits(grey32: np.ndarray) -> np.ndarray:
 class PHash:
     name: ClassVar[str] = "phash"
     nbits: ClassVar[int] = 64
-    threshold: ClassVar[int] = 10
+    threshold: ClassVar[int] = PHASH_RADIUS
 
     def compute(self, rgb: np.ndarray) -> Hash:
         grey = Image.fromarray(np.asarray(rgb)).convert("L").resize((_SIDE, _SIDE), Image.Resampling.LANCZOS)
