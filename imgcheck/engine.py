@@ -203,6 +203,40 @@ class Engine:
         img = source if isinstance(source, LoadedImage) else self.load(source)
         return self.bank.store.add(self.entry_for(img, label, kind, note))
 
+    # -- hash lists (bank/exchange.py): the app and the HMA routes reach them here, not in bank/ ----
+    @staticmethod
+    def hash_list_format(fmt: str) -> str:
+        """The canonical name of a hash-list format (aliases accepted); InputError for an unknown one."""
+        from imgcheck.bank.exchange import ALIASES, FORMATS
+
+        fmt = ALIASES.get(fmt, fmt)
+        if fmt not in FORMATS:
+            raise InputError(f"choose a format: {', '.join(FORMATS)}")
+        return fmt
+
+    def export_hashes(self, path: Path, fmt: str = "te", **kw):
+        """Write the bank's PDQ hashes as a hash list (``bank.exchange.export_list``)."""
+        from imgcheck.bank.exchange import export_list
+
+        return export_list(self._open_bank().store, path, fmt, **kw)
+
+    def import_hashes(self, path: Path, **kw):
+        """Read a hash list into the bank (``bank.exchange.import_list``)."""
+        from imgcheck.bank.exchange import import_list
+
+        return import_list(self._open_bank().store, path, **kw)
+
+    def exchange_hash(self, entry_id: int):
+        """The PDQ other tools compute for a bank entry's file, or None (``bank.exchange``)."""
+        from imgcheck.bank.exchange import _exchange_hash
+
+        return _exchange_hash(self._open_bank().store, entry_id)
+
+    def _open_bank(self) -> Bank:
+        if self.bank is None:
+            raise ImgcheckError("no bank is open")
+        return self.bank
+
 
 #: file name endings of video clips: a file so named that is neither an image nor a clip gets the
 #: video loader's explanation (what imgcheck reads as video), not the image loader's

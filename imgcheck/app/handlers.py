@@ -360,27 +360,23 @@ class AppHandlers:
         return f"Removed {n} of {len(ids)} entries."
 
     def bank_export(self, fmt: str = "te") -> str:
-        from imgcheck.bank.exchange import ALIASES, FORMATS, export_list
-
-        fmt = ALIASES.get(fmt or "te", fmt or "te")
-        if fmt not in FORMATS:
-            raise InputError(f"choose a format: {', '.join(FORMATS)}")
+        fmt = self.engine.hash_list_format(fmt or "te")
         name = {"te": "imgcheck-hashes.txt", "te-csv": "imgcheck-hashes-te.csv", "te-indicators":
                 "simple.HASH_PDQ.te", "imgcheck": "imgcheck-hashes.csv"}[fmt]
         path = self._out_dir("bank") / name
-        summary = export_list(self._bank().store, path, fmt)
+        self._bank()
+        summary = self.engine.export_hashes(path, fmt)
         if summary.written == 0:
             raise InputError("the bank holds no PDQ hashes to export in this format (" + summary.describe() + ")")
         return str(path)
 
     def bank_import(self, value: Any, kind: str) -> str:
-        from imgcheck.bank.exchange import import_list
-
         ups = self.uploads.received(value)
         try:
             if len(ups) != 1:
                 raise InputError("choose one hash list")
-            summary = import_list(self._bank().store, Path(ups[0].path), default_kind=kind or "known_scam",
+            self._bank()
+            summary = self.engine.import_hashes(Path(ups[0].path), default_kind=kind or "known_scam",
                                   display_name=ups[0].name)
         finally:
             self.uploads.discard(ups)

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
-from imgcheck.bank.store import NewEntry
+from imgcheck.engine import NewEntry  # the Engine's entry type (bank.store), not imported past it
 from imgcheck.errors import ImgcheckError, InputError
 from imgcheck.hashing import views
 from imgcheck.hashing.base import Hash
@@ -145,9 +145,7 @@ class HmaApi:
         out: dict[str, Any] = {"id": entry.id, "disable_until_ts": 1 if entry.matches else 0,
                                "original_media_uri": None, "bank": _bank_json(kind)}
         if query.get("include_signals", "false").lower() == "true":
-            from imgcheck.bank.exchange import _exchange_hash
-
-            h = _exchange_hash(self.bank.store, entry.id)
+            h = self.engine.exchange_hash(entry.id)
             if h is not None:
                 out["signals"] = {"pdq": str(h)}
         out["note"] = entry.label[:255]
