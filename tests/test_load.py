@@ -53,7 +53,11 @@ def test_exif_orientation_is_applied(photo):
     im.save(buf, "JPEG", exif=exif.tobytes())
     img = load_image(buf.getvalue())
     assert (img.width, img.height) == (512, 300)
-    assert img.rgb().shape == (300, 512, 3)
+    got = img.rgb().astype(float)
+    assert got.shape == (300, 512, 3)
+    # the direction too: 90 degrees clockwise, not counter-clockwise (JPEG noise is a few levels)
+    cw, ccw = np.rot90(photo[:, :300], k=-1), np.rot90(photo[:, :300], k=1)
+    assert np.abs(got - cw).mean() < 8 < np.abs(got - ccw).mean()
 
 
 def test_reduced_decode_respects_max_side(fixtures):
