@@ -225,7 +225,7 @@ class AppHandlers:
     def batch(self, value: Any, progress: Progress | None = None) -> BatchResult:
         """Check many files (images or zips of images) with ``imgcheck.batch``, the code behind
         ``imgcheck scan``, and write its JSON Lines, CSV and HTML reports."""
-        from imgcheck.batch import scan_iter, write_csv, write_html, write_jsonl
+        from imgcheck.batch import Summary, scan_iter, write_csv, write_html, write_jsonl
         from imgcheck.batch.inputs import LIST_SUFFIXES, ZIP_SEP, iter_items, unique_items
         from imgcheck.batch.report_html import thumbnail_uri
         from imgcheck.batch.records import error_record
@@ -280,9 +280,7 @@ class AppHandlers:
             ]
         finally:
             self.uploads.discard(ups)
-        counts: dict[str, int] = {}
-        for r in records:
-            counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+        counts: dict[str, int] = dict(Summary.of(records).verdicts)  # the scan's own counts (batch/records.py)
         summary = ", ".join(
             f"{counts[v]} {v}" for v in VERDICTS if v in counts
         )
