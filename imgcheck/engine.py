@@ -172,8 +172,8 @@ class Engine:
                   for r in reports if r.verdict == "error"]
         failed += [FailedCheck(f.check, f.reason, r.source) for r in readable for f in r.failed]
         if not readable:
-            msg = "No photo of this profile could be read." if reports else "The profile has no photos."
-            return ProfileReport(reports=tuple(reports), verdict="error", failed=tuple(failed), error=msg)
+            why = "No photo of this profile could be read." if reports else "The profile has no photos."
+            return ProfileReport(reports=tuple(reports), verdict="error", failed=tuple(failed), error=why)
         cfg = self.settings
         if face_error is not None:
             consistency = Evidence(CHECK_NAME, "error", **msg("check.could_not_run", check=CHECK_NAME,

@@ -56,6 +56,16 @@ def test_missing_face_models_make_the_report_incomplete(no_face_models, tmp_path
     assert full.verdict == "clear" and full.to_dict()["failed_checks"] == []
 
 
+def test_profile_without_face_models_is_incomplete_not_a_crash(no_face_models, tmp_path):
+    """Face consistency cannot run without the face models: its evidence is an error and the profile
+    incomplete (it used to raise UnboundLocalError on that path)."""
+    eng = Engine(bank=tmp_path / "b.sqlite", settings=Settings(models_dir=no_face_models,
+                                                               checks=("known_image",)))
+    prof = eng.check_profile([PHOTO, REPO / "tests" / "fixtures" / "obama2.jpg"])
+    assert [(e.check, e.status) for e in prof.evidence] == [("face_consistency", "error")]
+    assert prof.verdict == "incomplete" and prof.error is None
+
+
 def test_a_check_that_raises_makes_the_report_incomplete(tmp_path, monkeypatch, caplog):
     from imgcheck.checks import known_image
 
