@@ -520,22 +520,46 @@ def _pillow_identifies(data: bytes) -> bool:
         return False
 
 
-def tiff_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the first IFD of a TIFF, read without decoding anything."""
+def _tiff_first_ifd(data: bytes) -> dict[int, tuple[int, ...]]:
+    """Tag -> values (SHORT and LONG tags only) of the first IFD of a classic TIFF, read without
+    decoding anything; {} when the header cannot be read."""
+    tags: dict[int, tuple[int, ...]] = {}
     try:
         end = "<" if data[:2] == b"II" else ">"
         (off,) = struct.unpack(end + "I", data[4:8])
         (count,) = struct.unpack(end + "H", data[off:off + 2])
-        dims: dict[int, int] = {}
         for i in range(min(count, 512)):
             entry = data[off + 2 + 12 * i: off + 14 + 12 * i]
-            tag, typ = struct.unpack(end + "HH", entry[:4])
-            if tag in (256, 257):
-                value = struct.unpack(end + ("H" if typ == 3 else "I"), entry[8:10] if typ == 3 else entry[8:12])
-                dims[tag] = value[0]
-        return (dims[256], dims[257]) if 256 in dims and 257 in dims else None
+            tag, typ, n = struct.unpack(end + "HHI", entry[:8])
+            if typ not in (3, 4) or not 0 < n <= 64:
+                continue
+            code, size = ("H", 2) if typ == 3 else ("I", 4)
+            if n * size <= 4:
+                raw = entry[8:8 + n * size]
+            else:
+                (at,) = struct.unpack(end + "I", entry[8:12])
+                raw = data[at:at + n * size]
+            tags[tag] = struct.unpack(end + code * n, raw)
     except (struct.error, IndexError):
-        return None
+        return tags
+    return tags
+
+
+def tiff_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the first IFD of a TIFF, read without decoding anything."""
+    tags = _tiff_first_ifd(data)
+    if 256 in tags and 257 in tags:
+        return tags[256][0], tags[257][0]
+    return None
+
+
+def _opencv_misreads(data: bytes) -> bool:
+    """True for a TIFF layout OpenCV decodes into uninitialised memory: samples wider than 16 bits
+    stored as separate planes (PlanarConfiguration 2). libtiff's RGBA reader refuses them and
+    OpenCV's own reader then fills only part of the buffer, so the rest of the "pixels" is whatever
+    the heap held (scikit-image's multipage_rgb.tif: 64-bit float planes, different every run)."""
+    tags = _tiff_first_ifd(data)
+    return tags.get(284, (1,))[0] == 2 and max(tags.get(258, (1,))) > 16
 
 
 class _ArrayImage(LoadedImage):
@@ -579,6 +603,9 @@ def _load_tiff_with_opencv(data: bytes, name: str, limits: Limits, verify_side: 
     pages = tiff_page_count(data, limits.max_frames + 1)
     if pages > limits.max_frames:
         raise InputError(f"{name}: the TIFF has more than {limits.max_frames} pages")
+    if _opencv_misreads(data):
+        raise InputError(f"{name}: TIFF samples wider than 16 bits in separate planes are not supported "
+                         "(convert the image to 8-bit RGB)")
     # only the first page is decoded: decoding every page of a many-page file is a memory bomb
     level = cv2.utils.logging.getLogLevel()
     # libtiff's complaints about a hostile file are not for the user's terminal

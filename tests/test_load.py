@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -72,9 +73,24 @@ def test_gif_first_frame_and_frame_count(fixtures):
     assert img.format == "GIF" and img.frames == 24
 
 
-def test_tiff_pillow_cannot_open_goes_through_opencv(fixtures):
-    img = load_image(fixtures / "multipage_rgb.tif")
-    assert img.frames == 2 and img.rgb().shape == (10, 10, 3)
+def test_tiff_pillow_cannot_open_goes_through_opencv():
+    """A 3-channel float TIFF (Pillow cannot open it) is decoded by OpenCV, every pixel exact."""
+    rng = np.random.default_rng(1)
+    planes = rng.random((12, 10, 3)).astype(np.float32)
+    ok, buf = cv2.imencode(".tiff", planes)
+    assert ok
+    img = load_image(buf.tobytes())
+    expected = cv2.cvtColor(np.clip(planes * 255 + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_BGR2RGB)
+    assert img.format == "TIFF" and img.frames == 1 and img.rgb().shape == (12, 10, 3)
+    assert np.abs(img.rgb().astype(int) - expected).max() <= 1
+
+
+def test_tiff_opencv_would_fill_from_uninitialised_memory_is_refused(fixtures):
+    """scikit-image's multipage_rgb.tif stores 64-bit float samples in separate planes: OpenCV
+    decodes part of them and leaves the rest of its buffer as the heap held it (other pixels,
+    other data), so the "image" differed from run to run. It is refused with a reason."""
+    with pytest.raises(InputError, match="separate planes"):
+        load_image(fixtures / "multipage_rgb.tif")
 
 
 def test_transparency_is_composited_on_white():
