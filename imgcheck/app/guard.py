@@ -84,6 +84,32 @@ class OfflineGuard:
         if scope.get("method") != "POST" or _header(scope, b"content-type").startswith(b"multipart/"):
             await self.app(scope, receive, send)
             return
+        buffered = await BufferedBody.read(receive, self.max_body)
+        if buffered is None:
+            await _refuse(send, 413, "the request body is too large")
+            return
+        body = buffered.body
+        try:
+            decoded = json.loads(body) if body.strip() else None
+        except ValueError:
+            decoded = None  # not JSON: Gradio will refuse it on its own
+        if decoded is not None and remote_reference(decoded):
+            await _refuse(send, 403, "imgcheck does not fetch remote URLs; upload the file instead.")
+            return
+        await self.app(scope, buffered.replay(receive), send)
+
+
+class BufferedBody:
+    """A request body read ahead by a middleware (at most ``limit`` bytes), handed on unchanged:
+    ``replay(receive)`` gives the app the same messages, then the rest of the connection's."""
+
+    def __init__(self, body: bytes, messages: list[Message]) -> None:
+        self.body = body
+        self._messages = messages
+
+    @classmethod
+    async def read(cls, receive: Receive, limit: int) -> BufferedBody | None:
+        """The whole body, or None as soon as it is larger than ``limit``."""
         body, messages = b"", []
         more = True
         while more:
@@ -93,24 +119,19 @@ class OfflineGuard:
                 break
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.max_body:
-                await _refuse(send, 413, "the request body is too large")
-                return
-        try:
-            decoded = json.loads(body) if body.strip() else None
-        except ValueError:
-            decoded = None  # not JSON: Gradio will refuse it on its own
-        if decoded is not None and remote_reference(decoded):
-            await _refuse(send, 403, "imgcheck does not fetch remote URLs; upload the file instead.")
-            return
-        replay = list(messages)
+            if len(body) > limit:
+                return None
+        return cls(body, messages)
+
+    def replay(self, receive: Receive) -> Receive:
+        pending = list(self._messages)
 
         async def replayed() -> Message:
-            if replay:
-                return replay.pop(0)
+            if pending:
+                return pending.pop(0)
             return await receive()
 
-        await self.app(scope, replayed, send)
+        return replayed
 
 
 def _header(scope: Scope, name: bytes) -> bytes:

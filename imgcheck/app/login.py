@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
-from imgcheck.app.guard import ASGIApp, Message, Receive, Scope, Send, _refuse
+from imgcheck.app.guard import ASGIApp, BufferedBody, Message, Receive, Scope, Send, _refuse
 
 _LOGIN_ROUTE = re.compile(r"/login/?$")
 _TOKEN_COOKIE = re.compile(r"^access-token(?:-unsecure)?-")
@@ -104,20 +104,12 @@ class LoginGuard:
         if scope["type"] != "http" or scope.get("method") != "POST" or not _LOGIN_ROUTE.search(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        body, messages = b"", []
-        more = True
-        while more:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > MAX_LOGIN_BODY:
-                await _refuse(send, 413, "the login request is too large")
-                return
+        buffered = await BufferedBody.read(receive, MAX_LOGIN_BODY)
+        if buffered is None:
+            await _refuse(send, 413, "the login request is too large")
+            return
         try:
-            form = parse_qs(body.decode("utf-8", errors="replace"))
+            form = parse_qs(buffered.body.decode("utf-8", errors="replace"))
         except ValueError:
             form = {}
         user = (form.get("username") or [""])[0]
@@ -126,13 +118,6 @@ class LoginGuard:
         if wait > 0:
             await _refuse_with(send, 429, f"Too many failed logins. Try again in {_minutes(wait)}.", wait)
             return
-        replay = list(messages)
-
-        async def replayed() -> Message:
-            if replay:
-                return replay.pop(0)
-            return await receive()
-
         status = {"code": 0}
 
         async def watched(message: Message) -> None:
@@ -143,7 +128,7 @@ class LoginGuard:
                     message["headers"] = self._expiring_cookies(message.get("headers", []))
             await send(message)
 
-        await self.app(scope, replayed, watched)
+        await self.app(scope, buffered.replay(receive), watched)
         if status["code"] == 200:
             self.limiter.succeeded(client, user)
         elif status["code"] in (400, 401, 403):
