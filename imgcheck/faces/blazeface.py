@@ -103,8 +103,8 @@ def decode(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchor_xy: np.ndarray,
     return Detections(boxes[valid], scores[keep][valid].astype(np.float32), kps[valid])
 
 
-def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Intersection over union of one [x0, y0, x1, y1] box with many."""
+def _overlap(box: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersection area of one [x0, y0, x1, y1] box with many, that box's area and theirs."""
     ix0 = np.maximum(box[0], boxes[:, 0])
     iy0 = np.maximum(box[1], boxes[:, 1])
     ix1 = np.minimum(box[2], boxes[:, 2])
@@ -112,18 +112,18 @@ def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
     area = (box[2] - box[0]) * (box[3] - box[1])
     areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter, area, areas
+
+
+def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union of one [x0, y0, x1, y1] box with many."""
+    inter, area, areas = _overlap(box, boxes)
     return inter / np.maximum(area + areas - inter, 1e-9)
 
 
 def containment(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Intersection over the smaller box's area: near 1 when one box holds the other."""
-    ix0 = np.maximum(box[0], boxes[:, 0])
-    iy0 = np.maximum(box[1], boxes[:, 1])
-    ix1 = np.minimum(box[2], boxes[:, 2])
-    iy1 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    inter, area, areas = _overlap(box, boxes)
     return inter / np.maximum(np.minimum(area, areas), 1e-9)
 
 
