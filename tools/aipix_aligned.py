@@ -18,7 +18,6 @@ import hashlib
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image
 
@@ -27,17 +26,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from imgcheck.detectors import chain  # noqa: E402
-from imgcheck.detectors import gan_geometry as geo  # noqa: E402
+from calibrate_gan_geometry import ffhq_crop  # noqa: E402  (the crop the geometry check was calibrated on)
 
 MIN_EYE_SPAN = 36  # px in the source photo: smaller faces would be upscaled, unlike a GAN output
-
-
-def ffhq_crop(rgb: np.ndarray, left, right, mouth, side: int) -> np.ndarray:
-    centre, half, (ux, uy) = geo.ffhq_quad(left, right, mouth)
-    s = side / (2 * half)
-    m = np.array([[ux * s, uy * s, 0.0], [-uy * s, ux * s, 0.0]])
-    m[:, 2] = np.array([side / 2, side / 2]) - m[:, :2] @ np.array(centre)
-    return cv2.warpAffine(rgb, m, (side, side), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
 
 
 def main() -> None:
