@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,31 @@ def start_server(tmp: Path, bank: Path, *args: str, timeout: float = 240, prefix
                 server.stop()
                 raise RuntimeError("imgcheck serve did not start: " + server.log()) from None
             time.sleep(0.5)
+
+
+def start_servers(specs: dict[str, tuple[Path, Path, tuple[str, ...]]]) -> dict[str, Server]:
+    """Several servers started in parallel (each takes a while to import Gradio): name ->
+    (folder, bank, serve arguments). If any fails to start, the others are stopped and its error
+    is raised here, in the test's thread."""
+    started: dict[str, Server] = {}
+    errors: list[BaseException] = []
+
+    def start(name: str, folder: Path, bank: Path, args: tuple[str, ...]) -> None:
+        try:
+            started[name] = start_server(folder, bank, *args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below in the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(name, *spec)) for name, spec in specs.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        for s in started.values():
+            s.stop()
+        raise errors[0]
+    return started
 
 
 def make_bank(path: Path, fixtures: Path) -> Path:

@@ -27,7 +27,7 @@ from served import (
     guarded_env,
     make_bank,
     outbound_attempts,
-    start_server,
+    start_servers,
 )
 
 FIXTURES = REPO / "tests" / "fixtures"
@@ -50,27 +50,10 @@ def servers(tmp_path_factory) -> dict[str, Server]:
     root = tmp_path_factory.mktemp("serve")
     bank_auth = make_bank(root / "auth_bank.sqlite", FIXTURES)
     bank_public = make_bank(root / "public_bank.sqlite", FIXTURES)
-    started: dict[str, Server] = {}
-    errors: list[BaseException] = []
-
-    def start(name: str, bank: Path, *args: str) -> None:
-        try:
-            started[name] = start_server(root / name, bank, *args)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below in the test thread
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=start, args=("auth", bank_auth, "--auth", f"{USER}:{PASSWORD}")),
-        threading.Thread(target=start, args=("public", bank_public, "--public")),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        for s in started.values():
-            s.stop()
-        raise errors[0]
+    started = start_servers({
+        "auth": (root / "auth", bank_auth, ("--auth", f"{USER}:{PASSWORD}")),
+        "public": (root / "public", bank_public, ("--public",)),
+    })
     yield started
     # after every test that used the servers, whatever order they ran in: startup, every request,
     # hostile ones included, and the load runs made no outbound connection

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from served import REPO, Server, free_port, make_bank, start_server
+from served import REPO, Server, free_port, make_bank, start_servers
 
 FIXTURES = REPO / "tests" / "fixtures"
 USERS = {"mod": "correct horse battery", "other": "staple battery horse"}
@@ -31,25 +31,10 @@ def servers(tmp_path_factory) -> dict[str, Server]:
     root = tmp_path_factory.mktemp("serve2")
     auth_file = root / "users.txt"
     auth_file.write_text("".join(f"{u}:{p}\n" for u, p in USERS.items()))
-    started: dict[str, Server] = {}
-    errors: list[BaseException] = []
-
-    def start(name: str, *args: str) -> None:
-        try:
-            started[name] = start_server(root / name, make_bank(root / f"{name}.sqlite", FIXTURES), *args)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=("public", "--public", "--upload-ttl", "3")),
-               threading.Thread(target=start, args=("auth", "--auth-file", str(auth_file)))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        for s in started.values():
-            s.stop()
-        raise errors[0]
+    started = start_servers({
+        "public": (root / "public", make_bank(root / "public.sqlite", FIXTURES), ("--public", "--upload-ttl", "3")),
+        "auth": (root / "auth", make_bank(root / "auth.sqlite", FIXTURES), ("--auth-file", str(auth_file))),
+    })
     for s in started.values():
         BASELINE[s.url] = set(stored(s))
         assert all(p.parent.parent == upload_root(s) for p in BASELINE[s.url])
