@@ -33,7 +33,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from imgcheck import Engine
-    from imgcheck.detectors.pixels import WORK_SIDE
+    from imgcheck.ai_pixels.pixels import WORK_SIDE
     from imgcheck.settings import Settings
 
     engines = {"current": Engine(settings=Settings(intra_op_threads=args.threads))}

@@ -41,7 +41,8 @@ from imgcheck import Engine
 from imgcheck.bank import Bank, NewEntry, scale
 from imgcheck.bank.image_index import HASH_KINDS, MIN_QUALITY, MIN_SIDE, ImageIndex, Part, make_part
 from imgcheck.engine import thumbnail_jpeg
-from imgcheck.hashing import local, views
+from imgcheck import local_features as local
+from imgcheck.hashing import views
 from imgcheck.load import load_image
 from tests import robustness as R
 

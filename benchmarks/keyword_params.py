@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from imgcheck.bank.scale import _ranges
-from imgcheck.hashing import local, views
+from imgcheck import local_features as local
+from imgcheck.hashing import views
 from imgcheck.load import load_image
 from tests import robustness as R
 

@@ -51,8 +51,8 @@ def detector_eval(real: RealOpt, ai: AiOpt, models: ModelsOpt = None,
                   ) -> None:
     """Per chain: AUC (all, faces apart), flag rate of each real source with its 95% upper bound, catch rate
     of each generator, calibration with a bootstrap band. Sub-folders of --real/--ai are the sources."""
-    from imgcheck.detectors import chain as chainlib
-    from imgcheck.detectors import evaluation, pixels, training
+    from imgcheck.ai_pixels import chain as chainlib
+    from imgcheck.ai_pixels import evaluation, pixels, training
 
     names = ["upload"] if upload_chain else [c.strip() for c in chains.split(",") if c.strip()]
     bad = [c for c in names if c not in chainlib.NAMED_CHAINS or c == "random"]
@@ -89,7 +89,7 @@ def detector_train(real: RealOpt, ai: AiOpt,
                    views: Annotated[int, typer.Option(help="Upload-chain views per image (augmentation).")] = 3,
                    ) -> None:
     """Refit and recalibrate the head on your own labelled photos; writes a model folder."""
-    from imgcheck.detectors import training
+    from imgcheck.ai_pixels import training
 
     if views < 1:
         fail(ImgcheckError("--views must be at least 1"))

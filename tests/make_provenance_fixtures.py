@@ -394,7 +394,7 @@ def watermark_cases() -> None:
     except ImportError:
         print("invisible-watermark not installed: watermark fixtures left unchanged", file=sys.stderr)
         return
-    from imgcheck.provenance.watermark import PAYLOADS
+    from imgcheck.watermark import PAYLOADS
 
     def mark(name: str, payload_index: int, order: str, src: str, fmt: str) -> None:
         rgb = np.asarray(photo(src, 384))

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgcheck.detectors import chain, features
-from imgcheck.detectors import head as headlib
+from imgcheck.ai_pixels import chain, features
+from imgcheck.ai_pixels import head as headlib
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = ["grace_hopper.jpg", "rocket.jpg", "coffee.png"]
@@ -58,7 +58,7 @@ def test_named_chains_are_the_evaluation_chains():
 
 
 def test_upper_bound_is_clopper_pearson():
-    from imgcheck.detectors.evaluation import upper_bound
+    from imgcheck.ai_pixels.evaluation import upper_bound
 
     assert abs(upper_bound(0, 589) - (1 - 0.05 ** (1 / 589))) < 1e-6  # k = 0: 1 - alpha^(1/n)
     assert abs(upper_bound(1, 100) - 0.0466) < 5e-4
@@ -67,7 +67,7 @@ def test_upper_bound_is_clopper_pearson():
 
 
 def test_calibration_table_of_a_calibrated_score_is_monotone():
-    from imgcheck.detectors.evaluation import calibration_table
+    from imgcheck.ai_pixels.evaluation import calibration_table
 
     rng = np.random.default_rng(0)
     p = rng.uniform(0, 1, 4000)
@@ -79,7 +79,7 @@ def test_calibration_table_of_a_calibrated_score_is_monotone():
 
 
 def test_report_breaks_down_by_source_and_generator():
-    from imgcheck.detectors.evaluation import Scored, format_report, report
+    from imgcheck.ai_pixels.evaluation import Scored, format_report, report
 
     s = [Scored(0.1, "real", "press", face=True), Scored(0.95, "real", "selfies", face=True),
          Scored(0.2, "real", "selfies"), Scored(0.99, "ai", "gan", "stylegan2", face=True),

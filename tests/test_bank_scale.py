@@ -10,7 +10,8 @@ import robustness as R
 from imgcheck import Engine
 from imgcheck.bank import Bank, scale
 from imgcheck.bank.index import LinearHammingIndex
-from imgcheck.hashing import local, views
+from imgcheck import local_features as local
+from imgcheck.hashing import views
 from imgcheck.load import load_image
 
 
@@ -134,7 +135,7 @@ def test_reindex_rebuilds_and_a_damaged_index_is_rebuilt(small):
 
 def test_shards_by_entry_id_partition_the_bank(small):
     from imgcheck.bank.image_index import build_part
-    from imgcheck.hashing.local import FEATURE_KIND
+    from imgcheck.local_features import FEATURE_KIND
 
     eng, _ = small
     eng.add_to_bank(R.FIXTURES / "mate_dune.jpg", label="mate_dune")

@@ -77,7 +77,7 @@ def test_detector_eval_bad_folder_exit_2(tmp_path):
 
 def test_train_writes_a_usable_model_folder(tmp_path):
     from imgcheck import Engine
-    from imgcheck.detectors import training
+    from imgcheck.ai_pixels import training
     from imgcheck.settings import Settings
 
     real, ai = folders(tmp_path, n_variants=2)
@@ -99,7 +99,7 @@ def test_train_writes_a_usable_model_folder(tmp_path):
 
 def test_train_needs_enough_images(tmp_path):
     from imgcheck import Engine
-    from imgcheck.detectors import training
+    from imgcheck.ai_pixels import training
     from imgcheck.errors import InputError
 
     real, ai = folders(tmp_path)

@@ -82,7 +82,7 @@ def test_every_check_runs_on_tiny_and_thin_images(size_engine, size):
 
 
 def test_orb_on_a_one_pixel_strip_is_empty_not_a_crash():
-    from imgcheck.hashing import local
+    from imgcheck import local_features as local
 
     for shape in ((5000, 1), (1, 5000), (8192, 30)):
         f = local.compute(np.zeros(shape, np.uint8))

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from imgcheck.detectors import gan_geometry as geo
+from imgcheck.faces import gan_geometry as geo
 from imgcheck.types import Face
 
 

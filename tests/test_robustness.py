@@ -14,7 +14,8 @@ import pytest
 import robustness as R
 
 from imgcheck import Engine
-from imgcheck.hashing import local, views
+from imgcheck import local_features as local
+from imgcheck.hashing import views
 from imgcheck.load import load_image
 
 BANK = ("astronaut", "obama", "lomiri_bridge", "opencv_fruits", "group_photo_3", "mate_dune")

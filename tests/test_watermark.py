@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgcheck.provenance import watermark as wm
+from imgcheck import watermark as wm
 
 PROV = Path(__file__).parent / "fixtures" / "provenance"
 EXPECTED = {k: v for k, v in json.loads((PROV / "expected.json").read_text()).items() if v[0] == "ai_watermark"}

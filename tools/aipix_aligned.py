@@ -3,7 +3,7 @@
 StyleGAN-family faces all share the FFHQ crop (eyes level at fixed positions of a square). If only
 the AI side of training had that layout, the head could learn "FFHQ layout => AI" instead of the
 pixels of generation. This cuts the faces of the real train photos by the published FFHQ alignment
-rule (``imgcheck.detectors.gan_geometry.ffhq_quad``) into squares of 256-512 px, saved as JPEG q90
+rule (``imgcheck.faces.gan_geometry.ffhq_quad``) into squares of 256-512 px, saved as JPEG q90
 under OUT, and writes OUT/aligned.tsv; ``tools/aipix_features.py`` adds them to their parent source
 (so leave-one-source-out holds them out with it).
 
@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from imgcheck.detectors import chain  # noqa: E402
+from imgcheck.ai_pixels import chain  # noqa: E402
 from calibrate_gan_geometry import ffhq_crop  # noqa: E402  (the crop the geometry check was calibrated on)
 
 MIN_EYE_SPAN = 36  # px in the source photo: smaller faces would be upscaled, unlike a GAN output

@@ -3,7 +3,7 @@
 Reads the corpus table (``tools/aipix_corpus.py extract`` writes OUT/index.tsv for the repository
 sources; the package sources of ``tools/ai_detector_sources.py`` are added from the build cache) and
 writes one ``.npz`` per (image, view) with the CLIP embedding, the residual statistics and the faces
-BlazeFace finds in that view. Views (``imgcheck.detectors.chain.NAMED_CHAINS``): ``given`` (the file as
+BlazeFace finds in that view. Views (``imgcheck.ai_pixels.chain.NAMED_CHAINS``): ``given`` (the file as
 uploaded), ``upload`` (long side 1080, 4:5 crop, JPEG 85), ``harsh`` (upload, then 512 px and a second
 JPEG 70), ``random`` (a seeded random upload chain, for training only).
 
@@ -123,7 +123,7 @@ def _init(models: str) -> None:
 
 
 def _work(job: tuple[str, str, str, str]) -> str:
-    from imgcheck.detectors import chain, features, pixels
+    from imgcheck.ai_pixels import chain, features, pixels
 
     path, key, view, out = job
     dest = Path(out) / f"{key}_{view}.npz"

@@ -26,8 +26,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from imgcheck.detectors import evaluation  # noqa: E402
-from imgcheck.detectors import head as headlib  # noqa: E402
+from imgcheck.ai_pixels import evaluation  # noqa: E402
+from imgcheck.ai_pixels import head as headlib  # noqa: E402
 
 FEATURES = Path("/work/data/aipix/features")
 #: views that train the head: the random chains were measured and dropped (held-out AUC 0.940 vs 0.953)

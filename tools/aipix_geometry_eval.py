@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from imgcheck.detectors.evaluation import upper_bound  # noqa: E402
+from imgcheck.ai_pixels.evaluation import upper_bound  # noqa: E402
 
 
 def main() -> None:

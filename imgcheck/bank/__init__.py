@@ -64,7 +64,7 @@ class Bank:
 
     def image_index(self) -> ImageIndex:
         """The known-image index, brought up to the store's generation."""
-        from imgcheck.hashing.local import FEATURE_KIND
+        from imgcheck.local_features import FEATURE_KIND
 
         with self._lock:
             if self._images is None:

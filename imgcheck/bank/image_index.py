@@ -79,7 +79,7 @@ def build_part(store: BankStore, feature_kind: str, after_id: int = 0, added_sin
                shard: tuple[int, int] | None = None) -> Part:
     """Index the entries past ``after_id`` (or added at or after ``added_since``) from SQLite; with
     ``shard=(i, n)`` only those of shard i of n (a cluster node's part, see docs/bank_scale.md)."""
-    from imgcheck.hashing.local import Features
+    from imgcheck.local_features import Features
 
     hashes = {}
     for kind in HASH_KINDS:

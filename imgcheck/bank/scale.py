@@ -18,7 +18,7 @@ tests were chosen to be uncorrelated, so any subset serves). A bank photo is pos
 of its strongest keypoints; a query scores every bank photo by the idf-weighted number of its own
 words it shares (tf-idf), which finds an edited copy among a million photos from a few thousand
 postings. The scores only choose which few photos get the ORB + RANSAC verification
-(``hashing/local.py``); they decide nothing.
+(``local_features.py``); they decide nothing.
 """
 
 from __future__ import annotations

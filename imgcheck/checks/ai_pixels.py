@@ -11,7 +11,7 @@ import math
 from typing import ClassVar
 
 from imgcheck.checks import CheckContext
-from imgcheck.detectors import pixels
+from imgcheck.ai_pixels import pixels
 from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.strength import measured

@@ -13,7 +13,7 @@ from typing import ClassVar
 from imgcheck.checks import CheckContext
 from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
-from imgcheck.provenance import watermark
+from imgcheck import watermark
 from imgcheck.strength import measured
 from imgcheck.types import Evidence
 

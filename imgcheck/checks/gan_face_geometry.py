@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from imgcheck.checks import CheckContext, detected_faces
-from imgcheck.detectors import gan_geometry as geo
+from imgcheck.faces import gan_geometry as geo
 from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.strength import measured

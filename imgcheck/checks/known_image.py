@@ -9,7 +9,7 @@ flat blue image have the same pHash), so it never makes a match on its own.
 (2) Verification of near misses: the few bank entries that are closest in PDQ but outside the radius,
 and the few that share the most ORB keywords with the upload (an inverted index whose cost does not
 grow with the bank, ``bank/scale.py``), are checked geometrically (RANSAC affine) and by PDQ
-after alignment (``hashing/local.py``); a confirmed one is a match with method ``pdq+orb`` whose
+after alignment (``local_features.py``); a confirmed one is a match with method ``pdq+orb`` whose
 distance is the PDQ distance after alignment. Stage 2 catches what moves the picture inside the
 frame: corner crops, app screenshots, caption bars, letterboxes with text.
 """
@@ -22,7 +22,8 @@ import cv2
 import numpy as np
 
 from imgcheck.checks import CheckContext
-from imgcheck.hashing import local, views
+from imgcheck import local_features as local
+from imgcheck.hashing import views
 from imgcheck.hashing.pdq import PdqHash
 from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage

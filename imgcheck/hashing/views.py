@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imgcheck.hashing import local
+from imgcheck import local_features as local
 from imgcheck.hashing.base import Hash
 from imgcheck.hashing.pdq import PdqHash
 from imgcheck.hashing.phash import PHash

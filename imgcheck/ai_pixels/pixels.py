@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imgcheck.detectors import features
+from imgcheck.ai_pixels import features
 from imgcheck.errors import ModelError
 
 #: feature blocks a head may read, in the order they are concatenated

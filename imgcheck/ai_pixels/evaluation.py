@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imgcheck.detectors import head as headlib
+from imgcheck.ai_pixels import head as headlib
 
 CALIBRATION_EDGES: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
 

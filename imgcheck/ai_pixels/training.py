@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from imgcheck.detectors import chain, evaluation, pixels
-from imgcheck.detectors import head as headlib
+from imgcheck.ai_pixels import chain, evaluation, pixels
+from imgcheck.ai_pixels import head as headlib
 from imgcheck.errors import InputError
 from imgcheck.load import Limits, load_image
 
