@@ -71,7 +71,10 @@ def embed(args) -> None:
     if args.people and len(multi) > args.people:
         multi = [multi[i] for i in sorted(rng.choice(len(multi), args.people, replace=False))]
     rows = {"person": [], "photo": [], "view": [], "emb": [], "eye": [], "sharp": [], "score": [],
-            "short": []}
+            "short": [], "keypoints": [], "dlib_points": []}
+    extra = _extra_embedders(args.embedders)
+    for name in extra:
+        rows[f"emb_{name}"] = []
     t0 = time.time()
     todo = [(p, f) for p in multi for f in sorted(p.glob("*.jpg"))[:args.per_person]]
     todo += [(p, f) for p in single for f in sorted(p.glob("*.jpg"))]
@@ -79,15 +82,15 @@ def embed(args) -> None:
         rgb = np.ascontiguousarray(np.asarray(Image.open(f).convert("RGB")))
         h, w = rgb.shape[:2]
         obs = centre_face(eng.faces.analyse_array(rgb), w, h)
-        views = [("given", obs)]
+        views = [("given", obs, rgb)]
         if obs is not None:
             x, y, bw, bh = obs.face.box
             side = 1.25 * max(bw, bh)
             cx, cy = x + bw / 2, y + bh / 2
             m = np.array([[150 / side, 0, 75 - cx * 150 / side], [0, 150 / side, 75 - cy * 150 / side]])
             crop = cv2.warpAffine(rgb, m, (150, 150), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
-            views.append(("tight150", centre_face(eng.faces.analyse_array(crop), 150, 150)))
-        for view, o in views:
+            views.append(("tight150", centre_face(eng.faces.analyse_array(crop), 150, 150), crop))
+        for view, o, img in views:
             rows["person"].append(person.name)
             rows["photo"].append(f.name)
             rows["view"].append(view)
@@ -96,11 +99,46 @@ def embed(args) -> None:
             rows["sharp"].append(o.sharpness if o is not None else 0.0)
             rows["score"].append(o.face.score if o is not None else 0.0)
             rows["short"].append("short_range" in o.face.detectors if o is not None else False)
+            rows["keypoints"].append(np.array(o.face.landmarks, np.float32) if o is not None
+                                     else np.full((6, 2), np.nan, np.float32))
+            rows["dlib_points"].append(np.array(o.face.alignment_points, np.float32)
+                                       if o is not None and len(o.face.alignment_points) == 5
+                                       else np.full((5, 2), np.nan, np.float32))
+            for name, (spec, sess) in extra.items():
+                rows[f"emb_{name}"].append(_embed_extra(spec, sess, img, o))
         if n % 200 == 0:
             print(f"{n}/{len(todo)} photos, {time.time() - t0:.0f} s", flush=True)
     np.savez_compressed(args.out, **{k: np.array(v) for k, v in rows.items()})
     print(json.dumps({"photos": len(todo), "people_multi": len(multi), "people_single": len(single),
                       "no_face": int(sum(np.isnan(e[0]) for e in rows["emb"])), "seconds": round(time.time() - t0)}))
+
+
+def _extra_embedders(names: list[str]) -> dict:
+    """Candidate embedders (imgcheck.faces.embedders.SPECS) with their ONNX sessions: NAME=FILE.onnx."""
+    import onnxruntime as ort
+
+    from imgcheck.faces.embedders import SPECS
+
+    out = {}
+    for item in names or []:
+        name, path = item.split("=", 1)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        out[name] = (SPECS[name], ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"]))
+    return out
+
+
+def _embed_extra(spec, sess, img: np.ndarray, o) -> np.ndarray:
+    """One face's embedding by a candidate embedder, L2-normalised; NaN when no face was found."""
+    from imgcheck.faces.align import extract_chip
+    from imgcheck.faces.embedders import chip_matrix_for, face_points
+
+    if o is None:
+        return np.full(spec.dim, np.nan, np.float32)
+    m = chip_matrix_for(spec.layout, face_points(o.face.landmarks, o.face.alignment_points), spec.side)
+    chip = extract_chip(img, m, spec.side)
+    v = sess.run(None, {sess.get_inputs()[0].name: spec.to_input(chip)})[0].reshape(-1)
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
 
 def _load(cache: Path) -> dict[str, np.ndarray]:
@@ -242,9 +280,39 @@ def verification(d: dict[str, np.ndarray], mask: np.ndarray, n: int = 3000, seed
             "different_pairs_within": {f"{x:.2f}": int((df <= x).sum()) for x in (0.42, 0.45, 0.5, 0.6)}}
 
 
+def select_embedding(d: dict[str, np.ndarray], embedder: str, fuse: list[str], halves: dict) -> dict:
+    """``d`` with ``emb`` replaced by another embedder's vectors or a fusion with dlib's.
+
+    A candidate's unit vectors are put on dlib's scale by the ratio of the median different-person
+    distance of the two on the calibration half (so the margin and the distance grid mean the same);
+    a fusion concatenates dlib's vector with each candidate's scaled by its weight, divided by the
+    root of 1 + the sum of squared weights: its squared distance is the weighted mean of theirs."""
+    def scaled(name):
+        v = d["emb"] if name == "dlib" else d[f"emb_{name}"]
+        rows = np.flatnonzero(halves["calibration"] & ~np.isnan(v[:, 0]) & ~np.isnan(d["emb"][:, 0]))
+        rng = np.random.default_rng(3)
+        a, b = rng.choice(rows, 4000), rng.choice(rows, 4000)
+        keep = d["person"][a] != d["person"][b]
+        ref = np.median(np.linalg.norm(d["emb"][a[keep]] - d["emb"][b[keep]], axis=1))
+        own = np.median(np.linalg.norm(v[a[keep]] - v[b[keep]], axis=1))
+        return v * (ref / own)
+    out = dict(d)
+    if not fuse:
+        out["emb"] = scaled(embedder) if embedder != "dlib" else d["emb"]
+        return out
+    parts, total = [d["emb"]], 1.0
+    for item in fuse:
+        name, w = item.split(":")
+        parts.append(scaled(name) * float(w))
+        total += float(w) ** 2
+    out["emb"] = (np.hstack(parts) / np.sqrt(total)).astype(np.float32)
+    return out
+
+
 def fit(args) -> None:
     d = _load(args.cache)
     halves = _halves(d)
+    d = select_embedding(d, args.embedder, args.fuse, halves)
     tight = d["view"] == "tight150"
     found = ~np.isnan(d["emb"][:, 0])
     report = {"cache": str(args.cache), "tight150_views_with_a_face": f"{int((tight & found).sum())}/{int(tight.sum())}",
@@ -275,6 +343,12 @@ def fit(args) -> None:
         report["verification_same_pairs_dlib_vs_imgcheck"] = {
             "photos_both_found": int((both & (d["view"] == "given")).sum()),
             "dlib": verification(ref, both), "imgcheck": verification(d, both)}
+    if args.brief:
+        v = report["verification_test_half"]
+        print(json.dumps({"embedder": args.embedder, "fuse": args.fuse, "rule": report["rule"],
+                          "verification_10fold": v["accuracy_10fold_threshold"],
+                          "same_median": v["same_median"], "different_median": v["different_median"]}))
+        return
     print(json.dumps(report, indent=1))
 
 
@@ -315,10 +389,15 @@ def main() -> None:
     e.add_argument("--per-person", type=int, default=3)
     e.add_argument("--people", type=int, default=600, help="people with >= 2 photos (random sample)")
     e.add_argument("--singles", type=int, default=400)
+    e.add_argument("--embedders", nargs="*", default=[],
+                   help="candidate embedders as NAME=FILE.onnx (names of imgcheck.faces.embedders.SPECS)")
     e.add_argument("--pipeline", choices=["imgcheck", "dlib"], default="imgcheck",
                    help="dlib: re-embed the given views of an existing --out cache with dlib itself")
     f = sub.add_parser("fit")
     f.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    f.add_argument("--embedder", default="dlib", help="dlib, or a candidate embedded with embed --embedders")
+    f.add_argument("--fuse", nargs="*", default=[], help="fuse dlib with candidates: NAME:WEIGHT ...")
+    f.add_argument("--brief", action="store_true", help="print the test-half rows and verification only")
 
     args = ap.parse_args()
     if args.cmd == "embed":
