@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from imgcheck.formats import jpeg as jpeg_markers
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REF_SIDE = 16
 
@@ -102,13 +104,10 @@ def jpeg_segment(marker: int, payload: bytes) -> bytes:
 
 def jpeg_patch_sof(jpeg: bytes, w: int, h: int) -> bytes:
     """Rewrite the frame size in the first SOFn segment (a header that lies about its size)."""
-    i = 2
-    while i < len(jpeg) - 4:
-        marker = jpeg[i + 1]
-        length = struct.unpack(">H", jpeg[i + 2 : i + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2):
+    for seg in jpeg_markers.segments(jpeg):
+        if seg.marker in (0xC0, 0xC1, 0xC2):
+            i = seg.start
             return jpeg[: i + 5] + struct.pack(">HH", h, w) + jpeg[i + 9 :]
-        i += 2 + length
     raise ValueError("no SOF")
 
 

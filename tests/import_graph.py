@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("values", ("imgcheck.types", "imgcheck.errors", "imgcheck.settings", "imgcheck.i18n",
                 "imgcheck.messages", "imgcheck.strength", "imgcheck.contract", "imgcheck.offline",
                 "imgcheck.threads", "imgcheck.load", "imgcheck.models", "imgcheck.terminal",
-                "imgcheck.csvsafe", "imgcheck.video.limits")),
+                "imgcheck.csvsafe", "imgcheck.video.limits", "imgcheck.formats")),
     ("signals", ("imgcheck.hashing", "imgcheck.local_features", "imgcheck.faces", "imgcheck.ai_pixels",
                  "imgcheck.provenance", "imgcheck.watermark", "imgcheck.video")),
     ("bank", ("imgcheck.bank",)),

@@ -12,6 +12,8 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
+from imgcheck.formats import jpeg, tiff
+
 #: caps (a real file is far below every one of them)
 MAX_BLOCKS = 64                 # EXIF blobs, XMP packets, text fields kept per file
 MAX_TEXT_BYTES = 1 << 20        # one text value, after decompression
@@ -70,7 +72,7 @@ class _Acc:
     def add_exif(self, raw: bytes) -> None:
         if raw.startswith(b"Exif\x00\x00"):
             raw = raw[6:]
-        if len(self.exif) < MAX_BLOCKS and raw[:4] in (b"II*\x00", b"MM\x00*"):
+        if len(self.exif) < MAX_BLOCKS and raw[:4] in tiff.HEADERS:
             self.exif.append(raw)
 
     def note(self, text: str) -> None:
@@ -103,29 +105,20 @@ def extract(data: bytes, fmt: str) -> MetadataBlocks:
 
 # -- JPEG ------------------------------------------------------------------------------------------
 def _walk_jpeg(data: bytes, acc: _Acc) -> None:
-    pos, n = 2, len(data)
     ext_parts: dict[bytes, dict[int, bytes]] = {}
-    segments = 0
-    while pos + 4 <= n and segments < MAX_SEGMENTS:
-        segments += 1
-        if data[pos] != 0xFF:
-            acc.note("JPEG segment structure broken before the image data")
+    walk = jpeg.segments(data)
+    for n, seg in enumerate(walk):
+        if n >= MAX_SEGMENTS:
             break
-        marker = data[pos + 1]
-        if marker == 0xFF:          # fill byte
-            pos += 1
+        if seg.standalone:
             continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            pos += 2
-            continue
-        if marker in (0xD9, 0xDA):  # EOI / start of scan: metadata lives before it
+        if seg.marker == jpeg.SOS:  # metadata lives before the image data
             break
-        (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
-        if length < 2 or pos + 2 + length > n:
+        if not seg.complete(data):
             acc.note("JPEG segment runs past the end of the file")
             break
-        body = data[pos + 4:pos + 2 + length]
-        if marker == 0xE1:
+        body = seg.payload(data)
+        if seg.marker == jpeg.APP1:
             if body.startswith(b"Exif\x00\x00"):
                 acc.add_exif(body)
             elif body.startswith(_XMP_SIG):
@@ -136,9 +129,10 @@ def _walk_jpeg(data: bytes, acc: _Acc) -> None:
                 parts = ext_parts.setdefault(guid, {})
                 if len(ext_parts) <= 4 and sum(len(p) for p in parts.values()) < MAX_XMP_BYTES:
                     parts[offset] = rest[40:]
-        elif marker == 0xFE:
+        elif seg.marker == jpeg.COM:
             acc.add_text("JPEG COM", "Comment", body, "utf-8")
-        pos += 2 + length
+    if walk.broken is not None:
+        acc.note("JPEG segment structure broken before the image data")
     for parts in ext_parts.values():
         acc.add_xmp(b"".join(parts[k] for k in sorted(parts)))
 
@@ -237,7 +231,7 @@ def _scan_xmp(data: bytes, acc: _Acc) -> None:
 
 def _scan(data: bytes, acc: _Acc) -> None:
     view = data[:MAX_SCAN_BYTES]
-    for sig in (b"Exif\x00\x00II*\x00", b"Exif\x00\x00MM\x00*"):
+    for sig in (b"Exif\x00\x00" + header for header in tiff.HEADERS):
         i = view.find(sig)
         if i >= 0:
             acc.add_exif(view[i:i + (1 << 20)])

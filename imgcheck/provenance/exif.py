@@ -1,12 +1,14 @@
 """Read the handful of EXIF fields that tell who or what made an image.
 
-A minimal TIFF reader: IFD0 and the Exif sub-IFD only, text-like tags only, every count and offset
-checked against the blob, a fixed cap on entries. Unknown or malformed entries are skipped.
+IFD0 and the Exif sub-IFD only (read with ``formats.tiff``, which checks every count and offset
+against the blob), text-like tags only, a fixed cap on entries. Unknown or malformed entries are
+skipped.
 """
 
 from __future__ import annotations
 
-import struct
+from imgcheck.formats import tiff
+from imgcheck.formats.tiff import TiffReader
 
 #: tag id -> field name (IFD0 and Exif IFD); all are text for our purposes
 TAGS: dict[int, str] = {
@@ -28,10 +30,9 @@ TAGS: dict[int, str] = {
     0x9C9F: "XPSubject",
 }
 XMP_TAG = 0x02BC
-EXIF_IFD_TAG = 0x8769
+EXIF_IFD_TAG = tiff.EXIF_IFD
 MAX_ENTRIES = 512
 MAX_VALUE_BYTES = 1 << 20
-_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
 
 
 def read_fields(blob: bytes) -> tuple[dict[str, str], bytes | None]:
@@ -41,15 +42,9 @@ def read_fields(blob: bytes) -> tuple[dict[str, str], bytes | None]:
     """
     out: dict[str, str] = {}
     xmp: bytes | None = None
-    if blob[:4] == b"II*\x00":
-        end = "<"
-    elif blob[:4] == b"MM\x00*":
-        end = ">"
-    else:
-        return out, None
-    try:
-        (ifd0,) = struct.unpack(end + "I", blob[4:8])
-    except struct.error:
+    reader = TiffReader.open(blob)
+    ifd0 = reader.first_ifd if reader else None
+    if ifd0 is None:
         return out, None
     seen: set[int] = set()
     queue = [ifd0]
@@ -58,30 +53,20 @@ def read_fields(blob: bytes) -> tuple[dict[str, str], bytes | None]:
         if off in seen or off < 8 or off + 2 > len(blob):
             continue
         seen.add(off)
-        (count,) = struct.unpack(end + "H", blob[off:off + 2])
-        for i in range(min(count, MAX_ENTRIES)):
-            entry = blob[off + 2 + 12 * i: off + 14 + 12 * i]
-            if len(entry) < 12:
-                break
-            tag, typ, n = struct.unpack(end + "HHI", entry[:8])
-            size = _TYPE_SIZES.get(typ, 0) * n
-            if tag == EXIF_IFD_TAG and typ in (4, 13):
-                queue.append(struct.unpack(end + "I", entry[8:12])[0])
+        for entry in reader.entries(off, limit=MAX_ENTRIES):
+            if entry.tag == EXIF_IFD_TAG and entry.type in (tiff.LONG, tiff.IFD):
+                queue.append(reader.u32_field(entry))
                 continue
-            if tag not in TAGS and tag != XMP_TAG:
+            if entry.tag not in TAGS and entry.tag != XMP_TAG:
                 continue
-            if size <= 0 or size > MAX_VALUE_BYTES:
+            if not 0 < entry.size <= MAX_VALUE_BYTES:
                 continue
-            if size <= 4:
-                raw = entry[8:8 + size]
-            else:
-                (voff,) = struct.unpack(end + "I", entry[8:12])
-                raw = blob[voff:voff + size]
-            if tag == XMP_TAG:
+            raw = reader.value(entry)
+            if entry.tag == XMP_TAG:
                 xmp = raw
                 continue
-            name = TAGS[tag]
-            text = _decode(name, raw, end)
+            name = TAGS[entry.tag]
+            text = _decode(name, raw, reader.order)
             if text:
                 out.setdefault(name, text)
     return out, xmp
