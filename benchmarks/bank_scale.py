@@ -39,7 +39,7 @@ import numpy as np
 
 from imgcheck import Engine
 from imgcheck.bank import Bank, NewEntry, scale
-from imgcheck.bank.image_index import HASH_KINDS, MIN_QUALITY, MIN_SIDE, ImageIndex, Part, make_part
+from imgcheck.bank.image_index import MIN_SIDE, ImageIndex, Part, hash_kinds, make_part, quality_gates
 from imgcheck.engine import thumbnail_jpeg
 from imgcheck import local_features as local
 from imgcheck.hashing import views
@@ -82,8 +82,8 @@ def build_real_bank(path: Path, distractors: list[Path]) -> dict:
 
 def real_rows(bank: Bank, upto: int) -> tuple[dict, list[tuple[int, np.ndarray]]]:
     hashes = {}
-    for kind in HASH_KINDS:
-        ids, bits = bank.store.index_hash_rows(kind, MIN_QUALITY, MIN_SIDE)
+    for kind in hash_kinds():
+        ids, bits = bank.store.index_hash_rows(kind, quality_gates(), MIN_SIDE)
         keep = ids <= upto
         hashes[kind] = (ids[keep], bits[keep])
     feats = [(e, local.Features.from_bytes(b).descriptors) for e, b in bank.store.index_feature_rows(
@@ -96,7 +96,7 @@ def synthetic_part(real: Part, n_syn: int, distractor_ids: np.ndarray, folder: P
     """Arrays of ``real`` plus ``n_syn`` synthetic rows, the keyword postings written straight to disk."""
     arrays: dict[str, np.ndarray] = {}
     syn_ids = distractor_ids[np.arange(n_syn) % len(distractor_ids)]
-    for kind in HASH_KINDS:
+    for kind in hash_kinds():
         table, ids = real.hashes[kind]
         nbytes = table.bits.shape[1]
         bits = np.concatenate([np.asarray(table.bits), rng.integers(0, 256, (n_syn, nbytes), dtype=np.uint8)])

@@ -301,15 +301,17 @@ def scan(inputs: Annotated[list[str], typer.Argument(help="Folders (recursive), 
 
 @app.command("hash")
 def hash_cmd(paths: Annotated[list[Path], typer.Argument(help="Image files or folders.")],
-             types: Annotated[str, typer.Option("--type", help="Comma-separated hash types: pdq, phash.")]
-             = "pdq,phash",
+             types: Annotated[Optional[str], typer.Option(
+                 "--type", help="Comma-separated hash types (default: every type imgcheck has: pdq, phash).")]
+             = None,
              workers: Annotated[Optional[int], typer.Option(help="Threads (default: one per CPU).")] = None
              ) -> None:
     """Print perceptual hashes as JSON Lines (hex): one line per file. The PDQ is Meta's reference PDQ of
     the pixels as stored (what other tools compute); an EXIF-rotated photo also gets pdq_upright."""
+    from imgcheck.hashing import HASH_TYPES
     from imgcheck.hashing.files import hash_files
 
-    kinds = [t.strip() for t in types.split(",") if t.strip()]
+    kinds = [t.strip() for t in types.split(",") if t.strip()] if types else list(HASH_TYPES)
     try:
         results = hash_files(_iter_images(paths), kinds, workers=workers)
         bad = 0

@@ -12,6 +12,7 @@ from imgcheck.bank.face_index import FaissFaceIndex
 from imgcheck.bank.image_index import ImageIndex
 from imgcheck.bank.index import Hit
 from imgcheck.bank.store import BankStore, Entry, FaceRow, NewEntry
+from imgcheck.hashing import HASH_TYPES
 from imgcheck.hashing.base import Hash
 
 
@@ -87,6 +88,7 @@ class Bank:
         if not queries:
             return []
         kind = queries[0].kind
+        compare = HASH_TYPES[kind].compare if kind in HASH_TYPES else Hash.__sub__
         q = np.stack([np.frombuffer(h.bits, np.uint8) for h in queries])
         hits: list[HashHit] = []
         candidates = self.image_index().hash_candidates(kind, q, radius, scan_radius, scan_rows)
@@ -98,7 +100,7 @@ class Bank:
                 if h.kind != kind or len(h.bits) != q.shape[1]:
                     continue
                 for qi, qh in enumerate(queries):
-                    d = qh - h
+                    d = compare(qh, h)
                     if d <= radius and (best is None or (d, qi) < (best.distance, best.query_index)):
                         best = HashHit(eid, d, variant, qi)
             if best is not None:

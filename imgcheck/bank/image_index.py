@@ -22,13 +22,25 @@ import numpy as np
 
 from imgcheck.bank import scale
 from imgcheck.bank.store import BankStore
+from imgcheck.hashing import HASH_TYPES
+from imgcheck.hashing.base import MIN_HASH_SIDE
 
 log = logging.getLogger(__name__)
 
-HASH_KINDS = ("pdq", "phash")
-#: hashes below this PDQ quality or of images under this side are not indexed (they never match)
-MIN_QUALITY = 50
-MIN_SIDE = 32
+#: pictures with a side under this are not indexed (they never match on a hash: ``hashing.picture_gate``)
+MIN_SIDE = MIN_HASH_SIDE
+
+
+def hash_kinds() -> tuple[str, ...]:
+    """The hash types indexed: every type of ``HASH_TYPES``, in its order."""
+    return tuple(HASH_TYPES)
+
+
+def quality_gates() -> dict[str, int]:
+    """Type -> lowest quality indexed: a picture one of them gates is not indexed at all."""
+    return {k: t.min_quality for k, t in HASH_TYPES.items() if t.min_quality is not None}
+#: index class of each ``HashType.index`` name (a hash type names its index; it cannot import the bank)
+INDEX_CLASSES: dict[str, type[scale.MultiIndexHash]] = {"multi_index_hamming": scale.MultiIndexHash}
 #: rebuild the saved part when the delta holds more than this share of it (and at least MIN_DELTA)
 REBUILD_SHARE = 0.1
 MIN_DELTA = 256
@@ -54,19 +66,19 @@ class Part:
 
     @classmethod
     def from_arrays(cls, a: dict[str, np.ndarray]) -> Part:
-        hashes = {k: (scale.MultiIndexHash(a[f"{k}_bits"], a[f"{k}_order"], a[f"{k}_offsets"]), a[f"{k}_ids"])
-                  for k in HASH_KINDS}
+        hashes = {k: (_index_class(k)(a[f"{k}_bits"], a[f"{k}_order"], a[f"{k}_offsets"]), a[f"{k}_ids"])
+                  for k in hash_kinds()}
         return cls(hashes, scale.KeywordIndex(a["kw_words"], a["kw_starts"], a["kw_postings"], len(a["kw_ids"])),
                    a["kw_ids"])
 
     @staticmethod
     def names() -> tuple[str, ...]:
-        return tuple(f"{k}_{n}" for k in HASH_KINDS for n in ("bits", "order", "offsets", "ids")) + (
+        return tuple(f"{k}_{n}" for k in hash_kinds() for n in ("bits", "order", "offsets", "ids")) + (
             "kw_words", "kw_starts", "kw_postings", "kw_ids")
 
     @property
     def entries(self) -> int:
-        return max(len(self.keyword_ids), len(self.hashes["pdq"][1]))
+        return max([len(self.keyword_ids)] + [len(ids) for _, ids in self.hashes.values()])
 
 
 def in_shard(entry_ids: np.ndarray, shard: tuple[int, int] | None) -> np.ndarray:
@@ -82,8 +94,9 @@ def build_part(store: BankStore, feature_kind: str, after_id: int = 0, added_sin
     from imgcheck.local_features import Features
 
     hashes = {}
-    for kind in HASH_KINDS:
-        ids, bits = store.index_hash_rows(kind, MIN_QUALITY, MIN_SIDE, after_id, added_since)
+    gates = quality_gates()
+    for kind in hash_kinds():
+        ids, bits = store.index_hash_rows(kind, gates, MIN_SIDE, after_id, added_since)
         keep = in_shard(ids, shard)
         hashes[kind] = (ids[keep], bits[keep] if len(bits) else bits)
     features: list[tuple[int, np.ndarray]] = []
@@ -97,17 +110,19 @@ def build_part(store: BankStore, feature_kind: str, after_id: int = 0, added_sin
     return make_part(hashes, features)
 
 
-_NBYTES = {"pdq": 32, "phash": 8}
+def _index_class(kind: str) -> type[scale.MultiIndexHash]:
+    return INDEX_CLASSES[HASH_TYPES[kind].index]
 
 
 def make_part(hashes: dict[str, tuple[np.ndarray, np.ndarray]], features: list[tuple[int, np.ndarray]]) -> Part:
     """A part from (entry ids, packed bits) per hash kind and (entry id, ORB descriptors) pairs."""
     tables = {}
-    for kind in HASH_KINDS:
-        ids, bits = hashes.get(kind, (np.zeros(0, np.int64), np.zeros((0, _NBYTES[kind]), np.uint8)))
-        if not len(ids) or bits.shape[1] != _NBYTES[kind]:  # imported hashes of another length: not indexed
-            ids, bits = np.zeros(0, np.int64), np.zeros((0, _NBYTES[kind]), np.uint8)
-        tables[kind] = (scale.MultiIndexHash.build(bits), np.asarray(ids, np.int64))
+    for kind in hash_kinds():
+        nbytes = HASH_TYPES[kind].nbytes
+        ids, bits = hashes.get(kind, (np.zeros(0, np.int64), np.zeros((0, nbytes), np.uint8)))
+        if not len(ids) or bits.shape[1] != nbytes:  # imported hashes of another length: not indexed
+            ids, bits = np.zeros(0, np.int64), np.zeros((0, nbytes), np.uint8)
+        tables[kind] = (_index_class(kind).build(bits), np.asarray(ids, np.int64))
     words = [scale.bank_words(d) for _, d in features]
     return Part(tables, scale.KeywordIndex.build(words), np.asarray([e for e, _ in features], np.int64))
 
@@ -173,8 +188,8 @@ class ImageIndex:
         ``scan_radius`` in parts of at most ``scan_rows`` hashes, see MultiIndexHash.search)."""
         best: dict[int, tuple[int, int]] = {}
         for part in self.parts():
-            table, ids = part.hashes[kind]
-            if not len(table) or queries.shape[1] != table.bits.shape[1]:
+            table, ids = part.hashes.get(kind, (None, None))
+            if table is None or not len(table) or queries.shape[1] != table.bits.shape[1]:
                 continue
             qi, rows, dist = table.search(queries, radius, scan_radius, scan_rows)
             for q, r, d in zip(qi.tolist(), rows.tolist(), dist.tolist()):

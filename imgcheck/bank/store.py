@@ -18,7 +18,7 @@ import inspect
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -479,17 +479,21 @@ class BankStore:
         """The time format of ``added_at``: what an index records as its build time."""
         return datetime.now(UTC).isoformat(timespec="seconds")
 
-    def index_hash_rows(self, hash_type: str, min_quality: int, min_side: int, after_id: int = 0,
+    def index_hash_rows(self, hash_type: str, quality_gates: Mapping[str, int], min_side: int, after_id: int = 0,
                         added_since: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(entry ids, packed bits) of the hashes an index holds: those of entries past ``after_id``
-        (or added at or after ``added_since``) whose picture can match on a hash, i.e. no PDQ hash of
-        quality below ``min_quality`` and no side under ``min_side`` px."""
+        (or added at or after ``added_since``) whose picture can match on a hash, i.e. no hash of a
+        type in ``quality_gates`` with a quality below that type's floor and no side under
+        ``min_side`` px."""
+        gated = " OR ".join("(p.type = ? AND p.quality < ?)" for _ in quality_gates) or "0"
         rows = self._conn().execute(
             "SELECT h.entry_id, h.bits FROM hashes h JOIN entries e ON e.id = h.entry_id "
             "WHERE h.type=? AND (h.entry_id > ? OR (? IS NOT NULL AND e.added_at >= ?)) "
-            "AND NOT EXISTS (SELECT 1 FROM hashes p WHERE p.entry_id = h.entry_id AND p.type = 'pdq' "
-            "AND p.quality < ?) AND (e.width IS NULL OR e.height IS NULL OR MIN(e.width, e.height) >= ?) "
-            "ORDER BY h.entry_id, h.id", (hash_type, after_id, added_since, added_since, min_quality, min_side)
+            f"AND NOT EXISTS (SELECT 1 FROM hashes p WHERE p.entry_id = h.entry_id AND ({gated})) "
+            "AND (e.width IS NULL OR e.height IS NULL OR MIN(e.width, e.height) >= ?) "
+            "ORDER BY h.entry_id, h.id",
+            (hash_type, after_id, added_since, added_since, *[v for kv in quality_gates.items() for v in kv],
+             min_side)
         ).fetchall()
         if not rows:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.uint8)
@@ -511,11 +515,15 @@ class BankStore:
             "SELECT type, variant, bits, quality FROM hashes WHERE entry_id=? ORDER BY id", (entry_id,))
         return [(variant, Hash(t, bytes(bits), q)) for t, variant, bits, q in rows]
 
+    def min_quality(self, entry_id: int, hash_type: str) -> int | None:
+        """The lowest quality among an entry's hashes of a type; None when it has none with a quality."""
+        row = self._conn().execute("SELECT MIN(quality) FROM hashes WHERE entry_id=? AND type=?",
+                                   (entry_id, hash_type)).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     def pdq_quality(self, entry_id: int) -> int | None:
         """The lowest PDQ quality among an entry's PDQ hashes; None when it has none with a quality."""
-        row = self._conn().execute("SELECT MIN(quality) FROM hashes WHERE entry_id=? AND type='pdq'",
-                                   (entry_id,)).fetchone()
-        return None if row is None or row[0] is None else int(row[0])
+        return self.min_quality(entry_id, "pdq")
 
     def face_rows(self, model: str) -> list[FaceRow]:
         rows = self._conn().execute(
@@ -573,6 +581,7 @@ def _bank_errors(fn):
 
 for _name in ("meta", "add", "remove", "update_exchange", "external_entries", "remove_label", "get", "entries",
               "count", "stats", "hash_rows", "max_entry_id", "index_hash_rows", "index_feature_rows",
-              "hashes_of", "pdq_quality", "face_rows", "feature", "feature_rows", "thumb", "integrity_check"):
+              "hashes_of", "min_quality", "pdq_quality", "face_rows", "feature", "feature_rows", "thumb",
+              "integrity_check"):
     if hasattr(BankStore, _name):
         setattr(BankStore, _name, _bank_errors(getattr(BankStore, _name)))

@@ -21,29 +21,29 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from imgcheck.checks import CheckContext
 from imgcheck import local_features as local
-from imgcheck.hashing import views
-from imgcheck.hashing.pdq import PdqHash
+from imgcheck.checks import CheckContext
+from imgcheck.hashing import HASH_TYPES, picture_gate, views
 from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
-from imgcheck.strength import SCALES, grade, measured
+from imgcheck.strength import SCALES, Measure, Scale, grade
 from imgcheck.types import Evidence, Match
 
-_NBITS = {"pdq": 256, "phash": 64, "pdq+orb": 256}
-#: below this PDQ quality (0-100) a hash never decides a match (PDQ's own guidance)
-MIN_PDQ_QUALITY = PdqHash.min_quality
-#: images with a shorter side under this never match on a hash alone
-MIN_HASH_SIDE = 32
+#: the method of a match confirmed by keypoints: PDQ after alignment (``local_features.verify``)
+_ALIGNED = "pdq+orb"
 
 
-def _hash_gate(quality: int | None, width: int | None, height: int | None) -> str | None:
-    """Why a hash of this picture cannot decide a match, or None when it can."""
-    if quality is not None and quality < MIN_PDQ_QUALITY:
-        return f"PDQ quality {quality} is below {MIN_PDQ_QUALITY} (a flat or nearly uniform picture)"
-    if width is not None and height is not None and min(width, height) < MIN_HASH_SIDE:
-        return f"{width}x{height} px is too small"
-    return None
+def _nbits(method: str) -> int:
+    return HASH_TYPES["pdq"].nbits if method == _ALIGNED else HASH_TYPES[method].nbits
+
+
+def _scale(method: str) -> Scale:
+    return SCALES[f"known_image.{_ALIGNED}"] if method == _ALIGNED else HASH_TYPES[method].scale
+
+
+def _hash_gate(qualities: dict[str, int | None], width: int | None, height: int | None) -> str | None:
+    """Why the hashes of this picture cannot decide a match, or None when they can."""
+    return picture_gate(HASH_TYPES, qualities, width, height)
 
 
 class KnownImageCheck:
@@ -56,10 +56,12 @@ class KnownImageCheck:
             return Evidence(self.name, "inconclusive", **msg("known_image.no_bank"))
         settings = ctx.settings
         queries = views.query_hashes(img)
-        radii = {"pdq": settings.pdq_radius, "phash": settings.phash_radius}
+        radii = {kind: t.radius(settings) for kind, t in HASH_TYPES.items()}
+        radii[_ALIGNED] = local.VerifyParams().max_aligned_distance
         best: dict[int, Match] = {}
-        quality = queries["pdq"][0][1].quality
-        query_gate = _hash_gate(quality, img.width, img.height)
+        qualities = {kind: named[0][1].quality for kind, named in queries.items() if named}
+        quality = qualities.get("pdq")  # reported as details.pdq_quality
+        query_gate = _hash_gate(qualities, img.width, img.height)
         gated: dict[int, str] = {}
         views_of: dict[int, str] = {}
         for hash_type, named in queries.items():
@@ -90,7 +92,7 @@ class KnownImageCheck:
             details["hash_lookup"] = f"skipped: {query_gate}"
         if gated:
             details["hash_hits_not_used"] = [{"entry_id": e, "why": w} for e, w in sorted(gated.items())]
-        if matches and matches[0].method in ("pdq", "phash"):
+        if matches and matches[0].method in HASH_TYPES:
             details["matched_view"] = views_of.get(matches[0].entry_id, "full")
         if disputed:
             details["disputed"] = sorted(disputed, key=lambda d: (d["distance"] or 0, d["entry_id"]))
@@ -102,38 +104,44 @@ class KnownImageCheck:
                                 "not count as a known image.", details=details, strength=0.0)
             measure, strength = None, 0.0  # nothing within the near-miss radius: as far as unrelated
             if nearest:
-                measure, strength = measured("known_image.pdq", min(nearest), settings.pdq_radius)
+                measure, strength = self._measured("pdq", min(nearest), radii["pdq"])
                 details["nearest_pdq_distance"] = min(nearest)
             return Evidence(self.name, "clear", **msg("known_image.no_match"), details=details,
                             strength=strength, measure=measure)
         top = matches[0]
-        nbits = _NBITS[top.method]
+        nbits = _nbits(top.method)
         said = (msg("known_image.match_aligned", label=top.label, distance=int(top.distance or 0), bits=nbits)
-                if top.method == "pdq+orb" else
+                if top.method == _ALIGNED else
                 msg("known_image.match", label=top.label, method=top.method.upper(),
                     distance=int(top.distance or 0), bits=nbits))
-        radius = radii.get(top.method, local.VerifyParams().max_aligned_distance)
-        measure, _ = measured(f"known_image.{top.method}", top.distance or 0, radius)
+        radius = radii[top.method]
+        measure, _ = self._measured(top.method, top.distance or 0, radius)
         # the strongest match decides strength, whatever its method (ranking by similarity above)
-        strength = max(grade(m.distance or 0, radii.get(m.method, local.VerifyParams().max_aligned_distance),
-                             SCALES[f"known_image.{m.method}"]) for m in matches)
+        strength = max(grade(m.distance or 0, radii[m.method], _scale(m.method)) for m in matches)
         return Evidence(self.name, "flag", **said, score=top.similarity, flags=self.flags, matches=matches,
                         threshold=round(1 - radius / nbits, 4), details=details, strength=strength,
                         measure=measure)
+
+    @staticmethod
+    def _measured(method: str, value: float, flag_at: float) -> tuple[Measure, float]:
+        scale = _scale(method)
+        return Measure.on(scale, value, flag_at), grade(value, flag_at, scale)
 
     @staticmethod
     def _bank_gate(bank, entry_id: int) -> str | None:
         entry = bank.get(entry_id)
         if entry is None:
             return "entry removed"
-        why = _hash_gate(bank.store.pdq_quality(entry_id), entry.width, entry.height)
+        qualities = {kind: bank.store.min_quality(entry_id, kind) for kind, t in HASH_TYPES.items()
+                     if t.min_quality is not None}
+        why = _hash_gate(qualities, entry.width, entry.height)
         return None if why is None else f"bank image: {why}"
 
     @staticmethod
     def _keep(best: dict[int, Match], bank, entry_id: int, method: str, distance: int) -> bool:
-        rel = distance / _NBITS[method]
+        rel = distance / _nbits(method)
         prev = best.get(entry_id)
-        if prev is not None and rel >= (prev.distance or 0) / _NBITS[prev.method]:
+        if prev is not None and rel >= (prev.distance or 0) / _nbits(prev.method):
             return False
         entry = bank.get(entry_id)
         if entry is None:
@@ -172,5 +180,5 @@ class KnownImageCheck:
             out.append({"entry_id": entry_id, "accepted": v.accepted, "inliers": v.inliers,
                         "mirrored": v.mirrored, "aligned_distance": v.aligned_distance, "why": v.why})
             if v.accepted and v.aligned_distance is not None:
-                self._keep(best, bank, entry_id, "pdq+orb", v.aligned_distance)
+                self._keep(best, bank, entry_id, _ALIGNED, v.aligned_distance)
         return out

@@ -3,7 +3,7 @@
 What ``imgcheck hash`` prints and what a bank built elsewhere can be compared with: the hashes are
 computed exactly as ``bank add`` computes an entry's (``views.HASH_SIDE`` working copy). The PDQ is
 the one Meta's reference and every other implementation computes, from the pixels as the file
-stores them (EXIF orientation not applied; ``views.exchange_pdq``); for an EXIF-rotated photo the
+stores them (EXIF orientation not applied; ``PdqHash.compute_file``); for an EXIF-rotated photo the
 upright PDQ imgcheck also matches with is printed as ``pdq_upright``.
 
 Why threads: on a 12 MP JPEG about 16 of the ~23 ms imgcheck spends are the entropy decoding every
@@ -21,7 +21,7 @@ from pathlib import Path
 from imgcheck import threads
 from imgcheck.errors import InputError
 from imgcheck.hashing import HASH_TYPES, Hash
-from imgcheck.hashing.views import HASH_SIDE, exchange_pdq
+from imgcheck.hashing.base import HASH_SIDE
 from imgcheck.load import Limits, load_image
 
 
@@ -49,24 +49,27 @@ class FileHashes:
         return d
 
 
-def hash_file(source: str | Path | bytes, kinds: Sequence[str] = ("pdq", "phash"),
+def hash_file(source: str | Path | bytes, kinds: Sequence[str] | None = None,
               limits: Limits | None = None) -> FileHashes:
-    """One file's hashes; a bad file gives a FileHashes with ``error`` set, never an exception."""
+    """One file's hashes (``kinds``: hash type names, None: every type of HASH_TYPES); a bad file
+    gives a FileHashes with ``error`` set, never an exception."""
+    kinds = tuple(HASH_TYPES) if kinds is None else kinds
     display = "<bytes>" if isinstance(source, (bytes, bytearray)) else str(source)
     try:
         img = load_image(source, limits=limits, verify_side=HASH_SIDE)
         rgb = img.rgb(HASH_SIDE)
     except InputError as exc:
         return FileHashes(display, error=str(exc))
-    hashes = {k: exchange_pdq(img) if k == "pdq" else HASH_TYPES[k].compute(rgb) for k in kinds}
+    hashes = {k: HASH_TYPES[k].compute_file(img) for k in kinds}
     upright = HASH_TYPES["pdq"].compute(rgb) if "pdq" in kinds and img.orientation != 1 else None
     return FileHashes(img.source, img.sha256, hashes, pdq_upright=upright)
 
 
-def hash_files(sources: Iterable[str | Path | bytes], kinds: Sequence[str] = ("pdq", "phash"), *,
+def hash_files(sources: Iterable[str | Path | bytes], kinds: Sequence[str] | None = None, *,
                workers: int | None = None, limits: Limits | None = None) -> Iterator[FileHashes]:
     """``hash_file`` over ``sources`` on ``workers`` threads (None: one per CPU), in input order,
     streaming (a long listing is never held in memory)."""
+    kinds = tuple(HASH_TYPES) if kinds is None else tuple(kinds)
     unknown = [k for k in kinds if k not in HASH_TYPES]
     if unknown:
         raise InputError(f"unknown hash type {', '.join(unknown)}; known: {', '.join(HASH_TYPES)}")

@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 from PIL import Image
 
-from imgcheck.hashing.base import Hash
+from imgcheck.hashing.base import Hash, HashType
 from imgcheck.settings import PHASH_RADIUS
 
 _SIDE = 32
@@ -32,10 +32,11 @@ def phash_bits(grey32: np.ndarray) -> np.ndarray:
     return low > np.median(low)
 
 
-class PHash:
+class PHash(HashType):
     name: ClassVar[str] = "phash"
     nbits: ClassVar[int] = 64
     threshold: ClassVar[int] = PHASH_RADIUS
+    radius_setting: ClassVar[str] = "phash_radius"
 
     def compute(self, rgb: np.ndarray) -> Hash:
         grey = Image.fromarray(np.asarray(rgb)).convert("L").resize((_SIDE, _SIDE), Image.Resampling.LANCZOS)

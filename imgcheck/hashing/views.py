@@ -23,14 +23,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from imgcheck import local_features as local
-from imgcheck.hashing.base import Hash
-from imgcheck.hashing.pdq import PdqHash
-from imgcheck.hashing.phash import PHash
+from imgcheck.hashing import HASH_TYPES
+from imgcheck.hashing.base import HASH_SIDE, Hash
+from imgcheck.hashing.pdq import (  # noqa: F401 - the reference's pixels, re-exported for callers
+    REFERENCE_SIDE,
+    PdqHash,
+    reference_resample,
+    stored_pixels,
+)
 from imgcheck.load import LoadedImage
 
-HASH_SIDE = 512
-_PDQ = PdqHash()
-_PHASH = PHash()
+_PDQ: PdqHash = HASH_TYPES["pdq"]  # type: ignore[assignment]
 
 
 def trim_uniform_borders(rgb: np.ndarray, tol: float = 12.0, min_keep: float = 0.3) -> np.ndarray:
@@ -55,98 +58,26 @@ def trim_uniform_borders(rgb: np.ndarray, tol: float = 12.0, min_keep: float = 0
     return rgb[top:bottom, left:right]
 
 
-#: numpy inverses of the EXIF orientation transposes (upright view -> pixels as stored in the file)
-_UNDO_ORIENTATION = {
-    2: lambda a: a[:, ::-1],
-    3: lambda a: a[::-1, ::-1],
-    4: lambda a: a[::-1],
-    5: lambda a: a.transpose(1, 0, 2),
-    6: lambda a: np.rot90(a, 1),
-    7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
-    8: lambda a: np.rot90(a, -1),
-}
-
-
-def stored_pixels(img: LoadedImage, side: int | None = HASH_SIDE) -> np.ndarray:
-    """The image as its file stores it (EXIF orientation not applied), longer side at most ``side``."""
-    rgb = img.rgb(side)
-    undo = _UNDO_ORIENTATION.get(getattr(img, "orientation", 1))
-    return rgb if undo is None else np.ascontiguousarray(undo(rgb))
-
-
-#: Meta's reference hasher (pdq/cpp/io/pdqio.cpp) squashes an image larger than this on either side
-#: to REFERENCE_SIDE x REFERENCE_SIDE by nearest-neighbour sampling (CImg's resize) before PDQ
-REFERENCE_SIDE = 512
-
-
-def reference_resample(rgb: np.ndarray, side: int = REFERENCE_SIDE) -> np.ndarray:
-    """What the reference does before hashing: output pixel x takes source column floor(x * w / side)."""
-    h, w = rgb.shape[:2]
-    if h <= side and w <= side:
-        return rgb
-    ys = (np.arange(side) * h) // side
-    xs = (np.arange(side) * w) // side
-    return np.ascontiguousarray(rgb[ys][:, xs])
-
-
-def _reference_pixels_pillow(img: LoadedImage) -> np.ndarray | None:
-    """The reference's 512x512 sample taken straight from the decoder (no full-size RGB copy, which
-    costs as much as the decode): nearest sampling commutes with the per-pixel mode conversion, so
-    sampling first gives the same pixels. None for what Pillow does not decode here (TIFF via OpenCV)."""
-    import io
-    import warnings
-
-    from PIL import Image
-
-    from imgcheck.load import _to_rgb
-
-    if type(img) is not LoadedImage or img.format == "TIFF":
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            im = Image.open(io.BytesIO(img.data))
-            im.load()
-            w, h = im.size
-            if w > REFERENCE_SIDE or h > REFERENCE_SIDE:
-                sx, sy = w / REFERENCE_SIDE, h / REFERENCE_SIDE
-                # Pillow samples output pixel x at int(c + (x + 0.5) * sx): c = -sx/2 gives floor(x*w/512)
-                # (the epsilon keeps exact integers from rounding down)
-                if im.mode in ("P", "PA", "1"):
-                    im = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
-                elif im.mode.startswith("I;16"):
-                    im = im.convert("I")
-                im = im.transform((REFERENCE_SIDE, REFERENCE_SIDE), Image.Transform.AFFINE,
-                                  (sx, 0, -0.5 * sx + 1e-7, 0, sy, -0.5 * sy + 1e-7),
-                                  resample=Image.Resampling.NEAREST)
-            return np.ascontiguousarray(_to_rgb(im))
-    except Exception:  # noqa: BLE001 - the general path below decides what a bad file is
-        return None
-
-
 def exchange_pdq(img: LoadedImage) -> Hash:
-    """The PDQ other tools compute for this file: what hash lists carry and ``imgcheck hash`` prints.
-
-    Computed like Meta's reference: from the full-resolution pixels as the file stores them (no
-    EXIF rotation), resampled as the reference does; bit-exact with the reference build on the
-    public PDQ test images and the registry photos of tests/fixtures (tests/test_pdq_reference.py).
-    Costs a full decode (about 90 ms of CPU for a 12 MP JPEG), paid by ``bank add`` and ``imgcheck
-    hash``, never by a check."""
-    rgb = _reference_pixels_pillow(img)
-    if rgb is None:
-        rgb = reference_resample(stored_pixels(img, None))
-    return _PDQ.compute(rgb)
+    """The PDQ other tools compute for this file (``PdqHash.compute_file``)."""
+    return _PDQ.compute_file(img)
 
 
 #: hash type of the stored reference PDQ: exported, never searched (``Bank`` searches by query kind)
-EXCHANGE_KIND = "pdq_ref"
+EXCHANGE_KIND = PdqHash.exchange_kind
 
 
 def bank_hashes(img: LoadedImage) -> list[tuple[str, Hash]]:
+    """What the bank stores per image: each hash type's hash of the working copy (variant ``full``),
+    then, for a type whose reference hashes other pixels, that hash under its ``exchange_kind``
+    (variant ``stored``)."""
     rgb = img.rgb(HASH_SIDE)
-    ref = exchange_pdq(img)
-    return [("full", _PDQ.compute(rgb)), ("full", _PHASH.compute(rgb)),
-            ("stored", Hash(EXCHANGE_KIND, ref.bits, ref.quality))]
+    out: list[tuple[str, Hash]] = [("full", t.compute(rgb)) for t in HASH_TYPES.values()]
+    for t in HASH_TYPES.values():
+        if t.exchange_kind is not None:
+            ref = t.compute_file(img)
+            out.append(("stored", Hash(t.exchange_kind, ref.bits, ref.quality)))
+    return out
 
 
 def query_views(img: LoadedImage) -> dict[str, np.ndarray]:
@@ -161,15 +92,11 @@ def query_views(img: LoadedImage) -> dict[str, np.ndarray]:
 
 
 def query_hashes(img: LoadedImage) -> dict[str, list[tuple[str, Hash]]]:
-    """Hash type -> [(view name, hash)]: PDQ of every orientation of the full and trimmed views
-    (``full``, ``full/rot90``, ... ``trimmed/flipy``), pHash of those views and their mirrors."""
+    """Hash type -> [(view name, hash)], each type over the query views as it declares
+    (``HashType.query_hashes``): for PDQ every orientation of the full and trimmed views (``full``,
+    ``full/rot90``, ... ``trimmed/flipy``), for pHash those views and their mirrors."""
     views = query_views(img)
-    pdq: list[tuple[str, Hash]] = []
-    for name in ("full", "trimmed"):
-        if name in views:
-            for orient, h in _PDQ.compute_dihedral(views[name]).items():
-                pdq.append((name if orient == "orig" else f"{name}/{orient}", h))
-    return {"pdq": pdq, "phash": [(name, _PHASH.compute(v)) for name, v in views.items()]}
+    return {name: t.query_hashes(views) for name, t in HASH_TYPES.items()}
 
 
 def bank_features(img: LoadedImage) -> dict[str, bytes]:
