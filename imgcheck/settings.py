@@ -13,6 +13,11 @@ from imgcheck.video.limits import Sampling, VideoLimits
 PDQ_RADIUS = 31
 PHASH_RADIUS = 10
 
+#: the app (``imgcheck serve``, ``app.build_app``): checks running at once, each on the engine's ONNX
+#: sessions (``ServeOptions.concurrency`` overrides it), and batch scans running at once
+SERVE_CONCURRENCY = 2
+BATCH_CONCURRENCY = 1
+
 #: the repository's models/ folder (an installed wheel passes models_dir explicitly)
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -71,8 +76,14 @@ class Settings:
     #: ai_pixels_flag_at overrides it (calibration: models/MODELS.md, docs/ai_detector.md)
     ai_pixels_model: str = "ai_pixels_head"
     ai_pixels_flag_at: float | None = None
+    #: below this shorter side (px, of the detector's working copy) the encoder sees an upscaled
+    #: picture: the detector was not validated there (its corpus holds nothing under 224 px after the
+    #: upload chains), so ai_pixels abstains
+    ai_pixels_min_side: int = 224
     #: GAN-face geometry: largest eye-centre distance from the FFHQ layout, fraction of the image side
     gan_eye_tolerance: float = 0.03
+    #: ... and the main face's eyes at least this far apart (fraction of the side; FFHQ puts them 25% apart)
+    gan_min_eye_span: float = 0.15
     #: video clips (imgcheck.video): caps on a clip and which frames the checks see
     video_limits: VideoLimits = field(default_factory=VideoLimits)
     video_sampling: Sampling = field(default_factory=Sampling)

@@ -211,13 +211,13 @@ def test_flag_reason_says_statistical(det_engine):
 @pytest.mark.parametrize("size", [(40, 40), (300, 200), (223, 400)])
 def test_small_images_abstain(det_engine, tmp_path, size):
     """Below 224 px on the shorter side the encoder would see an upscaled picture: not validated."""
-    from imgcheck.checks.ai_pixels import MIN_SIDE
+    from imgcheck.settings import Settings
 
     p = tmp_path / "small.png"
     Image.fromarray(rgb("grace_hopper.jpg")[:size[1], :size[0]]).save(p)
     ev = det_engine.check(p, checks=["ai_pixels"]).evidence[0]
     assert ev.status == "inconclusive" and ev.details["reason"] == "too_small" and ev.score is None
-    assert f"{MIN_SIDE} px" in ev.reason
+    assert f"{Settings().ai_pixels_min_side} px" in ev.reason
     assert "ai_generated" not in det_engine.check(p, checks=["ai_pixels"]).flags
 
 

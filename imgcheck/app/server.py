@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from imgcheck.errors import InputError
+from imgcheck.load import Limits
+from imgcheck.settings import SERVE_CONCURRENCY
 
 log = logging.getLogger(__name__)
 
 #: largest upload accepted: the loader's byte cap when a bank editor or moderator uses the app,
 #: a smaller one for a public demo
-PRIVATE_MAX_FILE_SIZE = 64 * 1024 * 1024
+PRIVATE_MAX_FILE_SIZE = Limits().max_bytes
 PUBLIC_MAX_FILE_SIZE = 20 * 1024 * 1024
 #: one upload request may carry this many largest-size files' worth of bytes (a profile, a batch)
 REQUEST_FILES = 3
@@ -71,7 +73,7 @@ class ServeOptions:
     #: requests waiting in the queue beyond this are refused with "queue full"
     queue_size: int = 32
     #: checks running at once (each uses the engine's ONNX sessions)
-    concurrency: int = 2
+    concurrency: int = SERVE_CONCURRENCY
     max_file_size: int | None = None
     #: all files of one upload request together (None: the default for the mode)
     max_request_size: int | None = None
@@ -221,12 +223,8 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def serve(engine, opts: ServeOptions, *, block: bool = True, on_ready=None):
-    """Build and launch the app; with ``block`` wait until Ctrl+C, then remove every temporary file."""
-    limit_malloc_arenas()
-    temp_root = Path(tempfile.mkdtemp(prefix="imgcheck-serve-"))
-    quiet_environment(temp_root)
-    start_warm_up(engine)
+def build_served_app(engine, opts: ServeOptions, temp_root: Path):
+    """The app as ``serve`` runs it: its queue and every engine event limited to ``opts.concurrency``."""
     from imgcheck.app.ui import build_app
 
     blocks = build_app(
@@ -235,8 +233,18 @@ def serve(engine, opts: ServeOptions, *, block: bool = True, on_ready=None):
         auth=opts.auth or None,
         work_dir=temp_root / "work",
         upload_root=temp_root / "uploads",
+        concurrency=opts.concurrency,
     )
-    blocks.queue(max_size=opts.queue_size, default_concurrency_limit=opts.concurrency)
+    return blocks.queue(max_size=opts.queue_size, default_concurrency_limit=opts.concurrency)
+
+
+def serve(engine, opts: ServeOptions, *, block: bool = True, on_ready=None):
+    """Build and launch the app; with ``block`` wait until Ctrl+C, then remove every temporary file."""
+    limit_malloc_arenas()
+    temp_root = Path(tempfile.mkdtemp(prefix="imgcheck-serve-"))
+    quiet_environment(temp_root)
+    start_warm_up(engine)
+    blocks = build_served_app(engine, opts, temp_root)
     if block and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop cleans up like Ctrl+C
     from imgcheck.app.ui import _keep_set

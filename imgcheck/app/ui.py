@@ -20,6 +20,7 @@ from imgcheck.app.uploads import UploadPolicy, UploadRegistry
 from imgcheck.engine import Engine
 from imgcheck.errors import ImgcheckError
 from imgcheck.examples import EXAMPLES_DIR
+from imgcheck.settings import BATCH_CONCURRENCY, SERVE_CONCURRENCY
 from imgcheck.types import BANK_KINDS
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ def build_app(
     bank_editable: bool | None = None,
     examples_dir: Path = EXAMPLES_DIR,
     delete_cache: tuple[int, int] = (120, 600),
+    concurrency: int = SERVE_CONCURRENCY,
 ) -> gr.Blocks:
     """The app on ``engine``.
 
@@ -126,6 +128,7 @@ def build_app(
     ``auth``: the users allowed in; bank and batch handlers refuse requests without a logged-in user.
     ``upload_root``: Gradio's upload folder; uploads found there are deleted after each request
     (default: Gradio's current upload folder). ``work_dir``: where downloads are written.
+    ``concurrency``: checks running at once (every event that uses the engine shares this lane).
     """
     login_required = bool(auth)
     blocks = gr.Blocks(title="imgcheck", analytics_enabled=False, delete_cache=delete_cache)
@@ -137,7 +140,7 @@ def build_app(
     policy = UploadPolicy(root=upload_root, keep=_keep_set(blocks), registry=registry)
     h = AppHandlers(engine, policy, work_dir)
     editable = (not _is_example_bank(engine)) if bank_editable is None else bank_editable
-    engine_lane = {"concurrency_id": "engine", "concurrency_limit": 2}
+    engine_lane = {"concurrency_id": "engine", "concurrency_limit": concurrency}
 
     def require_login(request: gr.Request | None) -> None:
         if login_required and not (request is not None and getattr(request, "username", None)):
@@ -333,7 +336,7 @@ def build_app(
                         preprocess=False,
                         api_name="batch",
                         concurrency_id="batch",
-                        concurrency_limit=1,
+                        concurrency_limit=BATCH_CONCURRENCY,
                     )
 
                 with said(gr.Tab(L("ui.tab_bank"), id="bank", elem_id="tab-bank"), label="ui.tab_bank"):

@@ -17,9 +17,6 @@ from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
-#: below this shorter side (px) the encoder sees an upscaled picture: the detector was not validated
-#: there (its corpus holds nothing under 224 px after the upload chains), so it abstains
-MIN_SIDE = 224
 #: what each feature block is called in a reason
 PART_NAMES = {"clip_embed": "the image-content embedding (CLIP)", "clip_patch": "the CLIP patch tokens",
               "residual": "the noise residuals (camera and up-sampling traces)"}
@@ -38,10 +35,11 @@ class AiPixelsCheck:
         # leaves too few pixels across, whatever its size
         short, long_ = sorted((img.width, img.height))
         work_short = short * min(1.0, pixels.WORK_SIDE / long_)
-        if work_short < MIN_SIDE:
+        min_side = ctx.settings.ai_pixels_min_side
+        if work_short < min_side:
             return Evidence(self.name, "inconclusive",
-                            **msg("ai_pixels.too_small", width=img.width, height=img.height, min_side=MIN_SIDE),
-                            details={"reason": "too_small", "min_side": MIN_SIDE})
+                            **msg("ai_pixels.too_small", width=img.width, height=img.height, min_side=min_side),
+                            details={"reason": "too_small", "min_side": min_side})
         result = pixels.score_rgb(registry, img.rgb(pixels.WORK_SIDE), model_id)
         p, info = result.probability, result.head
         if not math.isfinite(p):

@@ -15,9 +15,6 @@ from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
-#: the main face's eyes must be at least this far apart (fraction of the side): FFHQ puts them 25% apart
-MIN_EYE_SPAN = 0.15
-
 
 class GanFaceGeometryCheck:
     name: ClassVar[str] = "gan_face_geometry"
@@ -46,7 +43,7 @@ class GanFaceGeometryCheck:
         details = {**layout.to_dict(), "tolerance": tol, "faces": len(found)}
         span = layout.right[0] - layout.left[0]
         measure, strength = measured(self.name, round(layout.distance, 4), tol)
-        if layout.distance <= tol and span >= MIN_EYE_SPAN:
+        if layout.distance <= tol and span >= ctx.settings.gan_min_eye_span:
             return Evidence(self.name, "flag", **msg("gan_face_geometry.flag", distance=layout.distance, tol=tol),
                             score=round(layout.distance, 4), threshold=tol, flags=self.flags, details=details,
                             strength=strength, measure=measure)
