@@ -41,3 +41,30 @@ def test_ray_engine_matches_local_engine(tmp_path, celeb_engine, local_ray):
     assert on_ray == local
     flagged = {r["source"] for r in on_ray if r["verdict"] == "flagged"}
     assert {str(tmp_path / "photos" / "dup.jpg"), f"{z}!obama.jpg", str(FIXTURES / "astronaut.png")} <= flagged
+
+
+def test_the_actor_reuses_records_of_identical_files_through_the_record_cache(tmp_path, celeb_engine, monkeypatch):
+    """Called directly (no Ray needed): the second copy of a file is not checked again, its record is
+    the first one's under its own source, and an unreadable item is an error record."""
+    from imgcheck.batch.inputs import ScanItem
+    from imgcheck.batch.pool import EngineSpec
+    from imgcheck.batch.ray_engine import CheckActor
+    from imgcheck.batch.records import RecordCache
+
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    a.write_bytes((FIXTURES / "obama.jpg").read_bytes())
+    b.write_bytes(a.read_bytes())
+    actor = CheckActor(EngineSpec.of(celeb_engine), ("known_image",), 0, 1 << 20,
+                       celeb_engine.settings.limits)
+    assert isinstance(actor._cache, RecordCache)
+    calls = []
+    real = actor.engine.check
+    monkeypatch.setattr(actor.engine, "check", lambda *a, **k: calls.append(1) or real(*a, **k))
+    rows = [ScanItem(str(p), str(p)).to_row() for p in (a, b, tmp_path / "gone.jpg")]
+    out = actor({k: [r[k] for r in rows] for k in ("source", "path", "member", "error")})
+    recs = [json.loads(t) for t in out["record"]]
+    assert len(calls) == 1
+    assert [r["source"] for r in recs] == [str(a), str(b), str(tmp_path / "gone.jpg")]
+    assert strip(recs[1]) == {**strip(recs[0]), "source": str(b)} and recs[0]["verdict"] == "flagged"
+    assert recs[2]["verdict"] == "error"
+    actor.engine.bank.close()

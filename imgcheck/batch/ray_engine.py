@@ -15,8 +15,9 @@ Why descriptors rather than ``ray.data.read_binary_files``: Ray's reader would s
 size, cannot read zip entries in place, and rewrites paths; reading through ``read_item`` keeps caps,
 zip handling and the record ``source`` identical to the local engine, so both give the same records.
 
-Identical files: each actor reuses records of files it has already checked (sha256); two identical
-files that land on different actors are both checked (same record, a little more work).
+Identical files: each actor reuses records of files it has already checked (sha256), in the local
+engine's ``RecordCache``; two identical files that land on different actors are both checked (same
+record, a little more work).
 
 Files must be readable at the same path on every node (a shared file system), imgcheck must be
 installed on every node, and the bank path must be readable there too.
@@ -33,6 +34,7 @@ from typing import Any
 
 from imgcheck.batch.inputs import ScanItem, ZipCache, read_item
 from imgcheck.batch.pool import EngineSpec
+from imgcheck.batch.records import RecordCache, error_record, with_source
 from imgcheck.errors import ImgcheckError, InputError
 from imgcheck.load import Limits
 
@@ -63,20 +65,15 @@ def read_batch(batch: dict[str, Any], limits: Limits) -> dict[str, list]:
 
 
 class CheckActor:
-    """Holds one Engine (its own ONNX sessions) for the life of the actor."""
+    """Holds one Engine (its own ONNX sessions) for the life of the actor, and the same record cache
+    the local engine keeps (``records.RecordCache``, capped in bytes)."""
 
-    def __init__(self, spec: EngineSpec, checks: tuple[str, ...], threads: int, cache_items: int,
+    def __init__(self, spec: EngineSpec, checks: tuple[str, ...], threads: int, cache_bytes: int,
                  limits: Limits) -> None:
-        from collections import OrderedDict
-
-        from imgcheck.batch.records import error_record
-
-        self._error_record = error_record
         self.engine = spec.build(threads)
         self.checks = checks
         self.limits = limits
-        self._cache: OrderedDict[str, str] = OrderedDict()
-        self._cache_items = cache_items
+        self._cache = RecordCache(cache_bytes)
 
     def __call__(self, items: dict[str, Any]) -> dict[str, list]:
         batch = read_batch(items, self.limits)
@@ -85,21 +82,15 @@ class CheckActor:
         for i, source in enumerate(sources):
             err = str(batch["error"][i])
             if err:
-                out.append(json.dumps(self._error_record(source, err), ensure_ascii=False))
+                out.append(json.dumps(error_record(source, err), ensure_ascii=False))
                 continue
-            sha = str(batch["sha256"][i])
-            hit = self._cache.get(sha)
-            if hit is not None:
-                self._cache.move_to_end(sha)
-                out.append(json.dumps({**json.loads(hit), "source": source}, ensure_ascii=False))
-                continue
-            rec = self.engine.check(bytes(batch["data"][i]), name=source, checks=self.checks).to_dict()
-            text = json.dumps(rec, ensure_ascii=False)
-            if rec.get("verdict") != "error":
-                self._cache[sha] = text
-                if len(self._cache) > self._cache_items:
-                    self._cache.popitem(last=False)
-            out.append(text)
+            hit = self._cache.get(str(batch["sha256"][i]))
+            if hit is None:
+                rec = self.engine.check(bytes(batch["data"][i]), name=source, checks=self.checks).to_dict()
+                self._cache.put(rec)
+            else:
+                rec = with_source(hit, source)
+            out.append(json.dumps(rec, ensure_ascii=False))
         return {"source": sources, "record": out}
 
 
@@ -135,7 +126,7 @@ def _ensure_ray(address: str | None, num_cpus: int | None):
 def ray_scan_iter(items: Iterator[ScanItem], spec: EngineSpec, checks: tuple[str, ...], *,
                   workers: int = 0, skip: Callable[[str], bool] | None = None, limits: Limits | None = None,
                   address: str | None = None, batch_size: int = 16, window: int = 20_000,
-                  threads_per_actor: int = 1, cache_items: int = 10_000) -> Iterator[Record]:
+                  threads_per_actor: int = 1, cache_bytes: int = 64 * 1024 * 1024) -> Iterator[Record]:
     """Records for ``items`` computed on Ray. ``workers``: actors in the pool (0: one per CPU of the
     cluster). Items are sent in windows of ``window`` so the driver never holds the whole listing."""
     ray, started = _ensure_ray(address, workers or None)
@@ -147,28 +138,26 @@ def ray_scan_iter(items: Iterator[ScanItem], spec: EngineSpec, checks: tuple[str
             if skip is not None and skip(item.source):
                 continue
             if item.error:
-                from imgcheck.batch.records import error_record
-
                 yield error_record(item.source, item.error)
                 continue
             rows.append(item.to_row())
             if len(rows) >= window:
                 yield from _run_window(ray, rows, spec, checks, limits, actors, batch_size, threads_per_actor,
-                                       cache_items)
+                                       cache_bytes)
                 rows = []
         if rows:
             yield from _run_window(ray, rows, spec, checks, limits, actors, batch_size, threads_per_actor,
-                                   cache_items)
+                                   cache_bytes)
     finally:
         if started:
             ray.shutdown()
 
 
 def _run_window(ray, rows: list[dict[str, str]], spec: EngineSpec, checks: tuple[str, ...], limits: Limits,
-                actors: int, batch_size: int, threads: int, cache_items: int) -> Iterator[Record]:
+                actors: int, batch_size: int, threads: int, cache_bytes: int) -> Iterator[Record]:
     ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows) // batch_size, 4 * actors * 8)))
     ds = ds.map_batches(CheckActor, fn_constructor_kwargs={"spec": spec, "checks": checks, "threads": threads,
-                                                           "cache_items": cache_items, "limits": limits},
+                                                           "cache_bytes": cache_bytes, "limits": limits},
                         compute=ray.data.ActorPoolStrategy(size=actors), batch_size=batch_size,
                         batch_format="numpy", num_cpus=threads)
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):

@@ -1,12 +1,13 @@
 """The scan's JSON Lines file: a crash-safe writer, a reader that tolerates a torn last line, the set
-of sources already done (for resume), a summary, and the risk order the reports use."""
+of sources already done (for resume), the cache of records of identical files (every scan engine's),
+a summary, and the risk order the reports use."""
 
 from __future__ import annotations
 
 import json
 import os
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 from imgcheck.batch.inputs import source_digest
 from imgcheck.contract import evidence_strength, upgrade_report
 from imgcheck.engine import error_report
+from imgcheck.types import REPORT_SCHEMA
 from imgcheck.verdict import FLAG_ORDER
 
 Record = dict[str, Any]
@@ -28,6 +30,45 @@ def error_record(source: str, message: str) -> Record:
 
 #: verdict -> base risk; within a verdict, more flags and closer matches rank higher
 _VERDICT_RISK = {"flagged": 3000.0, "suspicious": 2000.0, "error": 1000.0, "incomplete": 500.0, "clear": 0.0}
+
+
+def with_source(record: Record, source: str) -> Record:
+    """The record of an identical file, reported for ``source`` (an error message names it too)."""
+    out = {**record, "source": source}
+    old, err = record.get("source"), record.get("error")
+    if isinstance(err, str) and isinstance(old, str) and old and err.startswith(old):
+        out["error"] = source + err[len(old):]
+    return out
+
+
+class RecordCache:
+    """Records of recently checked files by sha256, capped in bytes (JSON text), least recently used
+    dropped first. An identical file whose record was dropped is simply checked again."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self._size = 0
+
+    def get(self, sha: str) -> Record | None:
+        text = self._items.get(sha)
+        if text is None:
+            return None
+        self._items.move_to_end(sha)
+        return json.loads(text)
+
+    def put(self, record: Record) -> None:
+        sha = record.get("sha256")
+        if not sha or record.get("verdict") == "error" or sha in self._items:
+            return
+        if record.get("schema") != REPORT_SCHEMA:
+            return  # a record from an older scan (resume) is not copied into a new one: check again
+        text = json.dumps(record, ensure_ascii=False)
+        self._items[sha] = text
+        self._size += len(text)
+        while self._size > self.max_bytes and self._items:
+            _, old = self._items.popitem(last=False)
+            self._size -= len(old)
 
 
 def strongest(record: Record) -> tuple[dict[str, Any] | None, float | None]:

@@ -11,59 +11,17 @@ worker (two with worker processes) is in flight, and the cache of records kept f
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from imgcheck.batch.inputs import InputLimits, ScanItem, ZipCache, iter_items, read_item, unique_items
 from imgcheck.batch.pool import EngineSpec, WorkerPool, check_task
-from imgcheck.batch.records import error_record
+from imgcheck.batch.records import RecordCache, error_record, with_source
 from imgcheck.errors import InputError
-from imgcheck.types import REPORT_SCHEMA
 
 Record = dict[str, Any]
-
-
-def with_source(record: Record, source: str) -> Record:
-    """The record of an identical file, reported for ``source`` (an error message names it too)."""
-    out = {**record, "source": source}
-    old, err = record.get("source"), record.get("error")
-    if isinstance(err, str) and isinstance(old, str) and old and err.startswith(old):
-        out["error"] = source + err[len(old):]
-    return out
-
-
-class RecordCache:
-    """Records of recently checked files by sha256, capped in bytes (JSON text), least recently used
-    dropped first. An identical file whose record was dropped is simply checked again."""
-
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, str] = OrderedDict()
-        self._size = 0
-
-    def get(self, sha: str) -> Record | None:
-        text = self._items.get(sha)
-        if text is None:
-            return None
-        self._items.move_to_end(sha)
-        return json.loads(text)
-
-    def put(self, record: Record) -> None:
-        sha = record.get("sha256")
-        if not sha or record.get("verdict") == "error" or sha in self._items:
-            return
-        if record.get("schema") != REPORT_SCHEMA:
-            return  # a record from an older scan (resume) is not copied into a new one: check again
-        text = json.dumps(record, ensure_ascii=False)
-        self._items[sha] = text
-        self._size += len(text)
-        while self._size > self.max_bytes and self._items:
-            _, old = self._items.popitem(last=False)
-            self._size -= len(old)
 
 
 def cpu_count() -> int:
