@@ -38,6 +38,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
 DEFAULT_CACHE = Path("/work/data/faces/lfw_embeddings.npz")
 
@@ -105,7 +106,7 @@ def embed(args) -> None:
                                        if o is not None and len(o.face.alignment_points) == 5
                                        else np.full((5, 2), np.nan, np.float32))
             for name, (spec, sess) in extra.items():
-                rows[f"emb_{name}"].append(_embed_extra(spec, sess, img, o))
+                rows[f"emb_{name}"].append(_embed_extra(spec, sess, img, o, flip=name.endswith("+flip")))
         if n % 200 == 0:
             print(f"{n}/{len(todo)} photos, {time.time() - t0:.0f} s", flush=True)
     np.savez_compressed(args.out, **{k: np.array(v) for k, v in rows.items()})
@@ -114,30 +115,45 @@ def embed(args) -> None:
 
 
 def _extra_embedders(names: list[str]) -> dict:
-    """Candidate embedders (imgcheck.faces.embedders.SPECS) with their ONNX sessions: NAME=FILE.onnx."""
+    """Candidate embedders (face_embedders.SPECS) with their ONNX sessions: NAME=FILE.onnx.
+
+    ``NAME+flip=FILE.onnx``: the mean of the embeddings of the chip and of its mirror image;
+    ``dlib+flip=models/dlib_resnet_v1.onnx``: the same for dlib's own chip (not L2-normalised)."""
     import onnxruntime as ort
 
-    from imgcheck.faces.embedders import SPECS
+    from face_embedders import SPECS
 
     out = {}
     for item in names or []:
         name, path = item.split("=", 1)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1
-        out[name] = (SPECS[name], ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"]))
+        spec = None if name.split("+")[0] == "dlib" else SPECS[name.split("+")[0]]
+        out[name] = (spec, ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"]))
     return out
 
 
-def _embed_extra(spec, sess, img: np.ndarray, o) -> np.ndarray:
+def _embed_extra(spec, sess, img: np.ndarray, o, flip: bool = False) -> np.ndarray:
     """One face's embedding by a candidate embedder, L2-normalised; NaN when no face was found."""
-    from imgcheck.faces.align import extract_chip
-    from imgcheck.faces.embedders import chip_matrix_for, face_points
+    from imgcheck.faces import DLIB_CHIP_TEMPLATE
+    from imgcheck.faces.align import chip_matrix, extract_chip
+    from imgcheck.faces.embed import to_input
+    from face_embedders import chip_matrix_for, face_points
 
     if o is None:
-        return np.full(spec.dim, np.nan, np.float32)
-    m = chip_matrix_for(spec.layout, face_points(o.face.landmarks, o.face.alignment_points), spec.side)
-    chip = extract_chip(img, m, spec.side)
-    v = sess.run(None, {sess.get_inputs()[0].name: spec.to_input(chip)})[0].reshape(-1)
+        return np.full(128 if spec is None else spec.dim, np.nan, np.float32)
+    if spec is None:  # dlib's chip and input
+        chip = extract_chip(img, chip_matrix(np.asarray(o.face.alignment_points), DLIB_CHIP_TEMPLATE))
+        x = to_input(np.stack([chip, chip[:, ::-1]]) if flip else chip[None])
+    else:
+        m = chip_matrix_for(spec.layout, face_points(o.face.landmarks, o.face.alignment_points), spec.side)
+        chip = extract_chip(img, m, spec.side)
+        x = spec.to_input(np.stack([chip, chip[:, ::-1]]) if flip else chip[None])
+    v = sess.run(None, {sess.get_inputs()[0].name: x})[0].reshape(len(x), -1)
+    if spec is None:
+        return v.mean(0).astype(np.float32)
+    v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    v = v.mean(0)
     return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
 
@@ -352,6 +368,33 @@ def fit(args) -> None:
     print(json.dumps(report, indent=1))
 
 
+def compare(args) -> None:
+    """One markdown row per embedder or fusion: the rule chosen on the calibration half and what it
+    gives on the test half (the table of docs/faces.md)."""
+    d0 = _load(args.cache)
+    halves = _halves(d0)
+    print("| embedder | rule (chosen on calibration) | test, 1 bank photo: right (given / tight) | "
+          "test, 2 bank photos: right | wrong names (test) | impostor comparisons (test) | "
+          "pairs, 10-fold |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for config in args.configs:
+        name, _, fuse = config.partition("+fuse:")
+        fuse_list = [f for f in fuse.split(",") if f]
+        if not fuse_list and f"emb_{name}" not in d0 and name != "dlib":
+            raise SystemExit(f"{name}: not in {args.cache}")
+        d = select_embedding(d0, name, fuse_list, halves)
+        trials = {(h, bp): build_trial(d, halves[h], bp) for h in ("calibration", "test") for bp in (1, 2)}
+        t, m, e = choose([trials[("calibration", 1)], trials[("calibration", 2)]])
+        o1, o2 = outcome(trials[("test", 1)], t, m, e), outcome(trials[("test", 2)], t, m, e)
+        comps = trials[("test", 1)]["impostor_comparisons"] + trials[("test", 2)]["impostor_comparisons"]
+        v = verification(d, halves["test"])["accuracy_10fold_threshold"]
+        label = name if not fuse_list else "dlib + " + " + ".join(f"{f.split(':')[0]} x{f.split(':')[1]}"
+                                                                   for f in fuse_list)
+        print(f"| {label} | <= {t:.2f}, margin {m:.2f} | {o1['recall']:.1%} ({o1['recall_given']:.1%} / "
+              f"{o1['recall_tight150']:.1%}) | {o2['recall']:.1%} | {o1['wrong_names'] + o2['wrong_names']} | "
+              f"{comps:,} | {v:.2%} |", flush=True)
+
+
 def embed_dlib(args) -> None:
     """dlib's own pipeline (HOG detector upsampling once, 5-point landmarks, ``compute_face_descriptor``;
     PyPI dlib-bin, tools-only) on the 'given' view of the same photos: the reference for the
@@ -390,7 +433,7 @@ def main() -> None:
     e.add_argument("--people", type=int, default=600, help="people with >= 2 photos (random sample)")
     e.add_argument("--singles", type=int, default=400)
     e.add_argument("--embedders", nargs="*", default=[],
-                   help="candidate embedders as NAME=FILE.onnx (names of imgcheck.faces.embedders.SPECS)")
+                   help="candidate embedders as NAME=FILE.onnx (names of face_embedders.SPECS)")
     e.add_argument("--pipeline", choices=["imgcheck", "dlib"], default="imgcheck",
                    help="dlib: re-embed the given views of an existing --out cache with dlib itself")
     f = sub.add_parser("fit")
@@ -399,7 +442,14 @@ def main() -> None:
     f.add_argument("--fuse", nargs="*", default=[], help="fuse dlib with candidates: NAME:WEIGHT ...")
     f.add_argument("--brief", action="store_true", help="print the test-half rows and verification only")
 
+    c = sub.add_parser("compare")
+    c.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    c.add_argument("configs", nargs="+", help="dlib, NAME, or dlib+fuse:NAME:W[,NAME:W]")
+
     args = ap.parse_args()
+    if args.cmd == "compare":
+        compare(args)
+        return
     if args.cmd == "embed":
         embed_dlib(args) if args.pipeline == "dlib" else embed(args)
     else:

@@ -9,7 +9,7 @@ the tarball's and every model file's sha256 against the pins below, convert each
 ``@tensorflow/tfjs-core``, ``-converter`` and ``-backend-cpu`` 4.22.0 (``npm install`` them there;
 tools only), run the original graph with TF.js itself (``tools/tfjs_reference/run_graph.js``) on face
 chips cut from the portraits of tests/fixtures (each model's own chip layout and normalisation,
-imgcheck/faces/embedders.py), print the largest difference to the ONNX output and, with ``--fixture``,
+tools/face_embedders.py), print the largest difference to the ONNX output and, with ``--fixture``,
 store the chips and their TF.js outputs (an .npz) so that the ONNX files can be checked without TF.js.
 The converter itself is tested against TF.js by tests/test_tfjs_converter.py.
 
@@ -95,7 +95,7 @@ def parity_chips(mid: str) -> np.ndarray:
     """Face chips (N, side, side, 3) uint8 of the fixture portraits, cut as imgcheck will cut them."""
     from imgcheck import Engine
     from imgcheck.faces.align import extract_chip
-    from imgcheck.faces.embedders import SPECS, chip_matrix_for, face_points
+    from face_embedders import SPECS, chip_matrix_for, face_points
     from PIL import Image
 
     spec = SPECS[mid]
@@ -148,7 +148,7 @@ def main() -> None:
         out.write_bytes(model.SerializeToString())
         row = {"file": out.name, "sha256": sha256(out), "source_sha256": spec["files"]}
         if args.node_modules:
-            from imgcheck.faces.embedders import SPECS
+            from face_embedders import SPECS
 
             chips = parity_chips(mid)
             x = SPECS[mid].to_input(chips)

@@ -1,4 +1,4 @@
-"""Face embedders other than dlib's: their chip geometry and input normalisation.
+"""Candidate face embedders (tools only; measured, not shipped): chip geometry and input normalisation.
 
 Each network was trained on chips cut its own way, so each gets its own alignment:
 
