@@ -8,7 +8,6 @@ On a terminal it has colours; piped or redirected it is plain text, one line per
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -16,8 +15,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from imgcheck import i18n
-from imgcheck.errors import BankError, ImgcheckError, InputError
+from imgcheck import i18n, user_bank
+from imgcheck.errors import ImgcheckError, InputError
 from imgcheck.terminal import OPTIONS, clean, emit, json_line
 from imgcheck.types import BANK_KINDS, Report
 
@@ -61,20 +60,6 @@ LangOpt = Annotated[Optional[str], typer.Option("--lang", help="Language of the 
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No notices on stderr (errors still show).")]
 
 
-def data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "imgcheck"
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "imgcheck"
-
-
-def default_bank_path() -> Path:
-    return data_dir() / "bank.sqlite"
-
-
 def settings_for(models: Path | None = None, **kw):
     from imgcheck.settings import Settings
 
@@ -84,27 +69,20 @@ def settings_for(models: Path | None = None, **kw):
 
 
 def open_engine(bank: Path | None, models: Path | None = None, *, for_writing: bool = False, **settings_kw):
-    """An Engine on the chosen bank; the bundled example bank when the user has none (read-only use)."""
-    from imgcheck.engine import Engine
-    from imgcheck.examples import example_bank_path
-
-    settings = settings_for(models, **settings_kw)
-    if bank is None:
-        bank = default_bank_path()
-        if not bank.exists() and not for_writing:
-            bank = example_bank_path(cache_dir(), settings)
-            _example_bank_notice()
-    elif not for_writing and not bank.exists():
-        raise BankError(f"no bank at {bank}")
-    return Engine(bank=bank, settings=settings)
+    """An Engine on the bank ``user_bank.choose_bank`` picks (the example bank stands in for a missing
+    user bank when reading; the CLI only says so)."""
+    engine, choice = user_bank.open_engine(bank, settings_for(models, **settings_kw), for_writing=for_writing)
+    if choice.example:
+        _example_bank_notice()
+    return engine
 
 
 def _example_bank_notice() -> None:
     """Say once (per user cache) that the example bank stands in for a missing one."""
-    marker = cache_dir() / "example-bank-notice-shown"
+    marker = user_bank.cache_dir() / "example-bank-notice-shown"
     if _opts["quiet"] or not err.is_terminal or marker.exists():
         return
-    notice(tr("cli.example_bank", path=str(default_bank_path())))
+    notice(tr("cli.example_bank", path=str(user_bank.default_bank_path())))
     try:
         marker.touch()
     except OSError:
@@ -308,12 +286,11 @@ def hash_cmd(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
              ) -> None:
     """Print perceptual hashes as JSON Lines (hex): one line per file. The PDQ is Meta's reference PDQ of
     the pixels as stored (what other tools compute); an EXIF-rotated photo also gets pdq_upright."""
-    from imgcheck.hashing import HASH_TYPES
-    from imgcheck.hashing.files import hash_files
+    from imgcheck.batch.file_jobs import hash_inputs
 
-    kinds = [t.strip() for t in types.split(",") if t.strip()] if types else list(HASH_TYPES)
+    kinds = [t.strip() for t in types.split(",") if t.strip()] if types else None
     try:
-        results = hash_files(_iter_images(paths), kinds, workers=workers)
+        results = hash_inputs(paths, kinds, workers=workers)
         bad = 0
         for r in results:
             if r.error:
@@ -328,14 +305,6 @@ def hash_cmd(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
 
 
 # -- bank ----------------------------------------------------------------------------------------
-def _iter_images(paths: list[Path]):
-    for p in paths:
-        if p.is_dir():
-            yield from (q for q in sorted(p.rglob("*")) if q.is_file() and not q.name.startswith("."))
-        else:
-            yield p
-
-
 @bank_app.command("add")
 def bank_add(paths: Annotated[list[Path], typer.Argument(help="Image files or folders.")],
              label: Annotated[Optional[str], typer.Option(help="Who or what the images show.")] = None,
@@ -346,41 +315,26 @@ def bank_add(paths: Annotated[list[Path], typer.Argument(help="Image files or fo
              workers: Annotated[Optional[int], typer.Option(
                  help="Threads preparing images (default: one per CPU).")] = None,
              bank: BankOpt = None, models: ModelsOpt = None) -> None:
-    """Add images to the bank (adding the same file twice does nothing)."""
+    """Add images to the bank (adding the same file twice does nothing). Folders are walked as
+    ``imgcheck scan`` walks them (hidden entries and symlinked folders skipped, zips read in place)."""
+    from imgcheck.batch.file_jobs import add_paths
+
     if kind not in BANK_KINDS:
         fail(InputError(f"--kind must be one of {', '.join(BANK_KINDS)}"))
-    if not label and not label_from_folder:
-        fail(InputError("give --label TEXT or --label-from-folder"))
     try:
+        if not label and not label_from_folder:
+            raise InputError("give --label TEXT or --label-from-folder")
         engine = open_engine(bank, models, for_writing=True)
+        summary = add_paths(engine, paths, label=label, kind=kind, source=source,
+                            label_from_folder=label_from_folder, workers=workers,
+                            on_refused=lambda why: emit(err, (tr("cli.skipped"), "yellow"), f" {why}"))
     except ImgcheckError as exc:
         fail(exc)
-    from imgcheck import threads
-
-    def prepare(p: Path):
-        # hashing, features, thumbnail and faces on worker threads; SQLite writes stay on this one
-        try:
-            return engine.entry_for(engine.load(p), p.parent.name if label_from_folder else label,
-                                    kind, source)
-        except InputError as exc:
-            return exc
-
-    added = same = bad = 0
-    for entry in threads.imap(prepare, _iter_images(paths), workers):
-        try:
-            if isinstance(entry, InputError):
-                raise entry
-            _, created = engine.bank.store.add(entry)
-        except InputError as exc:
-            bad += 1
-            emit(err, (tr("cli.skipped"), "yellow"), f" {exc}")
-            continue
-        except ImgcheckError as exc:
-            fail(exc)
-        added += int(created)
-        same += int(not created)
-    emit(err, tr("cli.added", added=added, same=same, bad=bad, path=str(engine.bank.path)))
-    if bad and not (added or same):
+    emit(err, tr("cli.added", added=summary.added, same=summary.same, bad=summary.bad, path=summary.path))
+    if summary.not_images:
+        emit(err, tr("cli.scan_skipped", n=len(summary.not_images),
+                     example=", ".join(Path(p.split("!")[-1]).name for p in summary.not_images[:3])))
+    if summary.bad and not (summary.added or summary.same):
         raise typer.Exit(InputError.exit_code)
 
 
@@ -406,7 +360,7 @@ def bank_remove(ids: Annotated[Optional[list[int]], typer.Argument(help="Entry i
                 bank: BankOpt = None) -> None:
     """Remove entries by id or label."""
     try:
-        engine = open_engine(bank or default_bank_path(), for_writing=True)
+        engine = open_engine(bank or user_bank.default_bank_path(), for_writing=True)
         n = engine.bank.store.remove(ids or [])
         if label:
             n += engine.bank.store.remove_label(label)

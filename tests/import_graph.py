@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bank", ("imgcheck.bank",)),
     ("checks", ("imgcheck.checks", "imgcheck.verdict")),
     ("engine", ("imgcheck.engine", "imgcheck.video.check")),
-    ("batch", ("imgcheck.batch", "imgcheck.examples")),
+    ("batch", ("imgcheck.batch", "imgcheck.examples", "imgcheck.user_bank")),
     ("cli/app", ("imgcheck", "imgcheck.cli", "imgcheck.cli_scan", "imgcheck.cli_detector", "imgcheck.app")),
 )
 #: the package root (``imgcheck/__init__.py``, the library's front door) names only itself: a new

@@ -21,6 +21,7 @@ from typing import Any
 from imgcheck import checks as check_registry
 from imgcheck.app import render
 from imgcheck.app.uploads import Upload, UploadPolicy
+from imgcheck.batch.inputs import ScanItem
 from imgcheck.engine import Engine, _head, error_report
 from imgcheck.errors import BankError, ImgcheckError, InputError
 from imgcheck.load import LoadedImage
@@ -332,22 +333,17 @@ class AppHandlers:
                 raise InputError("give a label: who or what the photos show")
             if kind not in BANK_KINDS:
                 raise InputError(f"kind must be one of {', '.join(BANK_KINDS)}")
-            added = same = 0
-            skipped: list[str] = []
-            for up in ups:
-                try:
-                    img = self.engine.load(up.path, name=up.name)
-                    _, created = self.engine.add_to_bank(img, label, kind, f"added in the app: {up.name}")
-                except InputError as exc:
-                    skipped.append(str(exc))
-                    continue
-                added += int(created)
-                same += int(not created)
+            from imgcheck.batch.file_jobs import add_items
+
+            self._bank()
+            items = [ScanItem(up.name, str(up.path)) for up in ups]
+            done = add_items(self.engine, items, label=label, kind=kind, workers=1,
+                             source=lambda item: f"added in the app: {item.source}")
         finally:
             self.uploads.discard(ups)
-        msg = f"Added {added} to the bank as '{label}' ({kind}); {same} were already there."
-        if skipped:
-            msg += " Skipped: " + "; ".join(skipped)
+        msg = f"Added {done.added} to the bank as '{label}' ({kind}); {done.same} were already there."
+        if done.refused:
+            msg += " Skipped: " + "; ".join(done.refused)
         return msg
 
     def bank_remove(self, ids_text: str) -> str:
