@@ -271,7 +271,7 @@ def scan(inputs: Annotated[list[str], typer.Argument(help="Folders (recursive), 
 
     # the parameter ``out`` (the report path) shadows the stdout console here
     hooks = CliHooks(out=globals()["out"], err=err, open_engine=open_engine, fail=fail, tr=tr,
-                     quiet=bool(_opts["quiet"]))
+                     quiet=bool(_opts["quiet"]), lang=lang())
     run_scan(inputs, out=out, fmt=fmt, workers=workers, resume=resume, overwrite=overwrite,
              checks=_split_checks(checks), engine_name=engine_name, address=address,
              max_html_rows=max_html_rows, bank=bank, models=models, hooks=hooks)

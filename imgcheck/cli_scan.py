@@ -154,6 +154,8 @@ class CliHooks:
     fail: Callable[[Exception], None]
     tr: Callable[..., str]
     quiet: bool = False
+    #: the language of the HTML report (``--lang`` / ``LANG``)
+    lang: str = "en"
 
 
 def print_summary(console: Console, summary, paths: ScanPaths, new: int, skipped: list[str] | None = None,
@@ -257,5 +259,5 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
         write_csv(read_jsonl(paths.journal), paths.out)
     elif paths.format == "html":
         write_html(read_jsonl(paths.journal), paths.out, bank=engine.bank, limits=engine.settings.limits,
-                   max_rows=max_html_rows)
+                   max_rows=max_html_rows, lang=hooks.lang)
     print_summary(stdout, Summary.of(read_jsonl(paths.journal)), paths, new, skipped, n_skipped, tr=hooks.tr)

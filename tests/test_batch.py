@@ -4,6 +4,7 @@ worker processes, reports (CSV, HTML escaping) and the JSON Lines journal."""
 from __future__ import annotations
 
 import csv
+import html
 import json
 import shutil
 import zipfile
@@ -214,7 +215,7 @@ def test_html_report_escapes_everything_from_files(tmp_path, engine):
     assert records[0]["matches"][0]["label"] == evil_label
     out = write_html(records, tmp_path / "r.html", bank=engine.bank)
     page = out.read_text()
-    assert evil_label not in page and "&lt;script&gt;alert(&#x27;label&#x27;)&lt;/script&gt;" in page
+    assert evil_label not in page and "&lt;script&gt;alert(&#39;label&#39;)&lt;/script&gt;" in page
     assert "onerror=alert(1)>" not in page
     parser = _Tags()
     parser.feed(page)
@@ -288,3 +289,25 @@ def test_a_crashed_worker_costs_one_file_not_the_scan(celeb_engine):
         assert tid == 2 and record["verdict"] == "clear" and crash is None
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_html_report_speaks_the_readers_language(tmp_path, engine, lang):
+    """Every fixed text of the page and every check's reason come from the catalog in ``lang``; what
+    came from files (names, labels) is shown as it is."""
+    from imgcheck import i18n
+
+    engine.add_to_bank(FIXTURES / "obama.jpg", "Barack Obama", "celebrity", "fixtures")
+    records = list(scan_iter([str(FIXTURES / "obama.jpg"), str(FIXTURES / "coffee.png"), str(tmp_path / "nope.jpg")],
+                             engine, checks=CHECKS))
+    page = html.unescape(write_html(records, tmp_path / "r.html", bank=engine.bank, lang=lang).read_text())
+    assert f'<html lang="{lang}">' in page
+    for code in ("report.title", "report.by_risk", "report.by_name", "report.col.matches", "report.any",
+                 "report.verdict.clear", "report.no_preview"):
+        assert i18n.text(code, {}, lang) in page, code
+    flagged = next(e for e in records[0]["evidence"] if e["status"] == "flag")
+    assert i18n.reason_text(flagged, lang) in page and "Barack Obama" in page
+    assert i18n.text("report.n_images", {"n": 3}, lang) in page
+    if lang == "fr":
+        for english in ("by risk", "no preview", "Matched bank images", "strongest evidence", "Matches a known"):
+            assert english not in page

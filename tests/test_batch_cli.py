@@ -85,9 +85,18 @@ def test_scan_html_and_csv_reports(tmp_path):
     assert p.returncode == 0, p.stderr
     page = html_out.read_text()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '<html lang="en">' in page and "Matches a known image of" in page
     journal = tmp_path / "report.jsonl"
     assert len(lines(journal)) == 4
     assert "known_image 2" in p.stdout and "errors 1" in p.stdout
+    # the same scan as a French page (--lang): fixed text and the checks' reasons from the catalog
+    fr_out = tmp_path / "rapport.html"
+    p = scan([*inputs, "--out", str(fr_out), "--bank", str(bank), "--checks", "known_image", "--lang", "fr"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    page = fr_out.read_text()
+    assert '<html lang="fr">' in page and "Rapport d&#39;analyse imgcheck" in page
+    assert "Correspond à une image connue de « Barack Obama »" in page and "SIGNALÉE" in page
+    assert "Matches a known image" not in page and "by risk" not in page
     csv_out = tmp_path / "r.csv"
     p = scan([*inputs, "--out", str(csv_out), "--bank", str(bank), "--checks", "known_image", "--format", "csv"],
              tmp_path)

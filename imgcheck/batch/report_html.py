@@ -1,8 +1,11 @@
 """A self-contained HTML report a moderator can work through: thumbnails, verdicts, reasons, the
 matched bank images side by side, a filter by flag and verdict, and a sort by risk.
 
+The page is a Jinja2 template (``templates/scan_report.html``) with autoescape on, in English or
+French (message ids of ``imgcheck/messages.py``, ``report.*``).
+
 Safety: every string that comes from a file (names, labels, sources, reasons quoting metadata) is
-HTML-escaped, images are embedded as base64 data URIs, nothing external is loaded, and a Content
+HTML-escaped by the template engine, images are embedded as base64 data URIs, nothing external is loaded, and a Content
 Security Policy allows only this file's own script (by its sha256) to run: even if an escaping bug
 let markup through, an injected ``<script>`` would not execute.
 """
@@ -11,24 +14,38 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import functools
 import heapq
-import html
 import io
 import itertools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from PIL import Image
 
+from imgcheck import i18n
 from imgcheck.batch.inputs import ZIP_SEP, ScanItem, read_item
 from imgcheck.batch.records import Record, Summary, risk, strongest
-from imgcheck.batch.report_csv import measure_text
 from imgcheck.errors import InputError
 from imgcheck.load import Limits, load_image
 from imgcheck.terminal import clean
 
 THUMB_SIDE = 128
+VERDICTS = ("flagged", "suspicious", "error", "incomplete", "clear")
+
+
+def _finalize(value: Any) -> Any:
+    """Every value the template prints: control and bidi characters (from file names and metadata)
+    shown as visible escapes, as the CLI shows them; autoescape then escapes it for HTML."""
+    return value if isinstance(value, Markup) else clean(value)
+
+
+_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
+                   undefined=StrictUndefined, finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
+                   keep_trailing_newline=True)
 
 _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
@@ -83,12 +100,6 @@ _JS = """
 """
 
 
-def esc(value: Any) -> str:
-    """Escape any value for HTML text or a quoted attribute; control and bidi characters (from file
-    names and metadata) are shown as visible escapes, as the CLI shows them."""
-    return html.escape(clean(value), quote=True)
-
-
 def _jpeg_data_uri(rgb) -> str:
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, "JPEG", quality=70)
@@ -128,11 +139,11 @@ def _bank_thumb_uri(jpeg: bytes, side: int = THUMB_SIDE) -> str | None:
 
 
 def write_html(records: Iterable[Record], path: str | Path, *, bank=None, limits: Limits | None = None,
-               max_rows: int = 5000, thumbnails: bool = True, title: str = "imgcheck scan report",
-               thumb_for: Callable[[str], str | None] | None = None) -> Path:
-    """Write the report to ``path``. At most ``max_rows`` records are shown, riskiest first (the
-    rest are counted in the summary; the JSON Lines file has them all). ``bank``: a Bank whose
-    thumbnails show matched images (``bank.store.thumb(entry_id)``)."""
+               max_rows: int = 5000, thumbnails: bool = True, title: str | None = None,
+               thumb_for: Callable[[str], str | None] | None = None, lang: str = i18n.DEFAULT_LANG) -> Path:
+    """Write the report to ``path`` in ``lang`` (``en``, ``fr``). At most ``max_rows`` records are
+    shown, riskiest first (the rest are counted in the summary; the JSON Lines file has them all).
+    ``bank``: a Bank whose thumbnails show matched images (``bank.store.thumb(entry_id)``)."""
     limits = limits or Limits()
     summary = Summary()
     counter = itertools.count()
@@ -145,7 +156,7 @@ def write_html(records: Iterable[Record], path: str | Path, *, bank=None, limits
     top = [r for _, _, r in heapq.nlargest(max_rows, keyed(records))]
     thumb = thumb_for or (lambda src: thumbnail_uri(src, limits))
 
-    bank_css: list[str] = []
+    bank_css: list[tuple[int, str]] = []
     bank_ok: set[int] = set()
     if bank is not None:
         ids = sorted({int(m["entry_id"]) for r in top for m in r.get("matches") or []
@@ -154,97 +165,85 @@ def write_html(records: Iterable[Record], path: str | Path, *, bank=None, limits
             jpeg = bank.store.thumb(eid)
             uri = _bank_thumb_uri(jpeg) if jpeg else None
             if uri:
-                bank_css.append(f".bank-{eid}{{background-image:url({uri})}}")
+                bank_css.append((eid, uri))
                 bank_ok.add(eid)
 
     js_hash = base64.b64encode(hashlib.sha256(_JS.encode()).digest()).decode()
     csp = (f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{js_hash}'; "
            "base-uri 'none'; form-action 'none'")
+    lang = i18n.pick_lang(lang)
+    pages = _ENV.get_template("scan_report.html").generate(
+        lang=lang, t=functools.partial(_text, lang), csp=csp, title=title or i18n.text("report.title", {}, lang),
+        css=Markup(_CSS), js=Markup(_JS), bank_css=bank_css, total=summary.total, shown=len(top),
+        counts=_counts(summary, lang), flag_items=summary.flag_items(), verdicts=VERDICTS,
+        rows=(_row(r, thumb(str(r.get("source"))) if thumbnails and r.get("verdict") != "error" else None,
+                   bank_ok, lang) for r in top))  # one row at a time: thumbnails are not all held at once
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     with tmp.open("w", encoding="utf-8") as fh:
-        w = fh.write
-        w("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
-        w(f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">\n')
-        w('<meta name="referrer" content="no-referrer">\n')
-        w(f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n")
-        if bank_css:
-            w("<style>\n" + "\n".join(bank_css) + "\n</style>\n")
-        w("</head><body>\n<header>\n")
-        w(f"<h1>{esc(title)}</h1>\n")
-        w(_summary_html(summary, len(top)))
-        w(_controls_html(summary))
-        w("</header>\n<table id=\"rows\"><thead><tr><th>Image</th><th>File</th><th>Verdict</th>"
-          "<th>Reasons</th><th>Matched bank images</th></tr></thead>\n<tbody>\n")
-        for r in top:
-            uri = thumb(str(r.get("source"))) if thumbnails and r.get("verdict") != "error" else None
-            w(_row_html(r, uri, bank_ok))
-        w("</tbody></table>\n")
-        w(f"<script>{_JS}</script>\n</body></html>\n")
+        fh.writelines(pages)
     tmp.replace(out)
     return out
 
 
-def _summary_html(s: Summary, shown: int) -> str:
-    parts = [f"{esc(s.total)} images", f"{esc(s.verdicts.get('flagged', 0))} flagged",
-             f"{esc(s.verdicts.get('suspicious', 0))} suspicious", f"{esc(s.errors)} errors",
-             f"{esc(s.incomplete)} incomplete",
-             f"{esc(s.verdicts.get('clear', 0))} clear"]
-    flags = ", ".join(f"{esc(k)}: {esc(v)}" for k, v in s.flag_items()) or "none"
-    text = f"<p>{' &middot; '.join(parts)}. Flags: {flags}.</p>\n"
-    if shown < s.total:
-        text += (f"<p class=\"note\">Showing the {esc(shown)} riskiest of {esc(s.total)} records; the JSON Lines "
-                 "file has every record.</p>\n")
-    return text
+def _text(lang: str, code: str, **params: Any) -> str:
+    return i18n.text(code, params, lang)
 
 
-def _controls_html(s: Summary) -> str:
-    opts = "".join(f'<option value="{esc(k)}">{esc(k)} ({esc(v)})</option>' for k, v in s.flag_items())
-    boxes = "".join(f'<label><input type="checkbox" class="verdict" value="{v}" checked> {v}</label>'
-                    for v in ("flagged", "suspicious", "error", "incomplete", "clear"))
-    return ('<div class="controls">' + boxes +
-            f'<label>Flag: <select id="flag"><option value="">any</option>{opts}</select></label>'
-            '<label>Sort: <select id="sort"><option value="risk">by risk</option>'
-            '<option value="name">by file name</option></select></label>'
-            '<span class="note">showing <span id="shown"></span></span></div>\n')
+def _counts(s: Summary, lang: str) -> list[str]:
+    v = s.verdicts
+    return [i18n.text(code, {"n": n}, lang) for code, n in (
+        ("report.n_images", s.total), ("report.n_flagged", v.get("flagged", 0)),
+        ("report.n_suspicious", v.get("suspicious", 0)), ("report.n_errors", s.errors),
+        ("report.n_incomplete", s.incomplete), ("report.n_clear", v.get("clear", 0)))]
 
 
-def _row_html(r: Record, thumb_uri: str | None, bank_ok: set[int]) -> str:
+def _row(r: Record, thumb_uri: str | None, bank_ok: set[int], lang: str) -> dict[str, Any]:
+    """What the template shows of one record (every value a plain string or number; escaping is
+    the template's)."""
     verdict = str(r.get("verdict"))
-    flags = [str(f) for f in r.get("flags") or []]
-    img = (f'<img class="thumb" alt="" src="{esc(thumb_uri)}">' if thumb_uri
-           else '<div class="nothumb">no preview</div>')
-    info = r.get("image") or {}
-    dims = (f"<div class=\"sha\">{esc(info.get('format'))} {esc(info.get('width'))}x{esc(info.get('height'))}"
-            "</div>") if info else ""
-    sha = f"<div class=\"sha\">sha256 {esc((r.get('sha256') or '')[:16])}</div>" if r.get("sha256") else ""
-    reasons = "".join(f"<li>{esc(x)}</li>" for x in r.get("reasons") or [])
-    reasons_html = f"<ul>{reasons}</ul>" if reasons else ""
-    if r.get("error"):
-        reasons_html += f"<div class=\"err\">{esc(r.get('error'))}</div>"
+    evidence = [e for e in r.get("evidence") or [] if isinstance(e, dict)]
+    flagging = [e for e in evidence if e.get("status") == "flag"]
+    # the flagging checks' reasons in the reader's language (their stored English text when a record
+    # has no message ids); a record without evidence keeps its own reasons
+    reasons = [i18n.reason_text(e, lang) for e in flagging] if flagging else [str(x) for x in r.get("reasons") or []]
     ev, strength = strongest(r)
+    strong = None
     if ev is not None and strength is not None and strength > 0:
-        what = measure_text(ev.get("measure"))
-        reasons_html += (f'<div class="note">strongest evidence: {esc(ev.get("check"))}, strength '
-                         f'{strength:.2f} of 1' + (f" ({esc(what)})" if what else "") + "</div>")
-    others = [e for e in r.get("evidence") or [] if e.get("status") in ("inconclusive", "error")]
-    if others:
-        reasons_html += "".join(f"<div class=\"note\">{esc(e.get('check'))}: {esc(e.get('status'))} - "
-                                f"{esc(e.get('reason'))}</div>" for e in others)
+        strong = {"check": clean(ev.get("check")), "strength": strength, "measure": _measure(ev.get("measure"), lang)}
     matches = []
     for m in r.get("matches") or []:
         eid = m.get("entry_id")
-        pic = (f'<div class="bank bank-{int(eid)}"></div>' if isinstance(eid, int) and eid in bank_ok
-               else '<div class="nothumb">bank entry</div>')
-        how = m.get("method")
-        dist = m.get("distance") if m.get("distance") is not None else m.get("similarity")
-        matches.append(f"<div class=\"match\">{pic}<div><b>{esc(m.get('label'))}</b></div>"
-                       f"<div class=\"sha\">{esc(m.get('kind'))} via {esc(how)} {esc(dist)} "
-                       f"(#{esc(eid)}, {esc(m.get('bank_kind'))})</div></div>")
-    return (f'<tr data-risk="{risk(r):.3f}" data-verdict="{esc(verdict)}" data-flags="{esc(" ".join(flags))}" '
-            f'data-name="{esc(r.get("source"))}">'
-            f"<td>{img}</td><td class=\"src\">{esc(r.get('source'))}{dims}{sha}</td>"
-            f"<td><span class=\"v v-{esc(verdict)}\">{esc(verdict.upper())}</span><div>"
-            + "".join(f'<span class="flag">{esc(f)}</span>' for f in flags)
-            + f"</div></td><td>{reasons_html}</td><td>{''.join(matches)}</td></tr>\n")
+        value = m.get("distance") if m.get("distance") is not None else m.get("similarity")
+        matches.append({"thumb": isinstance(eid, int) and eid in bank_ok, "entry_id": clean(eid),
+                        "label": m.get("label"), "kind": clean(m.get("kind")), "method": clean(m.get("method")),
+                        "value": clean(value), "bank_kind": clean(m.get("bank_kind"))})
+    return {
+        "risk": risk(r), "verdict": verdict, "flags": [str(f) for f in r.get("flags") or []],
+        "source": r.get("source"), "thumb": thumb_uri, "image": r.get("image") or None,
+        "sha": (r.get("sha256") or "")[:16] if r.get("sha256") else None,
+        "badge": _badge(verdict, lang), "reasons": reasons, "error": r.get("error"), "strongest": strong,
+        "others": [{"check": e.get("check"), "status": _status(e.get("status"), lang),
+                    "reason": i18n.reason_text(e, lang)}
+                   for e in evidence if e.get("status") in ("inconclusive", "error")],
+        "matches": matches,
+    }
+
+
+def _measure(measure: object, lang: str) -> str:
+    """``distance 16 (bits of 256; flags at <= 31)``, as the CSV's ``measure`` column, in ``lang``."""
+    if not isinstance(measure, dict) or measure.get("value") is None:
+        return ""
+    return i18n.text("report.measure", {k: clean(measure.get(k)) for k in ("name", "value", "unit", "flags_when",
+                                                                           "flag_at")}, lang)
+
+
+def _badge(verdict: str, lang: str) -> str:
+    code = f"report.verdict.{verdict}"
+    return i18n.text(code, {}, lang).upper() if code in i18n.MESSAGES else verdict.upper()
+
+
+def _status(status: object, lang: str) -> str:
+    code = f"report.status.{status}"
+    return i18n.text(code, {}, lang) if code in i18n.MESSAGES else clean(status)
