@@ -1,0 +1,170 @@
+"""Face-level features of the corpus: the aligned inner face (imgcheck.ai_pixels.gan_face) of each view.
+
+For every (image, view) of the plan: apply the named upload chain (imgcheck.ai_pixels.chain), load the
+result as the checker would (imgcheck.load.load_image), find faces with the checker's face pipeline
+and cut the inner FFHQ-aligned crop of the largest faces; cache per (image, view) an .npz with, per
+face (largest first; up to MAX_FACES on train rows, 1 elsewhere as at run time): the CLIP embedding
+of the crop (512), the residual statistics of the crop (20), eye distance, outside share, scale.
+
+Rows: the pixel detector's corpus table (tools/aipix_features.py writes FEATURES/rows.json), plus
+``lfw_full``: LFW (/work/data/faces/lfw; no redistribution licence: evaluation only, never trained or
+calibrated on), without the people of the ``lfw_subset`` train source. The 4 BaseMax faces kept as test
+fixtures (tests/fixtures/gan_faces) are moved out of training into the ``fixture`` role.
+
+  OMP_NUM_THREADS=1 nice -n 10 python tools/aipix_faces.py --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+FEATURES = Path("/work/data/aipix/features")
+LFW = Path("/work/data/faces/lfw")
+OUT = Path("/work/data/aipix2/facefeat")
+MAX_FACES = 3
+#: BaseMax files that are test fixtures (tests/fixtures/gan_faces/basemax_<n>.jpg): never trained on
+FIXTURE_FILES = {"faces/10.jpg", "faces/100.jpg", "faces/500.jpg", "faces/700.jpg"}
+#: per source: {view: max images (first n by key) or None for all}
+PLAN: dict[str, dict[str, int | None]] = {
+    "basemax_gan_faces": {"upload": 600, "harsh": 300, "random": 300},
+    "comfyui_media_image": {"upload": None, "harsh": None},
+    "tpdne_hard": {"upload": None, "harsh": 350},
+    "unsplash_faces": {"upload": None, "harsh": 300},
+    "bsds500": {"upload": None},
+    "shared_data": {"given": None, "upload": None, "harsh": None},
+    "lfw_full": {"upload": 1500},
+    "fixture": {"given": None, "upload": None, "harsh": None},
+}
+DEFAULT_PLAN: dict[str, int | None] = {"upload": None, "harsh": None, "random": None}
+LFW_SEED = 11
+
+
+def lfw_rows(exclude_people: set[str], n: int = 4000) -> list[dict]:
+    files = sorted(p for p in LFW.glob("*/*.jpg") if p.parent.name not in exclude_people)
+    rng = np.random.default_rng(LFW_SEED)
+    pick = rng.choice(len(files), size=min(n, len(files)), replace=False)
+    return [{"source": "lfw_full", "label": "real", "kind": "LFW press photo", "role": "eval",
+             "file": str(files[i]), "origin": f"lfw:{files[i].parent.name}/{files[i].name}", "people": "1",
+             "group": files[i].parent.name} for i in sorted(pick)]
+
+
+def all_rows() -> list[dict]:
+    import aipix_features as feats
+
+    rows = json.loads((FEATURES / "rows.json").read_text())
+    for r in rows:
+        if r["source"] == "basemax_gan_faces" and r["origin"].split(":", 1)[-1] in FIXTURE_FILES:
+            r["source"], r["role"] = "fixture", "eval"
+    people = {Path(r["file"]).parent.name for r in rows if r["source"] == "lfw_subset"}
+    extra = lfw_rows(people)
+    for r in extra:
+        r["key"] = feats.key_of(r["origin"])
+    return rows + extra
+
+
+def planned(rows: list[dict]) -> list[tuple[dict, str]]:
+    by_src: dict[str, list[dict]] = {}
+    for r in rows:
+        by_src.setdefault(r["source"], []).append(r)
+    jobs = []
+    for src, items in by_src.items():
+        items = sorted(items, key=lambda r: r["key"])
+        for view, n in PLAN.get(src, DEFAULT_PLAN).items():
+            jobs += [(r, view) for r in (items if n is None else items[:n])]
+    # train rows first (they gate the fit), then upload views of everything, then the rest
+    return sorted(jobs, key=lambda j: (j[0]["role"] != "train", j[1] != "upload", j[0]["key"], j[1]))
+
+
+_STATE: dict = {}
+
+
+def _init(models: str) -> None:
+    import onnxruntime as ort
+
+    from imgcheck.faces import FacePipeline
+    from imgcheck.models import ModelRegistry
+    from imgcheck.settings import Settings
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    _STATE["clip"] = ort.InferenceSession(str(Path(models) / "clip_vit_b16_image.u8u8.onnx"), opts,
+                                          providers=["CPUExecutionProvider"])
+    _STATE["faces"] = FacePipeline(ModelRegistry(Path(models), 1), Settings(intra_op_threads=1))
+
+
+def _work(job: tuple[str, str, str, str, int]) -> str:
+    from imgcheck.ai_pixels import chain, features, gan_face
+    from imgcheck.load import load_image
+
+    path, key, view, out, max_faces = job
+    dest = Path(out) / f"{key}_{view}.npz"
+    if dest.exists():
+        return ""
+    try:
+        rgb = chain.read_rgb(path)
+        v = chain.named_view(rgb, view, seed=int(key, 16) % (2 ** 32))
+        buf = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(v)).save(buf, "PNG", compress_level=1)
+        img = load_image(buf.getvalue(), name=Path(path).name)
+        faces = _STATE["faces"].detect(img)
+        full = img.rgb(2048)
+        sx, sy = full.shape[1] / img.width, full.shape[0] / img.height
+    except Exception as exc:  # an unreadable corpus file is reported, not fatal
+        return f"failed {path} {view}: {exc}"
+    faces = sorted((f for f in faces if len(f.landmarks) >= 4), key=lambda f: -f.box[2] * f.box[3])[:max_faces]
+    emb, res, meta = [], [], []
+    for f in faces:
+        lm = [(x * sx, y * sy) for x, y in f.landmarks]
+        crop = gan_face.inner_crop(full, lm)
+        emb.append(gan_face.crop_features(_STATE["clip"], crop))
+        res.append(features.residual_features(crop.pixels))
+        meta.append([crop.eye_px, crop.outside, crop.scale, f.score])
+    tmp = dest.with_suffix(".tmp.npz")
+    np.savez(tmp, emb=np.array(emb).reshape(-1, 512), res=np.array(res).reshape(-1, len(features.RESIDUAL_NAMES)),
+             meta=np.array(meta).reshape(-1, 4), n_faces=len(faces), h=full.shape[0], w=full.shape[1])
+    os.replace(tmp, dest)
+    return ""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--models", default=str(REPO / "models"))
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--only-role", default=None, help="compute only rows of this role (train / eval)")
+    ap.add_argument("--dry-run", action="store_true")
+    args = ap.parse_args()
+    rows = all_rows()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rows.json").write_text(json.dumps(rows))
+    jobs = [(r, v) for r, v in planned(rows) if args.only_role in (None, r["role"])]
+    todo = [(r["file"], r["key"], v, str(out), MAX_FACES if r["role"] == "train" else 1) for r, v in jobs
+            if not (out / f"{r['key']}_{v}.npz").exists()]
+    print(f"{len(rows)} images, {len(jobs)} planned views, {len(todo)} to compute", flush=True)
+    if args.dry_run:
+        return
+    with ProcessPoolExecutor(args.workers, initializer=_init, initargs=(args.models,)) as ex:
+        for i, msg in enumerate(ex.map(_work, todo, chunksize=4)):
+            if msg:
+                print(msg, flush=True)
+            if i % 200 == 0:
+                print(f"{i}/{len(todo)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
