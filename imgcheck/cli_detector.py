@@ -61,24 +61,50 @@ def detector_eval(real: RealOpt, ai: AiOpt, models: ModelsOpt = None,
     try:
         registry = _registry(models)
         info = pixels.head_info(registry)
-        faces = None
+        faces = pipeline = None
         if registry.has("blazeface_full"):
+            from imgcheck.faces import FacePipeline
             from imgcheck.faces.detector import FaceDetector
+            from imgcheck.settings import Settings
 
             faces = FaceDetector(registry.session("blazeface_full"))
-        scored = training.score_sources(registry, real, ai, names, face_detector=faces)
+            pipeline = FacePipeline(registry, Settings(models_dir=registry.models_dir))
+        scored = training.score_sources(registry, real, ai, names, face_detector=faces, face_pipeline=pipeline)
     except ImgcheckError as exc:
         fail(exc)
-    first = [s for s in scored if s.chain == names[0]]
+    parts = scored if isinstance(scored, training.PartScores) else None
+    image = parts.image if parts is not None else scored
+    first = [s for s in image if s.chain == names[0]]
     summary = training.Scores(ai=np.array([s.probability for s in first if s.label == "ai"]),
                               real=np.array([s.probability for s in first if s.label == "real"])
                               ).summary(info.flag_at)
-    rep = evaluation.report(scored, info.flag_at, info.clear_below)
+    rep = evaluation.report(image, info.flag_at, info.clear_below)
+    extra: dict = {}
+    if parts is not None:
+        from imgcheck.ai_pixels import gan_face
+
+        spec = registry.spec(gan_face.HEAD_ID)
+        extra = {"face_report": evaluation.report(parts.face, float(spec.extra["flag_at"]),
+                                                  float(spec.extra["clear_below"])),
+                 "fused_report": evaluation.report(parts.fused, 0.5, 0.25),
+                 "face_abstained": parts.face_abstained}
     if as_json:
-        sys.stdout.write(json.dumps({**summary, "report": rep}) + "\n")
+        sys.stdout.write(json.dumps({**summary, "report": rep, **extra}) + "\n")
         return
+    emit(out, "== whole-image head (ai_pixels_head)")
     for text in evaluation.format_report(rep).splitlines():
         emit(out, text)
+    if extra:
+        emit(out, "")
+        emit(out, "== face head (gan_face_head: the aligned inner face of the largest face; views it did not "
+                  f"score: {extra['face_abstained'] or 'none'})")
+        for text in evaluation.format_report(extra["face_report"]).splitlines():
+            emit(out, text)
+        emit(out, "")
+        emit(out, "== fused, as the check decides (the larger of the two parts' strengths; 0.5 = a part's flag "
+                  "line, 0.25 = the whole image's clear line)")
+        for text in evaluation.format_report(extra["fused_report"]).splitlines():
+            emit(out, text)
 
 
 @detector_app.command("train")

@@ -112,6 +112,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The pixel detector finds no sign of AI generation ({p:.0%}).",
         "fr": "Le détecteur de pixels ne trouve aucun signe de génération par IA ({p:.0%}).",
     },
+    "ai_pixels.flag_face": {
+        "en": "The face detector gives {p:.0%} probability that this face was generated (StyleGAN-like; flags "
+              "at {flag_at:.0%}; read on the aligned face, not the whole picture); a statistical signal, not "
+              "proof.",
+        "fr": "Le détecteur de visages donne {p:.0%} de probabilité que ce visage soit généré (type StyleGAN ; "
+              "signalement à partir de {flag_at:.0%} ; lu sur le visage aligné, pas sur toute l'image) ; un "
+              "indice statistique, pas une preuve.",
+    },
+    "ai_pixels.flag_layout": {
+        "en": "The face sits where StyleGAN/FFHQ generators put it ({distance:.1%} of the side off), and the "
+              "image and face detectors together give {p:.0%} that it was generated (flags at {flag_at:.0%}); "
+              "a statistical signal, not proof.",
+        "fr": "Le visage est placé comme le placent les générateurs StyleGAN/FFHQ (à {distance:.1%} du côté), "
+              "et les détecteurs d'image et de visage donnent ensemble {p:.0%} qu'il soit généré (signalement "
+              "à partir de {flag_at:.0%}) ; un indice statistique, pas une preuve.",
+    },
+    "ai_pixels.face_undecided": {
+        "en": "The whole picture looks camera-made, but the face detector is undecided about the face ({p:.0%}; "
+              "it flags only at {flag_at:.0%}).",
+        "fr": "L'image entière semble issue d'un appareil photo, mais le détecteur de visages hésite sur le "
+              "visage ({p:.0%} ; il ne signale qu'à partir de {flag_at:.0%}).",
+    },
     "ai_pixels.undecided": {
         "en": "The pixel detector is undecided ({p:.0%}; it flags only at {flag_at:.0%}).",
         "fr": "Le détecteur de pixels hésite ({p:.0%} ; il ne signale qu'à partir de {flag_at:.0%}).",

@@ -144,3 +144,21 @@ def test_ffhq_layout_crop_of_a_real_face_is_flagged(face_engine, fixtures, tmp_p
     assert ev.status == "flag", ev.reason
     assert ev.details["distance"] <= ev.threshold and f"{ev.details['distance']:.1%}" in ev.reason
     assert report.verdict == "suspicious"
+
+
+def test_centred_crop_layout_reads_a_4_5_crop_of_a_square_portrait():
+    """A centred 4:5 crop of an FFHQ-layout square keeps its eyes on the layout once the margins are put
+    back; an off-centre crop and a photo far from square do not read as the layout."""
+    side = 1000.0
+    eyes = ((384 / 1024 * side, 486 / 1024 * side), (640 / 1024 * side, 486 / 1024 * side))
+    w = 0.8 * side
+    ox = (side - w) / 2
+    crop = [(x - ox, y) for x, y in eyes]
+    lay = geo.centred_crop_layout(crop[0], crop[1], int(w), int(side))
+    assert lay is not None and lay.distance < 0.002
+    shifted = [(x - 2 * ox, y) for x, y in eyes]  # cut on one side only
+    assert geo.centred_crop_layout(shifted[0], shifted[1], int(w), int(side)).distance > 0.05
+    assert geo.centred_crop_layout(crop[0], crop[1], int(0.5 * side), int(side)) is None
+    # a square photo reads exactly as eye_layout does
+    sq = geo.centred_crop_layout(eyes[0], eyes[1], int(side), int(side))
+    assert sq.distance == pytest.approx(geo.eye_layout(eyes[0], eyes[1], int(side), int(side)).distance)

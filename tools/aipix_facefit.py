@@ -64,11 +64,13 @@ def load(features: Path, feature_set: str):
                 continue
             z = np.load(f)
             xs = []
-            for i in range(int(z["n_faces"])):
+            for i in range(len(z["meta"])):
                 eye_px, outside, scale, score = z["meta"][i]
                 if gan_face.MIN_EYE_PX > eye_px or outside > gan_face.MAX_OUTSIDE:
                     continue
-                x = z["emb"][i] if feature_set == "emb" else np.concatenate([z["emb"][i], z["res"][i]])
+                x = {"emb": z["emb"][i], "res": z["res"][i]}.get(feature_set)
+                if x is None:
+                    x = np.concatenate([z["emb"][i], z["res"][i]])
                 xs.append(x)
             feats[(r["key"], v)] = xs
     return rows, feats
@@ -183,7 +185,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("step", choices=["fit", "sweep"])
     ap.add_argument("--features", default=str(FEATURES))
-    ap.add_argument("--feature-set", choices=["emb", "emb+res"], default=FEATURE_SET)
+    ap.add_argument("--feature-set", choices=["emb", "res", "emb+res"], default=FEATURE_SET)
     ap.add_argument("--l2", type=float, default=L2)
     ap.add_argument("--train-views", default=",".join(TRAIN_VIEWS))
     ap.add_argument("--json", default=None)
@@ -241,6 +243,7 @@ def main() -> None:
             "min_eye_px": gan_face.MIN_EYE_PX, "crop": {"inner": gan_face.INNER, "side": gan_face.CROP_SIDE},
             "calibration_fit": rep["calibration_fit"],
             "evaluation": {"roles": rep["roles"], "flag_at": flag_at,
+                           "calibration_upload": rep["test"]["upload"]["calibration"],
                            **{f"{p}_part": {ch: {k: v for k, v in cc.items() if k != "calibration"}
                                             for ch, cc in rep[p].items()} for p in ("test", "loso", "cal")}}}
         (models / "manifest.json").write_text(json.dumps(man, indent=2) + "\n")

@@ -39,16 +39,19 @@ MAX_FACES = 3
 FIXTURE_FILES = {"faces/10.jpg", "faces/100.jpg", "faces/500.jpg", "faces/700.jpg"}
 #: per source: {view: max images (first n by key) or None for all}
 PLAN: dict[str, dict[str, int | None]] = {
-    "basemax_gan_faces": {"upload": 600, "harsh": 300, "random": 300},
-    "comfyui_media_image": {"upload": None, "harsh": None},
-    "tpdne_hard": {"upload": None, "harsh": 350},
-    "unsplash_faces": {"upload": None, "harsh": 300},
-    "bsds500": {"upload": None},
+    "basemax_gan_faces": {"upload": 500},
+    "comfyui_media_image": {"upload": None},
+    "tpdne_hard": {"upload": None, "harsh": 100},
+    "unsplash_faces": {"upload": None, "harsh": 80},
+    "bsds500": {"upload": 60},
     "shared_data": {"given": None, "upload": None, "harsh": None},
-    "lfw_full": {"upload": 1500},
+    "lfw_full": {"upload": 500},
     "fixture": {"given": None, "upload": None, "harsh": None},
+    "lfw_ffhq": {"upload": 250},
+    "unsplash_ffhq": {"upload": 300},
+    "shared_ffhq": {"given": None, "upload": None},
 }
-DEFAULT_PLAN: dict[str, int | None] = {"upload": None, "harsh": None, "random": None}
+DEFAULT_PLAN: dict[str, int | None] = {"upload": None}
 LFW_SEED = 11
 
 
@@ -59,6 +62,28 @@ def lfw_rows(exclude_people: set[str], n: int = 4000) -> list[dict]:
     return [{"source": "lfw_full", "label": "real", "kind": "LFW press photo", "role": "eval",
              "file": str(files[i]), "origin": f"lfw:{files[i].parent.name}/{files[i].name}", "people": "1",
              "group": files[i].parent.name} for i in sorted(pick)]
+
+
+#: real faces of held-out sources cut by the FFHQ rule (tools/calibrate_gan_geometry.ffhq_crop): a
+#: real photo on the exact layout of a GAN face; from LFW (eval only), the Unsplash faces, ../shared/data
+FFHQ_PARENTS = {"lfw_full": ("lfw_ffhq", 250), "unsplash_faces": ("unsplash_ffhq", 300),
+                "shared_data": ("shared_ffhq", None)}
+FFHQ_SIDES = (256, 300, 384, 512, 1024)
+
+
+def ffhq_rows(rows: list[dict]) -> list[dict]:
+    import aipix_features as feats
+
+    out = []
+    for src, (name, n) in FFHQ_PARENTS.items():
+        items = sorted((r for r in rows if r["source"] == src), key=lambda r: r["key"])[:n]
+        for r in items:
+            side = FFHQ_SIDES[int(r["key"], 16) % len(FFHQ_SIDES)]
+            d = {**r, "source": name, "kind": f"FFHQ-layout crop ({side} px) of a real face", "derive": side,
+                 "origin": f"ffhq{side}:{r['origin']}", "parent_key": r["key"]}
+            d["key"] = feats.key_of(d["origin"])
+            out.append(d)
+    return out
 
 
 def all_rows() -> list[dict]:
@@ -72,7 +97,8 @@ def all_rows() -> list[dict]:
     extra = lfw_rows(people)
     for r in extra:
         r["key"] = feats.key_of(r["origin"])
-    return rows + extra
+    rows = rows + extra
+    return rows + ffhq_rows(rows)
 
 
 def planned(rows: list[dict]) -> list[tuple[dict, str]]:
@@ -84,14 +110,22 @@ def planned(rows: list[dict]) -> list[tuple[dict, str]]:
         items = sorted(items, key=lambda r: r["key"])
         for view, n in PLAN.get(src, DEFAULT_PLAN).items():
             jobs += [(r, view) for r in (items if n is None else items[:n])]
-    # train rows first (they gate the fit), then upload views of everything, then the rest
-    return sorted(jobs, key=lambda j: (j[0]["role"] != "train", j[1] != "upload", j[0]["key"], j[1]))
+    # the upload views of the train rows and of the StyleGAN2/Unsplash sets first (a first fit and its
+    # held-out check), then the other train views, then the rest
+    def rank(job: tuple[dict, str]) -> int:
+        r, view = job
+        if view == "upload":
+            return 0 if r["role"] == "train" else 1
+        return 2 if r["role"] == "train" else 3
+
+    return sorted(jobs, key=lambda j: (rank(j), j[0]["key"], j[1]))
 
 
 _STATE: dict = {}
 
 
 def _init(models: str) -> None:
+    import imgcheck.offline  # noqa: F401  (quiet onnxruntime before it is imported)
     import onnxruntime as ort
 
     from imgcheck.faces import FacePipeline
@@ -106,16 +140,42 @@ def _init(models: str) -> None:
     _STATE["faces"] = FacePipeline(ModelRegistry(Path(models), 1), Settings(intra_op_threads=1))
 
 
-def _work(job: tuple[str, str, str, str, int]) -> str:
-    from imgcheck.ai_pixels import chain, features, gan_face
+def _derive(rgb: np.ndarray, side: int) -> np.ndarray | None:
+    """The FFHQ-rule crop of the largest face of ``rgb`` at ``side`` px, JPEG q90 (None: no face)."""
+    from calibrate_gan_geometry import ffhq_crop
+
+    from imgcheck.ai_pixels import chain
+
+    det = _STATE["faces"].detector.detect(chain.fit_side(rgb, 1280))
+    if not len(det):
+        return None
+    s = max(rgb.shape[:2]) / max(chain.fit_side(rgb, 1280).shape[:2])
+    areas = (det.boxes[:, 2] - det.boxes[:, 0]) * (det.boxes[:, 3] - det.boxes[:, 1])
+    kp = det.keypoints[int(np.argmax(areas))] * s
+    a, b = tuple(kp[0]), tuple(kp[1])
+    left, right = (a, b) if a[0] <= b[0] else (b, a)
+    return chain.jpeg(ffhq_crop(rgb, left, right, tuple(kp[3]), side), 90)
+
+
+def _work(job: tuple) -> str:
+    from imgcheck.ai_pixels import chain, features, gan_face, pixels
     from imgcheck.load import load_image
 
-    path, key, view, out, max_faces = job
+    path, key, view, out, max_faces, derive, role = job
     dest = Path(out) / f"{key}_{view}.npz"
     if dest.exists():
-        return ""
+        with np.load(dest) as z:
+            if "lm" in z.files:
+                return ""
+            old = {k: z[k] for k in z.files}
+    else:
+        old = None
     try:
         rgb = chain.read_rgb(path)
+        if derive:
+            rgb = _derive(rgb, int(derive))
+            if rgb is None:
+                return f"no face to derive from {path}"
         v = chain.named_view(rgb, view, seed=int(key, 16) % (2 ** 32))
         buf = io.BytesIO()
         Image.fromarray(np.ascontiguousarray(v)).save(buf, "PNG", compress_level=1)
@@ -126,18 +186,46 @@ def _work(job: tuple[str, str, str, str, int]) -> str:
     except Exception as exc:  # an unreadable corpus file is reported, not fatal
         return f"failed {path} {view}: {exc}"
     faces = sorted((f for f in faces if len(f.landmarks) >= 4), key=lambda f: -f.box[2] * f.box[3])[:max_faces]
-    emb, res, meta = [], [], []
+    emb, res, meta, lms = [], [], [], []
+    if old is not None and len(faces) == int(old["n_faces"]):
+        # a cache file of the first pass: add the landmarks (and the whole-image features) only
+        lms = [np.array(f.landmarks[:6], dtype=np.float64).reshape(-1) for f in faces]
+        emb, res, meta = list(old["emb"]), list(old["res"]), list(old["meta"])
+        faces = []
     for f in faces:
         lm = [(x * sx, y * sy) for x, y in f.landmarks]
         crop = gan_face.inner_crop(full, lm)
         emb.append(gan_face.crop_features(_STATE["clip"], crop))
         res.append(features.residual_features(crop.pixels))
         meta.append([crop.eye_px, crop.outside, crop.scale, f.score])
+        lms.append(np.array(f.landmarks[:6], dtype=np.float64).reshape(-1))
+    extra = {}
+    whole = FEATURES / f"{key}_{view}.npz"
+    if whole.exists():
+        z = np.load(whole)
+        extra = {"img_emb": z["emb"], "img_res": z["res"]}
+    elif role == "train":
+        extra = {}  # the whole-image head is scored on eval rows only
+    else:  # the whole-image head's features, as tools/aipix_features.py computes them
+        work = v if view != "given" else chain.fit_side(v, pixels.WORK_SIDE)
+        e, _ = features.clip_features(_STATE["clip"], work)
+        extra = {"img_emb": e, "img_res": features.residual_features(work)}
     tmp = dest.with_suffix(".tmp.npz")
     np.savez(tmp, emb=np.array(emb).reshape(-1, 512), res=np.array(res).reshape(-1, len(features.RESIDUAL_NAMES)),
-             meta=np.array(meta).reshape(-1, 4), n_faces=len(faces), h=full.shape[0], w=full.shape[1])
+             meta=np.array(meta).reshape(-1, 4), lm=np.array(lms).reshape(-1, 12), n_faces=len(meta),
+             h=full.shape[0], w=full.shape[1], img_w=img.width, img_h=img.height, **extra)
     os.replace(tmp, dest)
     return ""
+
+
+def _complete(path: Path) -> bool:
+    if not path.exists():
+        return False
+    try:
+        with np.load(path) as z:
+            return "lm" in z.files
+    except (OSError, ValueError):
+        return False
 
 
 def main() -> None:
@@ -153,8 +241,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "rows.json").write_text(json.dumps(rows))
     jobs = [(r, v) for r, v in planned(rows) if args.only_role in (None, r["role"])]
-    todo = [(r["file"], r["key"], v, str(out), MAX_FACES if r["role"] == "train" else 1) for r, v in jobs
-            if not (out / f"{r['key']}_{v}.npz").exists()]
+    todo = [(r["file"], r["key"], v, str(out), MAX_FACES if r["role"] == "train" else 1, r.get("derive"),
+             r["role"])
+            for r, v in jobs
+            if not _complete(out / f"{r['key']}_{v}.npz")]
     print(f"{len(rows)} images, {len(jobs)} planned views, {len(todo)} to compute", flush=True)
     if args.dry_run:
         return

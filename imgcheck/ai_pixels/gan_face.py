@@ -30,7 +30,7 @@ INNER = 0.7
 #: (the corpus's smallest validated faces are LFW's, about 40 px between the eyes)
 MIN_EYE_PX = 32.0
 #: at most this share of the crop may fall outside the photo (a face cut by the frame): else abstain
-MAX_OUTSIDE = 0.08
+MAX_OUTSIDE = 0.55
 #: BlazeFace keypoint indices (imgcheck.faces: right eye, left eye, nose, mouth)
 _RIGHT_EYE, _LEFT_EYE, _MOUTH = 0, 1, 3
 
@@ -82,3 +82,108 @@ def usable(crop: FaceCrop) -> str | None:
     if crop.outside > MAX_OUTSIDE:
         return "face_cut"
     return None
+
+
+#: the face head of models/manifest.json
+HEAD_ID = "gan_face_head"
+
+
+@dataclass(frozen=True)
+class FaceScore:
+    """The face head's verdict on the main face of an image, or why it did not score one."""
+
+    probability: float | None
+    #: None when scored; else "no_face", "face_too_small" or "face_cut"
+    reason: str | None
+    flag_at: float
+    clear_below: float
+    eye_px: float = 0.0
+    box: tuple[int, int, int, int] | None = None
+    head_sha256: str = ""
+    #: distance of the face's eyes from the FFHQ layout (``gan_geometry.centred_crop_layout``: the photo
+    #: read as a centred crop of a square portrait), share of the square's side; None when not readable
+    layout_distance: float | None = None
+
+    def to_dict(self) -> dict:
+        out: dict = {"probability": None if self.probability is None else round(self.probability, 4),
+                     "flag_at": self.flag_at, "clear_below": self.clear_below, "eye_px": round(self.eye_px, 1),
+                     "model": HEAD_ID, "model_sha256": self.head_sha256}
+        if self.box is not None:
+            out["box"] = list(self.box)
+        if self.layout_distance is not None:
+            out["ffhq_layout_distance"] = round(self.layout_distance, 4)
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def score_main_face(registry, rgb: np.ndarray, faces, width: int, height: int,
+                    model_id: str = HEAD_ID) -> FaceScore:
+    """Score the largest face of ``faces`` (``imgcheck.types.Face``, in ``width`` x ``height`` image
+    pixels) on ``rgb``, a decoded copy of that image at any scale."""
+    from imgcheck.errors import ModelError
+
+    spec = registry.spec(model_id)
+    try:
+        flag_at, clear_below = float(spec.extra["flag_at"]), float(spec.extra["clear_below"])
+        encoder = str(spec.extra["encoder"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"manifest entry {model_id!r} lacks flag_at, clear_below or encoder: {exc}") from exc
+    with_points = [f for f in faces if len(f.landmarks) > _MOUTH]
+    if not with_points:
+        return FaceScore(None, "no_face", flag_at, clear_below, head_sha256=spec.sha256)
+    face = max(with_points, key=lambda f: f.box[2] * f.box[3])
+    sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
+    landmarks = [(x * sx, y * sy) for x, y in face.landmarks]
+    crop = inner_crop(rgb, landmarks)
+    # the eye distance that counts is the one of the full-size image (a validated face size)
+    eye_full = eye_distance(face.landmarks)
+    layout = geo.centred_crop_layout(face.landmarks[_RIGHT_EYE], face.landmarks[_LEFT_EYE], width, height)
+    dist = None if layout is None else layout.distance
+    why = "face_too_small" if min(eye_full, crop.eye_px) < MIN_EYE_PX else usable(crop)
+    if why:
+        return FaceScore(None, why, flag_at, clear_below, eye_full, face.box, spec.sha256, dist)
+    vec = crop_features(registry.session(encoder), crop).astype(np.float32)[np.newaxis]
+    head = registry.session(model_id)
+    prob = float(head.run(None, {head.get_inputs()[0].name: vec})[0].reshape(-1)[0])
+    return FaceScore(prob, None, flag_at, clear_below, eye_full, face.box, spec.sha256, dist)
+
+
+@dataclass(frozen=True)
+class LayoutRule:
+    """Flag a face on the FFHQ layout whose image and face scores, fused, cross ``flag_at``.
+
+    The FFHQ layout alone is no proof (real faces restored or aligned by the FFHQ rule share it), and
+    each score alone has to stay above every real portrait; together, on faces already on the layout,
+    they separate. ``probability = sigmoid(image_weight * logit(p_image) + face_weight * logit(p_face)
+    + bias)``, fitted and thresholded on held-out calibration faces (tools/aipix_fusion.py).
+    """
+
+    tolerance: float
+    image_weight: float
+    face_weight: float
+    bias: float
+    flag_at: float
+
+    @classmethod
+    def from_spec(cls, extra: dict) -> LayoutRule | None:
+        raw = extra.get("layout_rule")
+        if not isinstance(raw, dict):
+            return None
+        try:
+            return cls(**{k: float(raw[k]) for k in ("tolerance", "image_weight", "face_weight", "bias",
+                                                      "flag_at")})
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def probability(self, p_image: float, p_face: float) -> float:
+        def logit(p: float) -> float:
+            p = min(max(p, 1e-6), 1 - 1e-6)
+            return float(np.log(p / (1 - p)))
+
+        z = self.image_weight * logit(p_image) + self.face_weight * logit(p_face) + self.bias
+        return float(1 / (1 + np.exp(-np.clip(z, -50, 50))))
+
+    def applies(self, face: FaceScore) -> bool:
+        return (face.probability is not None and face.layout_distance is not None
+                and face.layout_distance <= self.tolerance)

@@ -94,16 +94,49 @@ def source_of(path: Path, root: Path) -> str:
     return rel.parts[0] if len(rel.parts) > 1 else root.name
 
 
+def _loaded(view: np.ndarray, name: str):
+    """A decoded view as the checker would load it (lossless PNG: the view's own pixels)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(view)).save(buf, "PNG", compress_level=1)
+    return load_image(buf.getvalue(), name=name)
+
+
+@dataclass(frozen=True)
+class PartScores:
+    """Per part of the detector (whole image, face, both fused), the scored views."""
+
+    image: list[evaluation.Scored]
+    face: list[evaluation.Scored]
+    fused: list[evaluation.Scored]
+    #: views whose face the face head did not score, by reason (no_face, face_too_small, face_cut)
+    face_abstained: dict[str, int]
+
+
 def score_sources(registry, real_root: Path, ai_root: Path, chains: Sequence[str] = ("given",),
-                  model_id: str = pixels.DEFAULT_HEAD, face_detector=None,
-                  progress: Callable[[Path], None] | None = None) -> list[evaluation.Scored]:
+                  model_id: str = pixels.DEFAULT_HEAD, face_detector=None, face_pipeline=None,
+                  progress: Callable[[Path], None] | None = None) -> list[evaluation.Scored] | PartScores:
     """Score every image of the two labelled folders under each named upload chain.
 
     Sub-folders are sources (a generator, a photo collection), so the report can say which one fails;
     ``face_detector`` (a ``FaceDetector``) marks the images with a face for the "faces apart" figures.
+    With ``face_pipeline`` (an ``imgcheck.faces.FacePipeline``) and the face head installed, the main
+    face of each view is scored too and a ``PartScores`` comes back: whole image, face, and the two
+    fused as the check fuses them (each part's strength, its line at 0.5; the larger one counts).
     """
+    from imgcheck.ai_pixels import gan_face
+    from imgcheck.strength import SCALES, grade
+
     limits = Limits()
+    with_face = face_pipeline is not None and registry.has(gan_face.HEAD_ID)
+    info = pixels.head_info(registry, model_id)
     out: list[evaluation.Scored] = []
+    faces_out: list[evaluation.Scored] = []
+    fused: list[evaluation.Scored] = []
+    abstained: dict[str, int] = {}
     for label, root in (("real", real_root), ("ai", ai_root)):
         for p in list_images(root):
             rgb = _rgb(p, limits)
@@ -112,12 +145,27 @@ def score_sources(registry, real_root: Path, ai_root: Path, chains: Sequence[str
             if rgb is None:
                 continue
             src = source_of(p, root)
+            kind = src if label == "ai" else ""
             for name in chains:
                 view = chain.named_view(rgb, name, seed=int(hashlib.sha1(str(p).encode()).hexdigest()[:8], 16))
                 work = chain.fit_side(view, pixels.WORK_SIDE)
                 prob = pixels.score_rgb(registry, work, model_id).probability
                 face = bool(face_detector is not None and len(face_detector.detect(work)))
-                out.append(evaluation.Scored(prob, label, src, src if label == "ai" else "", face, name))
+                out.append(evaluation.Scored(prob, label, src, kind, face, name))
+                if not with_face:
+                    continue
+                img = _loaded(view, p.name)
+                fs = gan_face.score_main_face(registry, img.rgb(2048), face_pipeline.detect(img),
+                                              img.width, img.height)
+                strength = grade(prob, info.flag_at, SCALES["ai_pixels"])
+                if fs.probability is None:
+                    abstained[fs.reason or "?"] = abstained.get(fs.reason or "?", 0) + 1
+                else:
+                    faces_out.append(evaluation.Scored(fs.probability, label, src, kind, True, name))
+                    strength = max(strength, grade(fs.probability, fs.flag_at, SCALES["ai_pixels"]))
+                fused.append(evaluation.Scored(strength, label, src, kind, face or fs.probability is not None, name))
+    if with_face:
+        return PartScores(image=out, face=faces_out, fused=fused, face_abstained=abstained)
     return out
 
 

@@ -64,3 +64,27 @@ def ffhq_quad(eye_left: tuple[float, float], eye_right: tuple[float, float], mou
     half = max(math.hypot(*e2e) * 2.0, math.hypot(*e2m) * 1.8)
     centre = (ex + 0.1 * e2m[0], ey + 0.1 * e2m[1])
     return centre, half, (vx / norm, vy / norm)
+
+
+#: widest centred crop of a square GAN portrait the layout test still reads (aspect w/h from 3:4 to 4:3;
+#: the dating-app crop is 4:5)
+MAX_CROP = 0.25
+
+
+def centred_crop_layout(eye_a: tuple[float, float], eye_b: tuple[float, float], width: int,
+                        height: int) -> EyeLayout | None:
+    """The FFHQ layout test for a photo that may be a *centred* crop of a square GAN portrait.
+
+    The square is taken as the smallest one centred on the photo that contains it (side
+    ``max(width, height)``): a square photo is compared as is, a centred 4:5 crop of a square portrait
+    gets its cut-off margins back. None when the photo is further from square than ``MAX_CROP``
+    (``|1 - min/max side| > MAX_CROP``): no plausible crop of a square portrait. An off-centre or
+    tighter crop moves the eyes and is not recognised (a limit, measured in models/MODELS.md).
+    """
+    if width <= 0 or height <= 0 or 1.0 - min(width, height) / max(width, height) > MAX_CROP + 1e-9:
+        return None
+    side = float(max(width, height))
+    ox, oy = (side - width) / 2, (side - height) / 2
+    a = (eye_a[0] + ox, eye_a[1] + oy)
+    b = (eye_b[0] + ox, eye_b[1] + oy)
+    return eye_layout(a, b, int(round(side)), int(round(side)))
