@@ -215,12 +215,15 @@ def check(files: Annotated[list[Path], typer.Argument(help="Image or video files
 def profile(files: Annotated[list[Path], typer.Argument(help="All photos of one profile.")],
             bank: BankOpt = None, models: ModelsOpt = None,
             as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+            checks: Annotated[Optional[str], typer.Option(
+                help="Comma-separated checks to run, per photo and on the profile (face_consistency); "
+                     "default: all.")] = None,
             lang_opt: LangOpt = None, quiet: QuietOpt = False) -> None:
     """Check all photos of one profile together (adds face consistency across photos)."""
     _set_opts(lang_opt, quiet)
     try:
         engine = open_engine(bank, models)
-        result = engine.check_profile(files)
+        result = engine.check_profile(files, checks=_split_checks(checks))
     except ImgcheckError as exc:
         fail(exc)
     if as_json:

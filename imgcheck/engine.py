@@ -10,10 +10,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from imgcheck import checks as check_registry
+from imgcheck.checks import registry as check_registry
 from imgcheck import verdict
 from imgcheck.bank import Bank, NewEntry
-from imgcheck.checks import Check, CheckContext, face_observations, faces_were_checked, found_faces
+from imgcheck.checks import Check, CheckContext, faces_were_checked, found_faces
 from imgcheck.errors import ImgcheckError, InputError
 from imgcheck.hashing import views
 from imgcheck.i18n import msg
@@ -126,28 +126,34 @@ class Engine:
                       failed=failed, faces_checked=faces_checked)
 
     def _run_one(self, name: str, img: LoadedImage, ctx: CheckContext) -> Evidence:
+        return self._guarded(name, lambda: self._check(name).run(img, ctx), img.source)
+
+    def _guarded(self, name: str, run, source: str = "the profile") -> Evidence:
+        """``run()``'s Evidence; an exception becomes Evidence with status ``error``."""
         try:
-            return self._check(name).run(img, ctx)
+            return run()
         except ImgcheckError as exc:
             return Evidence(name, "error", **msg("check.could_not_run", check=name, error=str(exc)))
         except Exception as exc:  # noqa: BLE001 - one failing check must not stop the others
             # one log line (no traceback on the user's terminal); the traceback at debug level
-            log.error("check %s failed on %r: %s", name, img.source, type(exc).__name__)
+            log.error("check %s failed on %r: %s", name, source, type(exc).__name__)
             log.debug("check %s failed", name, exc_info=True)
             return Evidence(name, "error", **msg("check.failed", check=name, error_type=type(exc).__name__))
 
     def check_profile(self, sources: Sequence[str | Path | bytes | LoadedImage],
-                      names: Sequence[str] | None = None) -> ProfileReport:
+                      names: Sequence[str] | None = None, checks: Iterable[str] | None = None) -> ProfileReport:
         """Check every photo of one profile and add profile-level evidence.
 
-        ``verdict`` is ``error`` when no photo could be read; an unreadable photo or a check that did not
-        run on any photo makes an unflagged profile ``incomplete``."""
-        from imgcheck.faces.consistency import CHECK_NAME, PhotoFaces, face_consistency
-
-        checks = self.resolve_checks(None)
+        ``checks``: per-image and profile-level check names (None: the per-image checks of
+        ``resolve_checks(None)`` and every profile check); only what is named runs, so
+        ``checks=("known_image",)`` needs no face model. ``verdict`` is ``error`` when no photo could be
+        read; an unreadable photo or a check that did not run on any photo makes an unflagged profile
+        ``incomplete``."""
+        image_checks, profile_checks = self.resolve_profile_checks(checks)
+        collectors = {n: self._check(n) for n in profile_checks}
+        collected: dict[str, list] = {n: [] for n in profile_checks}
+        collect_error: dict[str, str] = {}
         reports: list[Report] = []
-        photos: list[PhotoFaces] = []
-        face_error: str | None = None
         for i, s in enumerate(sources):
             name = names[i] if names else None
             display = name or (s.source if isinstance(s, LoadedImage) else
@@ -159,14 +165,15 @@ class Engine:
                 reports.append(error_report(display, str(exc)))
                 continue
             ctx = CheckContext(self)
-            reports.append(self._run(img, checks, {"load": (time.perf_counter() - t0) * 1000}, ctx))
-            try:
-                photos.append(PhotoFaces(Path(reports[-1].source).name, face_observations(ctx, img)))
-            except ImgcheckError as exc:
-                face_error = str(exc)
-            except Exception as exc:  # noqa: BLE001 - the other photos and checks still count
-                log.error("face consistency failed on %r: %s", img.source, type(exc).__name__)
-                face_error = f"failed unexpectedly ({type(exc).__name__})"
+            reports.append(self._run(img, image_checks, {"load": (time.perf_counter() - t0) * 1000}, ctx))
+            for n, chk in collectors.items():
+                try:
+                    collected[n].append(chk.collect(img, ctx, reports[-1]))
+                except ImgcheckError as exc:
+                    collect_error[n] = str(exc)
+                except Exception as exc:  # noqa: BLE001 - the other photos and checks still count
+                    log.error("%s failed on %r: %s", n, img.source, type(exc).__name__)
+                    collect_error[n] = f"failed unexpectedly ({type(exc).__name__})"
         readable = [r for r in reports if r.verdict != "error"]
         failed = [FailedCheck("read", r.error or "could not be read", r.source)
                   for r in reports if r.verdict == "error"]
@@ -174,19 +181,24 @@ class Engine:
         if not readable:
             why = "No photo of this profile could be read." if reports else "The profile has no photos."
             return ProfileReport(reports=tuple(reports), verdict="error", failed=tuple(failed), error=why)
-        cfg = self.settings
-        if face_error is not None:
-            consistency = Evidence(CHECK_NAME, "error", **msg("check.could_not_run", check=CHECK_NAME,
-                                                              error=str(face_error)))
-        else:
-            consistency = face_consistency(photos, cfg.face_same_distance, cfg.face_different_distance)
-        profile_evidence: tuple[Evidence, ...] = (consistency,)
+        profile_evidence = tuple(
+            Evidence(n, "error", **msg("check.could_not_run", check=n, error=collect_error[n]))
+            if n in collect_error else self._guarded(n, lambda chk=chk, n=n: chk.run(collected[n], self))
+            for n, chk in collectors.items())
         failed += verdict.failed_checks(profile_evidence)
         flags = verdict.collect_flags([ev for r in reports for ev in r.evidence] + list(profile_evidence))
         return ProfileReport(reports=tuple(reports), verdict=verdict.decide(flags, failed), flags=flags,
                              reasons=verdict.reasons(profile_evidence) + tuple(
                                  f"{r.source}: {x}" for r in reports for x in r.reasons),
                              evidence=profile_evidence, failed=tuple(failed))
+
+    def resolve_profile_checks(self, names: Iterable[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(per-image checks, profile checks) a profile check runs."""
+        if names is None:
+            return self.resolve_checks(None), check_registry.profile_check_names()
+        names = tuple(n.strip() for n in names if n.strip())
+        profile = tuple(n for n in names if n in check_registry.profile_check_names())
+        return self.resolve_checks([n for n in names if n not in profile]), profile
 
     # -- bank --------------------------------------------------------------------------------
     def entry_for(self, img: LoadedImage, label: str, kind: str = "other", source: str = "") -> NewEntry:

@@ -26,7 +26,7 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 class Settings:
     limits: Limits = field(default_factory=Limits)
     models_dir: Path = DEFAULT_MODELS_DIR
-    #: checks run when the caller names none (names from imgcheck.checks.registry())
+    #: checks run when the caller names none (names from imgcheck.checks.check_names())
     checks: tuple[str, ...] | None = None
     #: longest side of the working copy most checks use
     work_side: int = 1024

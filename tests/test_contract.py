@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from imgcheck import checks as check_registry
+from imgcheck.checks import registry as check_registry
 from imgcheck.batch import read_jsonl, risk, write_csv, write_html
 from imgcheck.contract import evidence_strength, upgrade_report
 from imgcheck.strength import SCALES, grade

@@ -11,7 +11,7 @@ from imgcheck.bank.face_index import FaissFaceIndex, LinearFaceIndex
 from imgcheck.checks.known_face import AMBIGUOUS, NAMED, TOO_FAR, best_per_label, decide
 from imgcheck.faces import FaceObservation, align, main_face
 from imgcheck.faces import blazeface as bf
-from imgcheck.faces.consistency import PhotoFaces, face_consistency
+from imgcheck.checks.face_consistency import PhotoFaces, face_consistency
 from imgcheck.faces.detector import drop_cut
 from imgcheck.faces.embed import RGB_MEAN, distances, to_input
 from imgcheck.types import Face

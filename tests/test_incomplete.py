@@ -66,6 +66,26 @@ def test_profile_without_face_models_is_incomplete_not_a_crash(no_face_models, t
     assert prof.verdict == "incomplete" and prof.error is None
 
 
+
+def test_a_profile_of_named_checks_runs_only_those(no_face_models, tmp_path, fixtures):
+    """``checks=("known_image",)`` names no face check, so no face model is needed: the profile is
+    judged on known_image alone (a match flags it), with no profile-level evidence."""
+    eng = Engine(bank=tmp_path / "b.sqlite", settings=Settings(models_dir=no_face_models))
+    eng.add_to_bank(fixtures / "obama.jpg", "Barack Obama", "celebrity")
+    prof = eng.check_profile([PHOTO, fixtures / "obama.jpg"], checks=("known_image",))
+    assert [[e.check for e in r.evidence] for r in prof.reports] == [["known_image"], ["known_image"]]
+    assert prof.evidence == () and prof.failed == ()
+    assert prof.verdict == "flagged" and prof.flags == ("known_image",)
+    clear = eng.check_profile([PHOTO], checks=("known_image",))
+    assert clear.verdict == "clear"
+    # naming the profile check asks for the face models again: an error, never "clear"
+    both = eng.check_profile([PHOTO, fixtures / "obama2.jpg"], checks=("known_image", "face_consistency"))
+    assert [(e.check, e.status) for e in both.evidence] == [("face_consistency", "error")]
+    assert both.verdict == "incomplete"
+    with pytest.raises(Exception, match="unknown check"):
+        eng.check_profile([PHOTO], checks=("nope",))
+
+
 def test_a_check_that_raises_makes_the_report_incomplete(tmp_path, monkeypatch, caplog):
     from imgcheck.checks import known_image
 

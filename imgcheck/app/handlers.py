@@ -7,7 +7,6 @@ is kept. Errors a user can act on are raised as ``ImgcheckError`` (the UI shows 
 
 from __future__ import annotations
 
-import importlib
 import io
 import re
 import shutil
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imgcheck import checks as check_registry
+from imgcheck.checks import registry as check_registry
 from imgcheck.app import render
 from imgcheck.app.uploads import Upload, UploadPolicy
 from imgcheck.batch.inputs import ScanItem
@@ -67,11 +66,10 @@ def ai_score_checks() -> frozenset[str]:
     Reads each check class's ``flags`` without instantiating it, so no model is loaded.
     """
     names = set()
-    for name, target in check_registry.registry().items():
-        module, cls = target.split(":")
+    for name in check_registry.check_names():
         try:
-            flags = getattr(getattr(importlib.import_module(module), cls), "flags", ())
-        except (ImportError, AttributeError):
+            flags = getattr(check_registry.check_class(name), "flags", ())
+        except ImportError:
             continue
         if render.AI_SCORE_FLAGS & set(flags):
             names.add(name)

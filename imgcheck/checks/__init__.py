@@ -1,4 +1,5 @@
-"""The Check protocol, the per-image context checks share, and the registry of checks.
+"""The Check protocols and the per-image context checks share (the registry is ``checks/registry.py``,
+above the check modules: they import this package, so it cannot import them).
 
 A check is a small class with a ``name`` and ``run(img, ctx) -> Evidence``. It never raises for a
 content reason (no face, no metadata): that is Evidence with status ``inconclusive`` or ``clear``.
@@ -7,8 +8,7 @@ An exception escaping ``run`` becomes Evidence with status ``error`` and the oth
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from imgcheck.load import LoadedImage
@@ -96,29 +96,14 @@ class Check(Protocol):
     def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence: ...
 
 
-#: check name -> "module:Class"; modules are imported only when the check is used
-_REGISTRY: dict[str, str] = {
-    "known_image": "imgcheck.checks.known_image:KnownImageCheck",
-    "ai_provenance": "imgcheck.checks.ai_provenance:AiProvenanceCheck",
-    "ai_watermark": "imgcheck.checks.ai_watermark:AiWatermarkCheck",
-    "known_face": "imgcheck.checks.known_face:KnownFaceCheck",
-    "ai_pixels": "imgcheck.checks.ai_pixels:AiPixelsCheck",
-    "gan_face_geometry": "imgcheck.checks.gan_face_geometry:GanFaceGeometryCheck",
-}
+class ProfileCheck(Protocol):
+    """A check over all photos of one profile. ``collect`` runs on each readable photo right after
+    that photo's own checks (same context, so their memo is reused); ``run`` judges what was
+    collected. An exception in ``collect`` makes the profile check an error, never "clear"."""
 
+    name: ClassVar[str]
+    flags: ClassVar[tuple[str, ...]]
 
-def registry() -> dict[str, str]:
-    return dict(_REGISTRY)
+    def collect(self, img: LoadedImage, ctx: CheckContext, report: Any) -> Any: ...
 
-
-def check_names() -> tuple[str, ...]:
-    return tuple(_REGISTRY)
-
-
-def create(name: str) -> Check:
-    try:
-        target = _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown check {name!r}; known checks: {', '.join(_REGISTRY)}") from None
-    module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)()
+    def run(self, collected: Sequence[Any], services: CheckServices) -> Evidence: ...

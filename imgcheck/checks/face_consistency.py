@@ -1,4 +1,4 @@
-"""Profile face consistency: do the photos of one profile show one person?
+"""Check ``face_consistency`` (profile level): do the photos of one profile show one person?
 
 Each photo has a main face (largest, then sharpest; see ``main_face``) and maybe others (group
 photos). The profile's person is the face seen (as some face) in the most photos, main faces first; a
@@ -12,14 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
+from imgcheck.checks import CheckContext, CheckServices, face_observations
 from imgcheck.faces import FaceObservation, main_face
 from imgcheck.faces.embed import distances
 from imgcheck.i18n import msg
+from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
-from imgcheck.types import Evidence
+from imgcheck.types import Evidence, Report
 
 CHECK_NAME = "face_consistency"
 
@@ -76,3 +80,18 @@ def face_consistency(photos: Sequence[PhotoFaces], same: float, different: float
                         score=round(score, 4), threshold=different, details=details, **graded)
     return Evidence(CHECK_NAME, "clear", **msg("face_consistency.clear", n=len(with_faces)),
                     score=round(score, 4), threshold=same, details=details, **graded)
+
+
+class FaceConsistencyCheck:
+    """The profile check: each photo's embedded faces (``collect``, after the photo's own checks, so
+    faces found by ``known_face`` are reused), then one judgement over the profile (``run``)."""
+
+    name: ClassVar[str] = CHECK_NAME
+    flags: ClassVar[tuple[str, ...]] = ("inconsistent_faces",)
+
+    def collect(self, img: LoadedImage, ctx: CheckContext, report: Report) -> PhotoFaces:
+        return PhotoFaces(Path(report.source).name, face_observations(ctx, img))
+
+    def run(self, photos: Sequence[PhotoFaces], services: CheckServices) -> Evidence:
+        cfg = services.settings
+        return face_consistency(photos, cfg.face_same_distance, cfg.face_different_distance)
