@@ -176,13 +176,19 @@ _TRANSPOSE = {
 }
 
 
+def fitted_size(width: int, height: int, side: int, minimum: int = 1) -> tuple[int, int] | None:
+    """(width, height) scaled so the longer side is ``side`` (each at least ``minimum``), or None when
+    the image already fits: downscaling only, never up."""
+    if max(width, height) <= side:
+        return None
+    scale = side / max(width, height)
+    return max(minimum, round(width * scale)), max(minimum, round(height * scale))
+
+
 def _resize_to(arr: np.ndarray, max_side: int | None) -> np.ndarray:
-    if max_side is not None:
-        h, w = arr.shape[:2]
-        scale = max_side / max(h, w)
-        if scale < 1:
-            size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            arr = cv2.resize(arr, size, interpolation=cv2.INTER_AREA)
+    size = None if max_side is None else fitted_size(arr.shape[1], arr.shape[0], max_side)
+    if size is not None:
+        arr = cv2.resize(arr, size, interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(arr)
 
 

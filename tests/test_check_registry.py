@@ -29,7 +29,15 @@ def test_image_and_profile_checks_are_apart_and_unknown_names_fail():
     assert registry.profile_check_names() == ("face_consistency",)
     with pytest.raises(KeyError, match="known checks: known_image"):
         registry.check_class("nope")
-    assert not any(isinstance(v, str) for v in [*registry.IMAGE_CHECKS.values(), *registry.PROFILE_CHECKS.values()])
+
+
+def test_the_registry_imports_every_check_module_where_the_layer_test_sees_it():
+    import import_graph as ig
+
+    graph = ig.import_graph(REPO / "imgcheck", "imgcheck")
+    modules = {f"imgcheck.checks.{n}" for n in (*registry.IMAGE_CHECKS, *registry.PROFILE_CHECKS)}
+    assert modules <= graph["imgcheck.checks.registry"]
+    assert modules == {m for m in graph if m.startswith("imgcheck.checks.") and m != "imgcheck.checks.registry"}
 
 
 def test_using_one_check_imports_only_its_module():

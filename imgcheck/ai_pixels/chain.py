@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from imgcheck.load import fitted_size
+
 #: the reference chain of the acceptance test: 4:5 crop, 400x500, JPEG q85, no metadata
 REFERENCE_SIZE = (400, 500)
 REFERENCE_QUALITY = 85
@@ -82,11 +84,8 @@ NAMED_CHAINS: tuple[str, ...] = ("given", "upload", "harsh", "random")
 
 def fit_side(rgb: np.ndarray, long_side: int) -> np.ndarray:
     """Downscale (never upscale) so that the longer side is at most ``long_side``."""
-    h, w = rgb.shape[:2]
-    if max(h, w) <= long_side:
-        return rgb
-    s = long_side / max(h, w)
-    return resize(rgb, (max(8, round(w * s)), max(8, round(h * s))))
+    size = fitted_size(rgb.shape[1], rgb.shape[0], long_side, minimum=8)
+    return rgb if size is None else resize(rgb, size)
 
 
 def upload_chain(rgb: np.ndarray) -> np.ndarray:

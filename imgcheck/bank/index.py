@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_POPCOUNT = np.array([i.bit_count() for i in range(256)], dtype=np.uint8)
+from imgcheck.hashing.base import POPCOUNT as _POPCOUNT
 
 #: banks larger than this use multi-index hashing (kept exact by the probe width, see range_search).
 #: Measured (benchmarks/index.py): at 1M hashes the flat scan was faster (14 vs 21 ms/query) and used

@@ -21,6 +21,7 @@ from imgcheck.faces.blazeface import shrink, source_names
 from imgcheck.faces.detector import FaceDetector
 from imgcheck.faces.embed import FaceEmbedder
 from imgcheck.faces.landmarks import ShapePredictor, landmarks_from_keypoints
+from imgcheck.load import fitted_size
 from imgcheck.types import Face
 
 if TYPE_CHECKING:
@@ -176,11 +177,8 @@ class FacePipeline:
 
 def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
     """``rgb`` with its longer side at most ``side`` (area averaging); the array itself when it fits."""
-    h, w = rgb.shape[:2]
-    if max(h, w) <= side:
-        return rgb
-    scale = side / max(h, w)
-    return shrink(rgb, (max(1, round(w * scale)), max(1, round(h * scale))))
+    size = fitted_size(rgb.shape[1], rgb.shape[0], side)
+    return rgb if size is None else shrink(rgb, size)
 
 
 def bank_faces(pipeline: FacePipeline, img: LoadedImage) -> list[tuple[tuple[int, int, int, int], float, str,

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from imgcheck.load import LoadedImage
     from imgcheck.settings import Settings
 
-_POPCOUNT = np.array([i.bit_count() for i in range(256)], dtype=np.uint8)
+#: set bits of each byte value: Hamming distances of packed hashes are sums of this over XORed bytes
+POPCOUNT = np.array([i.bit_count() for i in range(256)], dtype=np.uint8)
 
 #: longest side of the working copy hashes are computed on (bank side and query side)
 HASH_SIDE = 512
@@ -46,7 +47,7 @@ class Hash:
             raise ValueError(f"cannot compare a {self.kind} hash with a {other.kind} hash")
         a = np.frombuffer(self.bits, np.uint8)
         b = np.frombuffer(other.bits, np.uint8)
-        return int(_POPCOUNT[np.bitwise_xor(a, b)].sum())
+        return int(POPCOUNT[np.bitwise_xor(a, b)].sum())
 
     def __str__(self) -> str:
         return self.bits.hex()
