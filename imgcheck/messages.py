@@ -570,6 +570,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "app.disagrees": {"en": "no", "fr": "non"},
     "app.undecided": {"en": "unsure", "fr": "incertain"},
 
+    # -- app: batch and bank tabs (results; the same English as the API returns) ---------------------
+    "app.batch.checked": {"en": "Checked {n} files: {counts}.", "fr": "{n} fichier(s) vérifié(s) : {counts}."},
+    "app.batch.count.flagged": {"en": "{n} flagged", "fr": "{n} signalée(s)"},
+    "app.batch.count.suspicious": {"en": "{n} suspicious", "fr": "{n} suspecte(s)"},
+    "app.batch.count.incomplete": {"en": "{n} incomplete", "fr": "{n} incomplète(s)"},
+    "app.batch.count.clear": {"en": "{n} clear", "fr": "{n} sans alerte"},
+    "app.batch.count.error": {"en": "{n} error", "fr": "{n} erreur(s)"},
+    "app.batch.nothing": {"en": "nothing", "fr": "rien"},
+    "app.batch.skipped": {"en": "Skipped {n} that are not images ({examples}).",
+                          "fr": "{n} ignoré(s) car ce ne sont pas des images ({examples})."},
+    "app.batch.progress": {"en": "checked {n} of {total}", "fr": "{n} sur {total} vérifiées"},
+    "app.bank.summary": {"en": "{entries} entries, {labels} labels ({kinds}).",
+                         "fr": "{entries} entrée(s), {labels} étiquette(s) ({kinds})."},
+    "app.bank.empty": {"en": "empty", "fr": "vide"},
+    "app.bank.added": {"en": "Added {added} to the bank as '{label}' ({kind}); {same} were already there.",
+                       "fr": "{added} ajoutée(s) à la banque sous « {label} » ({kind}) ; {same} y étaient déjà."},
+    "app.bank.skipped": {"en": "Skipped: {why}", "fr": "Ignorées : {why}"},
+    "app.bank.removed": {"en": "Removed {n} of {total} entries.", "fr": "{n} entrée(s) supprimée(s) sur {total}."},
+    "app.bank.imported": {"en": "Imported {name}: {what}.", "fr": "{name} importé : {what}."},
+    "app.bank.refused": {"en": "Refused: {why}", "fr": "Refusées : {why}"},
+
     # -- app: page text (Gradio i18n keys: "ui_..."; the language switch relabels from the same ids) -------
     "ui.intro": {
         "en": "# imgcheck: is this profile photo real?\nUpload a photo from a dating profile. imgcheck looks for "
@@ -609,6 +630,34 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.batch_downloads": {"en": "Download the reports", "fr": "Télécharger les rapports"},
     "ui.bank_entries": {"en": "Bank entries", "fr": "Entrées de la banque"},
     "ui.refresh": {"en": "Refresh", "fr": "Actualiser"},
+    "ui.batch_intro": {
+        "en": "Check many photos at once: pick image files or a zip file. Reports come as JSON Lines, CSV and "
+              "HTML. For very large jobs use `imgcheck scan`.",
+        "fr": "Vérifiez beaucoup de photos d'un coup : choisissez des images ou un fichier zip. Les rapports "
+              "sont en JSON Lines, CSV et HTML. Pour de très gros lots, utilisez `imgcheck scan`.",
+    },
+    "ui.bank_example_note": {
+        "en": "This is the bundled example bank; it cannot be edited here. Start "
+              "`imgcheck serve --bank my-bank.sqlite` to keep your own.",
+        "fr": "C'est la banque d'exemple fournie ; elle ne se modifie pas ici. Lancez "
+              "`imgcheck serve --bank ma-banque.sqlite` pour tenir la vôtre.",
+    },
+    "ui.bank_add_title": {"en": "Add photos", "fr": "Ajouter des photos"},
+    "ui.bank_add_files": {"en": "Photos of one person or one scam", "fr": "Photos d'une personne ou d'une arnaque"},
+    "ui.bank_label": {"en": "Label (who or what they show)", "fr": "Étiquette (qui ou quoi elles montrent)"},
+    "ui.bank_kind": {"en": "Kind", "fr": "Type"},
+    "ui.bank_add_run": {"en": "Add to the bank", "fr": "Ajouter à la banque"},
+    "ui.bank_remove_title": {"en": "Remove entries", "fr": "Supprimer des entrées"},
+    "ui.bank_ids": {"en": "Entry ids (e.g. 3, 5, 8)", "fr": "Numéros d'entrée (par ex. 3, 5, 8)"},
+    "ui.bank_remove_run": {"en": "Remove", "fr": "Supprimer"},
+    "ui.bank_share": {"en": "Share hash lists (ThreatExchange / HMA)",
+                      "fr": "Partager des listes d'empreintes (ThreatExchange / HMA)"},
+    "ui.bank_format": {"en": "Format", "fr": "Format"},
+    "ui.bank_export_run": {"en": "Export PDQ hashes", "fr": "Exporter les empreintes PDQ"},
+    "ui.bank_hash_list": {"en": "Hash list", "fr": "Liste d'empreintes"},
+    "ui.bank_import_file": {"en": "Import a hash list", "fr": "Importer une liste d'empreintes"},
+    "ui.bank_import_kind": {"en": "Kind for rows without one", "fr": "Type des lignes qui n'en ont pas"},
+    "ui.bank_import_run": {"en": "Import", "fr": "Importer"},
     "app.waiting.photo": {"en": "Upload a photo, paste one, or pick an example.",
                           "fr": "Envoyez une photo, collez-en une, ou choisissez un exemple."},
     "app.waiting.profile": {"en": "Add two or more photos of the same profile.",

@@ -441,3 +441,37 @@ def test_check_and_field_names_read_as_labels():
     assert humanize("bank_kind") == "Bank kind"
     assert humanize("c2pa_manifest") == "C2PA manifest"
     assert humanize("") == ""
+
+
+def test_batch_and_bank_tabs_answer_in_french(handlers, fixtures, tmp_path):
+    """The batch and bank tabs speak the page's language (the #17 leftover): their results come from the
+    catalog; the API (no language) keeps the English of the tests above."""
+    seen: list[str] = []
+    r = handlers.batch([uploaded(fixtures, "coffee.png", tmp_path)], progress=lambda f, desc: seen.append(desc),
+                       lang="fr")
+    assert r.summary == "1 fichier(s) vérifié(s) : 1 sans alerte." and seen == ["1 sur 1 vérifiées"]
+    page = Path(r.files[2]).read_text()
+    assert '<html lang="fr">' in page and "par risque" in page
+    msg = handlers.bank_add([uploaded(fixtures, "rocket.jpg", tmp_path)], "Arnaque 7", "known_scam", "fr")
+    assert msg == "1 ajoutée(s) à la banque sous « Arnaque 7 » (known_scam) ; 0 y étaient déjà."
+    assert "entrée(s)" in handlers.bank_summary("fr") and "entries" in handlers.bank_summary()
+    new_id = handlers.bank_table()[-1][0]
+    assert handlers.bank_remove(str(new_id), "fr") == "1 entrée(s) supprimée(s) sur 1."
+
+
+def test_page_events_take_the_language_and_the_api_keeps_its_inputs(celeb_engine, tmp_path):
+    """Each batch/bank button's event has the language switch as its last input and no API name; the
+    endpoint of the same name (hidden button) has the old inputs."""
+    from imgcheck.app import build_app
+
+    blocks = build_app(celeb_engine, upload_root=tmp_path)
+    lang = next(c for c in blocks.blocks.values() if getattr(c, "elem_id", None) == "lang-switch")
+    api = {fn.api_name: fn for fn in blocks.fns.values() if fn.api_visibility == "public" and fn.api_name}
+    for name, n_inputs in (("batch", 1), ("bank_list", 0), ("bank_add", 3), ("bank_remove", 1),
+                           ("bank_import", 2)):
+        assert len(api[name].inputs) == n_inputs and lang not in api[name].inputs, name
+        page = [fn for fn in blocks.fns.values() if fn.api_visibility == "private"
+                and fn.outputs == api[name].outputs and fn.inputs[-1:] == [lang]]
+        # (bank_list twice: the refresh button and the language switch, which re-lists in the new language)
+        assert len(page) == (2 if name == "bank_list" else 1), name
+        assert all(p.inputs[:-1] == api[name].inputs for p in page), name

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from imgcheck import i18n
 from imgcheck.checks import registry as check_registry
 from imgcheck.app import render
 from imgcheck.app.uploads import Upload, UploadPolicy
@@ -221,9 +222,10 @@ class AppHandlers:
         )
 
     # -- batch -----------------------------------------------------------------------------------
-    def batch(self, value: Any, progress: Progress | None = None) -> BatchResult:
+    def batch(self, value: Any, progress: Progress | None = None, lang: str = i18n.DEFAULT_LANG) -> BatchResult:
         """Check many files (images or zips of images) with ``imgcheck.batch``, the code behind
-        ``imgcheck scan``, and write its JSON Lines, CSV and HTML reports."""
+        ``imgcheck scan``, and write its JSON Lines, CSV and HTML reports; the summary, progress and
+        HTML report in ``lang``."""
         from imgcheck.batch import Summary, scan_iter, write_csv, write_html, write_jsonl
         from imgcheck.batch.inputs import LIST_SUFFIXES, ZIP_SEP, iter_items, unique_items
         from imgcheck.batch.report_html import thumbnail_uri
@@ -263,7 +265,8 @@ class AppHandlers:
                 real_source[rec["source"]] = real  # where the HTML report reads its thumbnail
                 records.append(rec)
                 if progress is not None:
-                    progress(len(records) / max(total, 1), f"checked {len(records)} of {total}")
+                    progress(len(records) / max(total, 1), i18n.t("app.batch.progress", lang, n=len(records),
+                                                                  total=total))
             out = self._out_dir("scan")
             limits = self.engine.settings.limits
             files = [
@@ -275,17 +278,16 @@ class AppHandlers:
                     bank=self.engine.bank,
                     limits=limits,
                     thumb_for=lambda src: thumbnail_uri(real_source.get(src, ""), limits),
+                    lang=lang,
                 ),
             ]
         finally:
             self.uploads.discard(ups)
         counts: dict[str, int] = dict(Summary.of(records).verdicts)  # the scan's own counts (batch/records.py)
-        summary = ", ".join(
-            f"{counts[v]} {v}" for v in VERDICTS if v in counts
-        )
-        text = f"Checked {len(records)} files: {summary or 'nothing'}."
+        summary = ", ".join(i18n.t(f"app.batch.count.{v}", lang, n=counts[v]) for v in VERDICTS if v in counts)
+        text = i18n.t("app.batch.checked", lang, n=len(records), counts=summary or i18n.t("app.batch.nothing", lang))
         if skipped:
-            text += f" Skipped {len(skipped)} that are not images ({', '.join(skipped[:3])})."
+            text += " " + i18n.t("app.batch.skipped", lang, n=len(skipped), examples=", ".join(skipped[:3]))
         return BatchResult(
             rows=[batch_row(r) for r in records],
             files=[str(f) for f in files],
@@ -316,12 +318,12 @@ class AppHandlers:
     def bank_table(self) -> list[list[Any]]:
         return [[e.id, e.label, e.kind, e.source, e.added_at] for e in self._bank().store.entries()]
 
-    def bank_summary(self) -> str:
+    def bank_summary(self, lang: str = i18n.DEFAULT_LANG) -> str:
         s = self._bank().store.stats()
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(s["by_kind"].items())) or "empty"
-        return f"{s['entries']} entries, {s['labels']} labels ({kinds})."
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(s["by_kind"].items())) or i18n.t("app.bank.empty", lang)
+        return i18n.t("app.bank.summary", lang, entries=s["entries"], labels=s["labels"], kinds=kinds)
 
-    def bank_add(self, value: Any, label: str, kind: str) -> str:
+    def bank_add(self, value: Any, label: str, kind: str, lang: str = i18n.DEFAULT_LANG) -> str:
         ups = self.uploads.received(value)
         try:
             label = (label or "").strip()
@@ -339,17 +341,17 @@ class AppHandlers:
                              source=lambda item: f"added in the app: {item.source}")
         finally:
             self.uploads.discard(ups)
-        msg = f"Added {done.added} to the bank as '{label}' ({kind}); {done.same} were already there."
+        msg = i18n.t("app.bank.added", lang, added=done.added, label=label, kind=kind, same=done.same)
         if done.refused:
-            msg += " Skipped: " + "; ".join(done.refused)
+            msg += " " + i18n.t("app.bank.skipped", lang, why="; ".join(done.refused))
         return msg
 
-    def bank_remove(self, ids_text: str) -> str:
+    def bank_remove(self, ids_text: str, lang: str = i18n.DEFAULT_LANG) -> str:
         ids = parse_ids(ids_text)
         if not ids:
             raise InputError("give the ids to remove, e.g. 3, 5, 8")
         n = self._bank().store.remove(ids)
-        return f"Removed {n} of {len(ids)} entries."
+        return i18n.t("app.bank.removed", lang, n=n, total=len(ids))
 
     def bank_export(self, fmt: str = "te") -> str:
         fmt = self.engine.hash_list_format(fmt or "te")
@@ -362,7 +364,7 @@ class AppHandlers:
             raise InputError("the bank holds no PDQ hashes to export in this format (" + summary.describe() + ")")
         return str(path)
 
-    def bank_import(self, value: Any, kind: str) -> str:
+    def bank_import(self, value: Any, kind: str, lang: str = i18n.DEFAULT_LANG) -> str:
         ups = self.uploads.received(value)
         try:
             if len(ups) != 1:
@@ -372,9 +374,9 @@ class AppHandlers:
                                   display_name=ups[0].name)
         finally:
             self.uploads.discard(ups)
-        msg = f"Imported {ups[0].name}: {summary.describe()}."
+        msg = i18n.t("app.bank.imported", lang, name=ups[0].name, what=summary.describe())
         if summary.errors:
-            msg += " Refused: " + "; ".join(summary.errors[:5])
+            msg += " " + i18n.t("app.bank.refused", lang, why="; ".join(summary.errors[:5]))
         if not summary.ok and not summary.imported:
             raise InputError(msg + " Nothing was imported.")
         return msg

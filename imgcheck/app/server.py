@@ -198,7 +198,7 @@ def launch_kwargs(opts: ServeOptions, engine=None, registry=None) -> dict[str, A
         "run_history": False,
         # French and English: Gradio translates the fixed texts from the browser's language; the page
         # CSS and script show the chosen language of the rendered results (imgcheck/app/ui.py)
-        "i18n": _ui().I18N,
+        "i18n": _ui().page_i18n(opts.public),
         "css": _ui().PAGE_CSS,
         "js": _ui().PAGE_JS,
     }

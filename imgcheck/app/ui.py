@@ -34,8 +34,17 @@ EXAMPLE_PHOTOS: tuple[tuple[str, str], ...] = (
 
 #: the page's fixed text for Gradio's i18n (chosen from the browser's language), from the catalog's
 #: "ui." ids; the language switch relabels the same components from the same ids
-I18N = gr.I18n(**{lang: {code.replace(".", "_"): entry[lang] for code, entry in i18n.MESSAGES.items()
-                         if code.startswith("ui.")} for lang in i18n.LANGS})
+#: ui ids of the tabs a public demo does not have (its page does not carry their words either)
+PRIVATE_UI = ("ui.batch", "ui.bank", "ui.tab_batch", "ui.tab_bank", "ui.refresh")
+
+
+def page_i18n(public: bool = False) -> gr.I18n:
+    return gr.I18n(**{lang: {code.replace(".", "_"): entry[lang] for code, entry in i18n.MESSAGES.items()
+                             if code.startswith("ui.") and not (public and code.startswith(PRIVATE_UI))}
+                      for lang in i18n.LANGS})
+
+
+I18N = page_i18n()
 
 INTRO = i18n.MESSAGES["ui.intro"]["en"]
 
@@ -163,30 +172,56 @@ def build_app(
         v = h.profile_view(files)
         return v.banner, v.advice, v.evidence, v.report, None
 
+    # The batch and bank events of the page take the page's language (the switch) as their last input
+    # and answer in it; the API endpoints of the same names keep their inputs and answer in English.
     def batch_scan(files: Any, request: gr.Request, progress: gr.Progress = gr.Progress(track_tqdm=True)):  # noqa: B008
+        return batch_scan_in(files, i18n.DEFAULT_LANG, request, progress)
+
+    def batch_scan_in(files: Any, chosen: str | None, request: gr.Request,
+                      progress: gr.Progress = gr.Progress(track_tqdm=True)):  # noqa: B008
         require_login(request)
-        r = h.batch(files, progress=lambda frac, desc: progress(frac, desc=desc))
+        r = h.batch(files, progress=lambda frac, desc: progress(frac, desc=desc), lang=i18n.pick_lang(chosen))
         return r.summary, r.rows, r.files, None
 
     def bank_list(request: gr.Request):
+        return bank_list_in(i18n.DEFAULT_LANG, request)
+
+    def bank_list_in(chosen: str | None, request: gr.Request):
         require_login(request)
-        return h.bank_summary(), h.bank_table()
+        return h.bank_summary(i18n.pick_lang(chosen)), h.bank_table()
 
     def bank_add(files: Any, label: str, kind: str, request: gr.Request):
+        return bank_add_in(files, label, kind, i18n.DEFAULT_LANG, request)
+
+    def bank_add_in(files: Any, label: str, kind: str, chosen: str | None, request: gr.Request):
         require_login(request)
-        return h.bank_add(files, label, kind), h.bank_summary(), h.bank_table(), None
+        lang = i18n.pick_lang(chosen)
+        return h.bank_add(files, label, kind, lang), h.bank_summary(lang), h.bank_table(), None
 
     def bank_remove(ids: str, request: gr.Request):
+        return bank_remove_in(ids, i18n.DEFAULT_LANG, request)
+
+    def bank_remove_in(ids: str, chosen: str | None, request: gr.Request):
         require_login(request)
-        return h.bank_remove(ids), h.bank_summary(), h.bank_table()
+        lang = i18n.pick_lang(chosen)
+        return h.bank_remove(ids, lang), h.bank_summary(lang), h.bank_table()
 
     def bank_export(fmt: str, request: gr.Request):
         require_login(request)
         return h.bank_export(fmt)
 
     def bank_import(file: Any, kind: str, request: gr.Request):
+        return bank_import_in(file, kind, i18n.DEFAULT_LANG, request)
+
+    def bank_import_in(file: Any, kind: str, chosen: str | None, request: gr.Request):
         require_login(request)
-        return h.bank_import(file, kind), h.bank_summary(), h.bank_table(), None
+        lang = i18n.pick_lang(chosen)
+        return h.bank_import(file, kind, lang), h.bank_summary(lang), h.bank_table(), None
+
+    #: (trigger, page function, API function, inputs, outputs, api_name, event options), wired after
+    #: the layout: the page's event with the language switch as an extra input (no API), and a hidden
+    #: button per endpoint for the API without it
+    two_way: list[tuple[Any, ...]] = []
 
     #: (component, property, message id): what the language switch relabels
     texts: list[tuple[Any, str, str]] = []
@@ -303,120 +338,103 @@ def build_app(
 
             if not public:
                 with said(gr.Tab(L("ui.tab_batch"), id="batch", elem_id="tab-batch"), label="ui.tab_batch"):
-                    gr.Markdown(
-                        "Check many photos at once: pick image files or a zip file. Reports come "
-                        "as JSON Lines, CSV and HTML. For very large jobs use `imgcheck scan`."
-                    )
-                    bfiles = gr.File(
+                    said(gr.Markdown(L("ui.batch_intro")), value="ui.batch_intro")
+                    bfiles = said(gr.File(
                         file_count="multiple",
                         file_types=["image", ".zip"],
                         type="filepath",
-                        label="Photos or zip files",
+                        label=L("ui.batch_files"),
                         elem_id="batch-input",
-                    )
-                    bbtn = gr.Button("Scan", variant="primary", elem_id="batch-run")
+                    ), label="ui.batch_files")
+                    bbtn = said(gr.Button(L("ui.batch_run"), variant="primary", elem_id="batch-run"),
+                                value="ui.batch_run")
                     bsummary = gr.Markdown(label="summary", elem_id="batch-summary")
-                    btable = gr.Dataframe(
+                    btable = said(gr.Dataframe(
                         headers=BATCH_COLUMNS,
                         interactive=False,
                         wrap=True,
-                        label="Results (click a column header to sort)",
+                        label=L("ui.batch_results"),
                         elem_id="batch-table",
-                    )
-                    bfiles_out = gr.File(
+                    ), label="ui.batch_results")
+                    bfiles_out = said(gr.File(
                         file_count="multiple",
-                        label="Download the reports",
+                        label=L("ui.batch_downloads"),
                         interactive=False,
                         elem_id="batch-downloads",
-                    )
-                    bbtn.click(
-                        _guard(batch_scan),
-                        inputs=bfiles,
-                        outputs=[bsummary, btable, bfiles_out, bfiles],
-                        preprocess=False,
-                        api_name="batch",
-                        concurrency_id="batch",
-                        concurrency_limit=BATCH_CONCURRENCY,
-                    )
+                    ), label="ui.batch_downloads")
+                    two_way.append((bbtn.click, batch_scan_in, batch_scan, [bfiles],
+                                    [bsummary, btable, bfiles_out, bfiles], "batch",
+                                    {"preprocess": False, "concurrency_id": "batch",
+                                     "concurrency_limit": BATCH_CONCURRENCY}))
 
                 with said(gr.Tab(L("ui.tab_bank"), id="bank", elem_id="tab-bank"), label="ui.tab_bank"):
-                    bank_note = (
-                        (
-                            "This is the bundled example bank; it cannot be edited here. Start "
-                            "`imgcheck serve --bank my-bank.sqlite` to keep your own."
-                        )
-                        if not editable
-                        else ""
-                    )
                     bank_summary = gr.Markdown(label="summary", elem_id="bank-summary")
-                    if bank_note:
-                        gr.Markdown(bank_note)
-                    bank_table = gr.Dataframe(
+                    if not editable:
+                        said(gr.Markdown(L("ui.bank_example_note")), value="ui.bank_example_note")
+                    bank_table = said(gr.Dataframe(
                         headers=BANK_COLUMNS,
                         interactive=False,
                         wrap=True,
-                        label="Bank entries",
+                        label=L("ui.bank_entries"),
                         elem_id="bank-table",
-                    )
-                    refresh = gr.Button("Refresh", size="sm")
-                    refresh.click(_guard(bank_list), outputs=[bank_summary, bank_table], api_name="bank_list")
+                    ), label="ui.bank_entries")
+                    refresh = said(gr.Button(L("ui.refresh"), size="sm"), value="ui.refresh")
+                    two_way.append((refresh.click, bank_list_in, bank_list, [], [bank_summary, bank_table],
+                                    "bank_list", {}))
                     blocks.load(_guard(bank_list), outputs=[bank_summary, bank_table], api_name="bank_load")
+                    # the summary follows the language switch
+                    bank_relist = (_guard(bank_list_in), [bank_summary, bank_table])
                     if editable:
                         status = gr.Markdown(label="status", elem_id="bank-status")
-                        with gr.Accordion("Add photos", open=True):
-                            afiles = gr.File(
+                        with said(gr.Accordion(L("ui.bank_add_title"), open=True), label="ui.bank_add_title"):
+                            afiles = said(gr.File(
                                 file_count="multiple",
                                 file_types=["image"],
                                 type="filepath",
-                                label="Photos of one person or one scam",
-                            )
+                                label=L("ui.bank_add_files"),
+                            ), label="ui.bank_add_files")
                             with gr.Row():
-                                alabel = gr.Textbox(label="Label (who or what they show)")
-                                akind = gr.Dropdown(list(BANK_KINDS), value="celebrity", label="Kind")
-                            abtn = gr.Button("Add to the bank", variant="primary")
-                            abtn.click(
-                                _guard(bank_add),
-                                inputs=[afiles, alabel, akind],
-                                outputs=[status, bank_summary, bank_table, afiles],
-                                preprocess=False,
-                                api_name="bank_add",
-                                **engine_lane,
-                            )
-                        with gr.Accordion("Remove entries", open=False):
-                            rids = gr.Textbox(label="Entry ids (e.g. 3, 5, 8)")
-                            rbtn = gr.Button("Remove", variant="stop")
-                            rbtn.click(
-                                _guard(bank_remove),
-                                inputs=rids,
-                                outputs=[status, bank_summary, bank_table],
-                                api_name="bank_remove",
-                            )
-                        with gr.Accordion("Share hash lists (ThreatExchange / HMA)", open=False):
-                            efmt = gr.Dropdown(
+                                alabel = said(gr.Textbox(label=L("ui.bank_label")), label="ui.bank_label")
+                                akind = said(gr.Dropdown(list(BANK_KINDS), value="celebrity", label=L("ui.bank_kind")),
+                                             label="ui.bank_kind")
+                            abtn = said(gr.Button(L("ui.bank_add_run"), variant="primary"), value="ui.bank_add_run")
+                            two_way.append((abtn.click, bank_add_in, bank_add, [afiles, alabel, akind],
+                                            [status, bank_summary, bank_table, afiles], "bank_add",
+                                            {"preprocess": False, **engine_lane}))
+                        with said(gr.Accordion(L("ui.bank_remove_title"), open=False), label="ui.bank_remove_title"):
+                            rids = said(gr.Textbox(label=L("ui.bank_ids")), label="ui.bank_ids")
+                            rbtn = said(gr.Button(L("ui.bank_remove_run"), variant="stop"), value="ui.bank_remove_run")
+                            two_way.append((rbtn.click, bank_remove_in, bank_remove, [rids],
+                                            [status, bank_summary, bank_table], "bank_remove", {}))
+                        with said(gr.Accordion(L("ui.bank_share"), open=False), label="ui.bank_share"):
+                            efmt = said(gr.Dropdown(
                                 [("pdq <hash> lines (threatexchange local_file)", "te"),
                                  ("threatexchange dataset CSV", "te-csv"),
                                  ("ThreatExchange indicator CSV", "te-indicators"),
                                  ("imgcheck CSV (every column)", "imgcheck")],
-                                value="te", label="Format")
-                            ebtn = gr.Button("Export PDQ hashes")
-                            efile = gr.File(label="Hash list", interactive=False)
+                                value="te", label=L("ui.bank_format")), label="ui.bank_format")
+                            ebtn = said(gr.Button(L("ui.bank_export_run")), value="ui.bank_export_run")
+                            efile = said(gr.File(label=L("ui.bank_hash_list"), interactive=False),
+                                         label="ui.bank_hash_list")
                             ebtn.click(_guard(bank_export), inputs=efmt, outputs=efile, api_name="bank_export")
-                            ifile = gr.File(file_types=[".csv", ".txt", ".tsv", ".te", ".json", ".jsonl"],
-                                            type="filepath", label="Import a hash list")
-                            ikind = gr.Dropdown(
-                                list(BANK_KINDS), value="known_scam", label="Kind for rows without one"
-                            )
-                            ibtn = gr.Button("Import")
-                            ibtn.click(
-                                _guard(bank_import),
-                                inputs=[ifile, ikind],
-                                outputs=[status, bank_summary, bank_table, ifile],
-                                preprocess=False,
-                                api_name="bank_import",
-                            )
+                            ifile = said(gr.File(file_types=[".csv", ".txt", ".tsv", ".te", ".json", ".jsonl"],
+                                                 type="filepath", label=L("ui.bank_import_file")),
+                                         label="ui.bank_import_file")
+                            ikind = said(gr.Dropdown(
+                                list(BANK_KINDS), value="known_scam", label=L("ui.bank_import_kind")
+                            ), label="ui.bank_import_kind")
+                            ibtn = said(gr.Button(L("ui.bank_import_run")), value="ui.bank_import_run")
+                            two_way.append((ibtn.click, bank_import_in, bank_import, [ifile, ikind],
+                                            [status, bank_summary, bank_table, ifile], "bank_import",
+                                            {"preprocess": False}))
 
         # API-only endpoints with clean signatures: one file -> report JSON; several -> profile JSON
         with gr.Group(visible=False):
+            for trigger, page_fn, api_fn, inputs, outputs, api_name, options in two_way:
+                trigger(_guard(page_fn), inputs=[*inputs, lang], outputs=outputs, api_visibility="private",
+                        **options)
+                gr.Button(api_name).click(_guard(api_fn), inputs=inputs, outputs=outputs, api_name=api_name,
+                                          **options)
             api_file = gr.File(type="filepath", label="image")
             api_files = gr.File(file_count="multiple", type="filepath", label="images")
             api_out = gr.JSON(label="report")
@@ -457,4 +475,6 @@ def build_app(
                     queue=False)
         lang.change(relabel, inputs=lang, outputs=[c for c, _, _ in texts], js=SET_LANG_JS,
                     api_name="set_language", queue=False)
+        if not public:
+            lang.change(bank_relist[0], inputs=lang, outputs=bank_relist[1], api_visibility="private")
     return blocks
