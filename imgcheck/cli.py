@@ -142,6 +142,7 @@ def _progress_for(name: str):
     state = {"shown": -1}
 
     def show(fraction: float, text: str) -> None:
+        show.used = True  # type: ignore[attr-defined]
         pct = int(fraction * 100)
         if pct != state["shown"]:
             state["shown"] = pct
@@ -174,9 +175,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="Image or video files
     run outside the GIL."""
     _set_opts(lang_opt, quiet)
     from imgcheck import threads
-    from imgcheck.engine import _head, error_report
-    from imgcheck.video import looks_like_video
-    from imgcheck.video.decode import is_animation
+    from imgcheck.engine import error_report
 
     try:
         engine = open_engine(bank, models)
@@ -188,14 +187,10 @@ def check(files: Annotated[list[Path], typer.Argument(help="Image or video files
     def one(f: Path):
         if f.is_dir():
             return error_report(str(f), i18n.text("cli.folder", {"path": str(f)})), tr("cli.folder", path=str(f))
-        head = _head(f)
-        if looks_like_video(head) or (video and is_animation(_head(f, 1 << 16))):
-            progress = _progress_for(f.name)
-            report = engine.check_video(f, checks=names, progress=progress)
-            if progress is not None:
-                err.file.write("\r\x1b[K")
-        else:
-            report = engine.check(f, checks=names)
+        progress = _progress_for(f.name)
+        report = engine.check(f, checks=names, animations_as_clips=video, progress=progress)
+        if getattr(progress, "used", False):  # a clip's progress line was shown: clear it
+            err.file.write("\r\x1b[K")
         return report, str(report.error)
 
     for report, shown in threads.imap(one, files, workers):

@@ -72,14 +72,18 @@ class Engine:
         return load_image(source, name=name, limits=self.settings.limits)
 
     def check(self, source: str | Path | bytes | LoadedImage, *, name: str | None = None,
-              checks: Iterable[str] | None = None) -> Report:
-        """Check one image. Never raises for a bad image: the report says ``verdict: error``."""
+              checks: Iterable[str] | None = None, animations_as_clips: bool = False,
+              progress=None) -> Report:
+        """Check one image, or one video clip (by its bytes or name; with ``animations_as_clips`` an
+        animated GIF/WebP too: ``check_video``, which calls ``progress``). Never raises for a bad
+        image: the report says ``verdict: error``."""
         names = self.resolve_checks(checks)
         t0 = time.perf_counter()
         display = name or (source.source if isinstance(source, LoadedImage) else
                            "<bytes>" if isinstance(source, (bytes, bytearray)) else str(source))
-        if not isinstance(source, LoadedImage) and _is_clip(_head(source), name or display):
-            return self.check_video(source, name=name, checks=names)
+        if not isinstance(source, LoadedImage) and (
+                _is_clip(_head(source), name or display) or (animations_as_clips and _is_animation(source))):
+            return self.check_video(source, name=name, checks=names, progress=progress)
         try:
             img = source if isinstance(source, LoadedImage) else self.load(source, name=name)
         except ImgcheckError as exc:
@@ -261,6 +265,12 @@ def _is_clip(head: bytes, name: str) -> bool:
     if looks_like_video(head):
         return True
     return bool(head) and sniff_format(head[:32]) is None and name.lower().endswith(VIDEO_SUFFIXES)
+
+
+def _is_animation(source: str | Path | bytes) -> bool:
+    from imgcheck.video.decode import is_animation
+
+    return is_animation(_head(source, 1 << 16))
 
 
 def _head(source: str | Path | bytes, n: int = 64) -> bytes:
