@@ -6,6 +6,8 @@
 
 A bank is built from the split's originals (tests/robustness.py); every edited copy is checked with
 the Engine at default settings. A copy counts as found when the right original is the first match.
+With ``--bank`` the bank is a built one holding the originals among real distractors (any match
+other than the right original, a distractor included, is a false match).
 Negatives (other photos, some of the same people and places, also framed/captioned) must match
 nothing. The baseline is what a plain perceptual-hash lookup does: global pHash of the whole upload
 at distance <= 10 or global PDQ at <= 31 against the bank's global hashes.
@@ -50,9 +52,16 @@ class Baseline:
 
 
 class Imgcheck:
-    def __init__(self, originals: tuple[str, ...], workdir: Path) -> None:
-        self.engine = Engine(bank=workdir / "bank.sqlite")
-        self.labels: dict[str, str] = {}
+    def __init__(self, originals: tuple[str, ...], workdir: Path, bank: Path | None = None) -> None:
+        """A bank of the split's originals, or ``bank``: a built bank that holds them among others
+        (benchmarks/bank_scale.py's real.sqlite: both splits' originals and the real distractors)."""
+        self.engine = Engine(bank=bank or workdir / "bank.sqlite")
+        if bank is not None:
+            labels = {e.label for e in self.engine.bank.store.entries()}
+            missing = set(originals) - labels
+            if missing:
+                raise SystemExit(f"{bank} lacks the originals {sorted(missing)}")
+            return
         for name in originals:
             self.engine.add_to_bank(R.FIXTURES / f"{name}.jpg", label=name, kind="other")
 
@@ -135,6 +144,8 @@ def main() -> None:
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--bank", type=Path, help="check against this built bank (it must hold the originals; "
+                    "e.g. bank_scale's real.sqlite with 10,602 real distractors) instead of one of the originals")
     args = ap.parse_args()
     splits = ["dev", "heldout"] if args.split == "both" else [args.split]
     results = {}
@@ -144,7 +155,7 @@ def main() -> None:
             matchers: dict[str, object] = {}
             if not args.no_baseline:
                 matchers["baseline"] = Baseline(originals)
-            matchers["imgcheck"] = Imgcheck(originals, Path(tmp))
+            matchers["imgcheck"] = Imgcheck(originals, Path(tmp), args.bank)
             results[split] = evaluate(split, matchers, originals)
             matchers["imgcheck"].engine.bank.close()
         for m, errs in results[split]["false"].items():

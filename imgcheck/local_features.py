@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from imgcheck.hashing.pdq import PdqHash
+from imgcheck.settings import VerifyParams
 
 #: longer side of the grey image keypoints are taken from (bank and query alike)
 FEATURE_SIDE = 512
@@ -128,21 +129,6 @@ def compute(g: np.ndarray, n_features: int = N_FEATURES) -> Features:
     return Features(pts, np.ascontiguousarray(desc[order]), (g.shape[1], g.shape[0]))
 
 
-@dataclass(frozen=True)
-class VerifyParams:
-    ratio: float = 0.8
-    min_inliers: int = 12
-    min_inlier_fraction: float = 0.25
-    #: tilt allowed beyond the nearest quarter turn (0/90/180/270 degrees)
-    max_rotation_deg: float = 20.0
-    max_anisotropy: float = 1.35
-    reproj_px: float = 4.0
-    #: PDQ distance after alignment at or below which the query is the bank image
-    max_aligned_distance: int = 48
-    #: the common region must cover at least this share of the bank image
-    min_overlap: float = 0.3
-
-
 def _ratio_matches(q: Features, b: Features, ratio: float) -> tuple[np.ndarray, np.ndarray]:
     """Query/bank point pairs whose nearest bank descriptor is clearly nearer than the second (Lowe's
     ratio test), by an exact Hamming k-NN in FAISS (the same pairs as OpenCV's brute-force matcher,
@@ -225,11 +211,14 @@ def aligned_distance(query_grey: np.ndarray, bank_grey: np.ndarray, affine: np.n
 
 
 def verify(query: Features, query_mirror: Features, bank: Features, query_grey: np.ndarray,
-           bank_grey: np.ndarray | None, params: VerifyParams | None = None) -> Verification:
-    """Is the query (or its mirror) an edited copy of the bank image? See the module docstring."""
+           bank_grey: np.ndarray | None, params: VerifyParams | None = None,
+           sides: tuple[bool, ...] = (False, True)) -> Verification:
+    """Is the query (or its mirror) an edited copy of the bank image? See the module docstring.
+    ``sides``: which to try, in order (False: the query as it is, True: its mirror)."""
     p = params or VerifyParams()
     best: Verification | None = None
-    for mirrored, q in ((False, query), (True, query_mirror)):
+    for mirrored in sides:
+        q = query_mirror if mirrored else query
         qp, bp = _ratio_matches(q, bank, p.ratio)
         if len(qp) < p.min_inliers:
             cand = Verification(len(qp), 0, mirrored, None, None, False, "too few keypoint matches")

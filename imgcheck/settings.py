@@ -18,6 +18,47 @@ PHASH_RADIUS = 10
 SERVE_CONCURRENCY = 2
 BATCH_CONCURRENCY = 1
 
+
+@dataclass(frozen=True)
+class VerifyParams:
+    """known_image's ORB + RANSAC verification of a candidate (local_features.verify; calibration:
+    docs/calibration.md, "Stage 2")."""
+
+    #: Lowe's ratio test on the two nearest bank descriptors
+    ratio: float = 0.8
+    min_inliers: int = 12
+    min_inlier_fraction: float = 0.25
+    #: tilt allowed beyond the nearest quarter turn (0/90/180/270 degrees)
+    max_rotation_deg: float = 20.0
+    max_anisotropy: float = 1.35
+    reproj_px: float = 4.0
+    #: PDQ distance after alignment at or below which the query is the bank image
+    max_aligned_distance: int = 48
+    #: the common region must cover at least this share of the bank image
+    min_overlap: float = 0.3
+
+
+@dataclass(frozen=True)
+class KeywordVote:
+    """How known_image's keyword stage chooses candidates (bank/scale.py KeywordIndex; measured with
+    benchmarks/keyword_params.py and benchmarks/bank_scale.py, docs/bank_scale.md). Query-time
+    only: changing these needs no reindex."""
+
+    #: a word posted by more than this share of the bank says nothing about which photo it is
+    stop_share: float = 0.005
+    #: ... but a word is never a stop word while at most this many photos hold it (a small bank)
+    stop_floor: int = 50
+    #: at most this many postings are read per query, the shortest lists (rarest words) first,
+    #: so the cost stays bounded however large the bank grows
+    posting_budget: int = 1_500_000
+    #: a posting counts only when its Hamming-embedding bits are within this many of the query
+    #: descriptor's (of scale.HE_BITS)
+    he_radius: int = 2
+    #: a candidate whose votes come at least this much from one side (the upload or its mirror)
+    #: is verified on that side only
+    one_side_share: float = 0.8
+
+
 #: the repository's models/ folder (an installed wheel passes models_dir explicitly)
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -43,6 +84,8 @@ class Settings:
     pdq_candidate_radius: int = 47
     pdq_scan_radius: int = 90
     near_miss_scan_rows: int = 20_000
+    keyword_vote: KeywordVote = field(default_factory=KeywordVote)
+    verify: VerifyParams = field(default_factory=VerifyParams)
     #: onnxruntime threads per session (0: onnxruntime decides)
     intra_op_threads: int = 0
     #: PEM file of C2PA trust anchors; signers chaining to none of them are reported as untrusted

@@ -14,6 +14,7 @@ from imgcheck.bank.index import Hit
 from imgcheck.bank.store import BankStore, Entry, FaceRow, NewEntry
 from imgcheck.hashing import HASH_TYPES
 from imgcheck.hashing.base import Hash
+from imgcheck.settings import KeywordVote
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,11 @@ class Bank:
                 hits.append(best)
         return sorted(hits, key=lambda h: (h.distance, h.entry_id))
 
-    def keyword_candidates(self, descriptors: list[np.ndarray], k: int) -> list[tuple[int, float]]:
-        """The ``k`` entries whose ORB keywords the query shares most (scale.KeywordIndex)."""
-        return self.image_index().keyword_candidates(descriptors, k)
+    def keyword_candidates(self, descriptors: list[np.ndarray], k: int,
+                           vote: KeywordVote | None = None) -> list[tuple[int, float, float]]:
+        """The ``k`` entries the query's ORB descriptors vote for most (scale.KeywordIndex):
+        (entry id, score, share of the score from the mirrored query)."""
+        return self.image_index().keyword_candidates(descriptors, k, vote)
 
     def _face_table(self, model: str) -> _FaceTable:
         gen = self.store.generation

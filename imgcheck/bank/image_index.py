@@ -24,6 +24,7 @@ from imgcheck.bank import scale
 from imgcheck.bank.store import BankStore
 from imgcheck.hashing import HASH_TYPES
 from imgcheck.hashing.base import MIN_HASH_SIDE
+from imgcheck.settings import KeywordVote
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +69,13 @@ class Part:
     def from_arrays(cls, a: dict[str, np.ndarray]) -> Part:
         hashes = {k: (_index_class(k)(a[f"{k}_bits"], a[f"{k}_order"], a[f"{k}_offsets"]), a[f"{k}_ids"])
                   for k in hash_kinds()}
-        return cls(hashes, scale.KeywordIndex(a["kw_words"], a["kw_starts"], a["kw_postings"], len(a["kw_ids"])),
-                   a["kw_ids"])
+        return cls(hashes, scale.KeywordIndex(a["kw_words"], a["kw_starts"], a["kw_postings"], a["kw_embeddings"],
+                                              len(a["kw_ids"])), a["kw_ids"])
 
     @staticmethod
     def names() -> tuple[str, ...]:
         return tuple(f"{k}_{n}" for k in hash_kinds() for n in ("bits", "order", "offsets", "ids")) + (
-            "kw_words", "kw_starts", "kw_postings", "kw_ids")
+            "kw_words", "kw_starts", "kw_postings", "kw_embeddings", "kw_ids")
 
     @property
     def entries(self) -> int:
@@ -198,14 +199,18 @@ class ImageIndex:
                     best[eid] = (d, q)
         return best
 
-    def keyword_candidates(self, descriptors: list[np.ndarray], k: int) -> list[tuple[int, float]]:
-        """The ``k`` entries sharing the most (idf-weighted) ORB words with the query descriptors."""
-        words = np.concatenate([scale.words_of(d) for d in descriptors]) if descriptors else np.zeros(0)
-        scored: dict[int, float] = {}
+    def keyword_candidates(self, descriptors: list[np.ndarray], k: int,
+                           vote: KeywordVote | None = None) -> list[tuple[int, float, float]]:
+        """The ``k`` entries the query descriptors vote for most (``descriptors[0]`` the upload's,
+        ``[1]`` its mirror's): (entry id, score, share of the score from the mirror)."""
+        vote = vote or KeywordVote()
+        scored: dict[int, tuple[float, float]] = {}
         parts = self.parts()
         n_total = sum(len(p.keywords) for p in parts)
         for part in parts:
-            for row, s in part.keywords.top(words, k, n_total):
+            for row, s, mirror in part.keywords.votes(descriptors, vote, n_total).top(k):
                 eid = int(part.keyword_ids[row])
-                scored[eid] = max(s, scored.get(eid, 0.0))
-        return sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+                if s > scored.get(eid, (0.0, 0.0))[0]:
+                    scored[eid] = (s, mirror)
+        ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], kv[0]))[:k]
+        return [(eid, s, m) for eid, (s, m) in ranked]

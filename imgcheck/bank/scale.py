@@ -15,9 +15,13 @@ flat scan it replaces, at a cost set by bucket sizes (bank size / 65,536), not b
 2003) with words made by hashing, not by a trained vocabulary: the word of a 256-bit ORB descriptor
 is ``WORD_BITS`` of its bits at fixed positions (bit-sampling LSH, Indyk and Motwani 1998; ORB's
 tests were chosen to be uncorrelated, so any subset serves). A bank photo is posted under the words
-of its strongest keypoints; a query scores every bank photo by the idf-weighted number of its own
-words it shares (tf-idf), which finds an edited copy among a million photos from a few thousand
-postings. The scores only choose which few photos get the ORB + RANSAC verification
+of its strongest keypoints, each posting with ``HE_BITS`` more bits of the descriptor (Hamming
+embedding, Jegou, Douze and Schmid, ECCV 2008): a query descriptor votes for a posting of its word
+only when those bits are within a few of its own, which keeps a descriptor of the same picture
+(about 1 bit in 8 changed by an edit) and drops nearly all chance collisions of unrelated
+descriptors (8 of 16 bits differ on average). Each query reads a bounded number of postings, the
+rarest words first (``KeywordVote.posting_budget``), so its cost does not grow with the bank.
+The scores only choose which few photos get the ORB + RANSAC verification
 (``local_features.py``); they decide nothing.
 """
 
@@ -38,16 +42,19 @@ CHUNK_BITS = 16
 #: (3 flips of 16 bits are 697 probes per chunk; PDQ's 31 and 47 need 1 and 2, pHash's 10 needs 2)
 MAX_FLIPS = 2
 SCAN_BLOCK = 1 << 18
-#: bits of an ORB descriptor that make its word, and how many bank keypoints each photo posts
+#: bits of an ORB descriptor that make its word, the Hamming-embedding bits stored with each
+#: posting, and how many bank keypoints each photo posts (index format: changing any needs a
+#: reindex, which the manifest triggers; calibration: docs/bank_scale.md)
 WORD_BITS = 22
-BANK_WORDS = 400
-#: fixed bit positions of the word (seeded once: bank and query must agree forever; changing them
-#: needs a reindex, which the manifest's ``words`` field triggers)
+HE_BITS = 16
+BANK_WORDS = 300
+#: fixed bit positions of the word and of the embedding (seeded once: bank and query must agree)
 _WORD_SEED = 20261201
-WORD_POSITIONS = tuple(int(i) for i in np.random.default_rng(_WORD_SEED).permutation(256)[:WORD_BITS])
-#: words posted by more than this share of the bank say nothing about which photo it is (stop words)
-STOP_SHARE = 0.02
-INDEX_VERSION = 1
+_PERM = np.random.default_rng(_WORD_SEED).permutation(256)
+WORD_POSITIONS = tuple(int(i) for i in _PERM[:WORD_BITS])
+HE_POSITIONS = tuple(int(i) for i in _PERM[WORD_BITS:WORD_BITS + HE_BITS])
+INDEX_VERSION = 2
+_POPCOUNT16 = np.array([i.bit_count() for i in range(1 << 16)], dtype=np.uint8)
 
 
 def popcount_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -169,84 +176,138 @@ class MultiIndexHash:
         return self.range_search(queries, radius)
 
 
-def words_of(descriptors: np.ndarray) -> np.ndarray:
-    """The word (uint32 < 2**WORD_BITS) of each 256-bit descriptor."""
+def _bits_at(descriptors: np.ndarray, positions: tuple[int, ...]) -> np.ndarray:
     d = np.asarray(descriptors, np.uint8)
     if not len(d):
         return np.zeros(0, np.uint32)
-    bits = np.unpackbits(d, axis=1)[:, WORD_POSITIONS].astype(np.uint32)
-    return (bits << np.arange(WORD_BITS - 1, -1, -1, dtype=np.uint32)[None, :]).sum(axis=1).astype(np.uint32)
+    bits = np.unpackbits(d, axis=1)[:, positions].astype(np.uint32)
+    n = len(positions)
+    return (bits << np.arange(n - 1, -1, -1, dtype=np.uint32)[None, :]).sum(axis=1).astype(np.uint32)
 
 
-def bank_words(descriptors: np.ndarray, limit: int = BANK_WORDS) -> np.ndarray:
-    """The distinct words a bank photo is posted under: those of its first ``limit`` keypoints
-    (``local.compute`` lists them strongest first)."""
-    return np.unique(words_of(descriptors[:limit]))
+def words_of(descriptors: np.ndarray) -> np.ndarray:
+    """The word (uint32 < 2**WORD_BITS) of each 256-bit descriptor."""
+    return _bits_at(descriptors, WORD_POSITIONS)
+
+
+def embedding_of(descriptors: np.ndarray) -> np.ndarray:
+    """The Hamming-embedding bits (uint16) of each descriptor."""
+    return _bits_at(descriptors, HE_POSITIONS).astype(np.uint16)
+
+
+def bank_words(descriptors: np.ndarray, limit: int = BANK_WORDS) -> tuple[np.ndarray, np.ndarray]:
+    """(words, embeddings) a bank photo is posted under: those of its first ``limit`` keypoints
+    (``local_features.compute`` lists them strongest first), exact repeats dropped."""
+    d = descriptors[:limit]
+    key = (words_of(d).astype(np.uint64) << np.uint64(16)) | embedding_of(d).astype(np.uint64)
+    key = np.unique(key)
+    return (key >> np.uint64(16)).astype(np.uint32), (key & np.uint64(0xFFFF)).astype(np.uint16)
+
+
+@dataclass(frozen=True)
+class Votes:
+    """Keyword votes of one query: bank rows with their total score and the part of it from the
+    mirrored query's descriptors."""
+
+    rows: np.ndarray     # int64 [m]
+    score: np.ndarray    # float64 [m]
+    mirror: np.ndarray   # float64 [m]
+    postings_read: int
+
+    def top(self, k: int) -> list[tuple[int, float, float]]:
+        """(row, score, share of the score from the mirrored side) of the ``k`` best rows."""
+        if not len(self.rows) or k <= 0:
+            return []
+        k = min(k, len(self.rows))
+        best = np.argpartition(-self.score, k - 1)[:k]
+        best = best[np.lexsort((self.rows[best], -self.score[best]))]
+        return [(int(self.rows[i]), float(self.score[i]), float(self.mirror[i] / self.score[i]))
+                for i in best]
 
 
 class KeywordIndex:
-    """Inverted index: word -> bank rows posted under it. Sparse CSR: the distinct ``words`` in
-    order, where each one's postings start, and the ``postings`` (bank rows) sorted by word."""
+    """Inverted index: word -> bank rows posted under it, with each posting's embedding bits.
+    Sparse CSR: the distinct ``words`` in order, where each one's postings start, the ``postings``
+    (bank rows) sorted by word and their ``embeddings``."""
 
-    def __init__(self, words: np.ndarray, starts: np.ndarray, postings: np.ndarray, n_rows: int) -> None:
-        self.words = words          # uint32 [distinct]
-        self.starts = starts        # uint32 [distinct + 1]
-        self.postings = postings    # uint32 [total]
+    def __init__(self, words: np.ndarray, starts: np.ndarray, postings: np.ndarray, embeddings: np.ndarray,
+                 n_rows: int) -> None:
+        self.words = words              # uint32 [distinct]
+        self.starts = starts            # uint32 [distinct + 1] (int64 past 2**32 postings)
+        self.postings = postings        # uint32 [total]
+        self.embeddings = embeddings    # uint16 [total]
         self.n_rows = int(n_rows)
 
     @classmethod
-    def build(cls, words_per_row: list[np.ndarray]) -> KeywordIndex:
-        n = len(words_per_row)
-        if n == 0 or not sum(len(w) for w in words_per_row):
-            return cls(np.zeros(0, np.uint32), np.zeros(1, np.uint32), np.zeros(0, np.uint32), n)
-        lengths = np.fromiter((len(w) for w in words_per_row), np.int64, n)
-        words = np.concatenate(words_per_row).astype(np.uint32)
+    def build(cls, per_row: list[tuple[np.ndarray, np.ndarray]]) -> KeywordIndex:
+        """From each bank row's (words, embeddings) (``bank_words``)."""
+        n = len(per_row)
+        if n == 0 or not sum(len(w) for w, _ in per_row):
+            z = np.zeros(0, np.uint32)
+            return cls(z, np.zeros(1, np.uint32), z, np.zeros(0, np.uint16), n)
+        lengths = np.fromiter((len(w) for w, _ in per_row), np.int64, n)
+        words = np.concatenate([w for w, _ in per_row]).astype(np.uint32)
+        emb = np.concatenate([e for _, e in per_row]).astype(np.uint16)
         rows = np.repeat(np.arange(n, dtype=np.uint32), lengths)
         order = np.argsort(words, kind="stable")
-        words, rows = words[order], rows[order]
+        words, rows, emb = words[order], rows[order], emb[order]
         distinct, first = np.unique(words, return_index=True)
-        starts = np.append(first, len(words)).astype(np.uint32)
-        return cls(distinct, starts, rows, n)
+        starts = np.append(first, len(words))
+        starts = starts.astype(np.uint32 if len(words) < 2**32 else np.int64)
+        return cls(distinct, starts, rows, emb, n)
 
     def __len__(self) -> int:
         return self.n_rows
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"words": self.words, "starts": self.starts, "postings": self.postings}
+        return {"words": self.words, "starts": self.starts, "postings": self.postings,
+                "embeddings": self.embeddings}
 
-    def scores(self, query_words: np.ndarray, n_total: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, tf-idf score) of every bank row sharing a word with the query, unsorted.
-        ``n_total``: the number of photos idf is counted over (this part and the others searched)."""
-        if not self.n_rows or not len(query_words):
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+    def votes(self, descriptors: list[np.ndarray], vote, n_total: int | None = None) -> Votes:
+        """Score bank rows by the query descriptors (``descriptors[0]`` the upload's, ``[1]`` its
+        mirror's, if given): each descriptor reads the postings of its word, the rarest words first
+        until ``vote.posting_budget`` postings are read, words posted by more than
+        ``vote.stop_share`` of the bank skipped; a posting within ``vote.he_radius`` embedding bits
+        gives its row idf**2 (idf = log(1 + photos / df); Jegou et al. weight matches by idf squared). ``n_total``: the number of
+        photos idf is counted over (this part and the others searched). ``vote``: a
+        settings.KeywordVote."""
+        empty = Votes(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), 0)
+        descriptors = [np.asarray(d, np.uint8) for d in descriptors]
+        if not self.n_rows or not len(self.words) or not sum(len(d) for d in descriptors):
+            return empty
         n_total = max(int(n_total or 0), self.n_rows)
-        w = np.unique(np.asarray(query_words, np.uint32))
-        at = np.searchsorted(self.words, w)
-        found = at < len(self.words)
-        at = at[found]
-        at = at[np.asarray(self.words[at]) == w[found]]
+        d = np.concatenate(descriptors)
+        side = np.repeat(np.arange(len(descriptors)), [len(x) for x in descriptors])
+        w, e = words_of(d), embedding_of(d)
+        # a descriptor repeated exactly (word and embedding) would vote twice: once is enough
+        key = (w.astype(np.uint64) << np.uint64(17)) | (e.astype(np.uint64) << np.uint64(1)) | side.astype(np.uint64)
+        _, first = np.unique(key, return_index=True)
+        w, e, side = w[first], e[first], side[first]
+        at = np.minimum(np.searchsorted(self.words, w), len(self.words) - 1)
+        found = np.asarray(self.words[at]) == w
+        at, e, side = at[found], e[found], side[found]
         starts = np.asarray(self.starts[at], np.int64)
         ends = np.asarray(self.starts[at + 1], np.int64)
         df = ends - starts
-        keep = (df > 0) & (df <= max(8, STOP_SHARE * n_total))
-        starts, ends, df = starts[keep], ends[keep], df[keep]
+        keep = df <= max(vote.stop_floor, vote.stop_share * n_total)
+        starts, ends, df, e, side = starts[keep], ends[keep], df[keep], e[keep], side[keep]
+        if df.sum() > vote.posting_budget:  # the rarest words first, up to the budget
+            order = np.argsort(df, kind="stable")
+            order = order[np.cumsum(df[order]) <= vote.posting_budget]
+            starts, ends, df, e, side = starts[order], ends[order], df[order], e[order], side[order]
         pos, owner = _ranges(starts, ends)
         if not len(pos):
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        by_pos = np.argsort(pos)   # read the postings in file order
-        rows = np.asarray(self.postings[pos[by_pos]], np.int64)
-        weights = np.log(n_total / df)[owner[by_pos]]
+            return empty
+        close = _POPCOUNT16[np.asarray(self.embeddings[pos]) ^ e[owner]] <= vote.he_radius
+        pos, owner = pos[close], owner[close]
+        if not len(pos):
+            return Votes(empty.rows, empty.score, empty.mirror, len(close))
+        rows = np.asarray(self.postings[pos], np.int64)
+        weight = np.log1p(n_total / df[owner]) ** 2   # never 0, even for a word every photo holds
         uniq, inv = np.unique(rows, return_inverse=True)
-        return uniq, np.bincount(inv, weights=weights)
-
-    def top(self, query_words: np.ndarray, k: int, n_total: int | None = None) -> list[tuple[int, float]]:
-        rows, score = self.scores(query_words, n_total)
-        if not len(rows):
-            return []
-        k = min(k, len(rows))
-        best = np.argpartition(-score, k - 1)[:k]
-        best = best[np.lexsort((rows[best], -score[best]))]
-        return [(int(rows[i]), float(score[i])) for i in best]
+        score = np.bincount(inv, weights=weight)
+        mirror = np.bincount(inv, weights=weight * (side[owner] == 1))
+        return Votes(uniq, score, mirror, len(close))
 
 
 # -- saving and opening ------------------------------------------------------------------------
@@ -259,17 +320,21 @@ class Manifest:
     #: when the build started (the ``added_at`` format): entries added since are in the delta
     built_at: str = ""
     version: int = INDEX_VERSION
+    embedding: tuple[int, ...] = HE_POSITIONS
+    bank_words: int = BANK_WORDS
 
     def to_json(self) -> str:
         return json.dumps({"generation": self.generation, "max_entry_id": self.max_entry_id,
                            "entries": self.entries, "words": list(self.words), "built_at": self.built_at,
-                           "version": self.version})
+                           "version": self.version, "embedding": list(self.embedding),
+                           "bank_words": self.bank_words})
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         d = json.loads(text)
         return cls(int(d["generation"]), int(d["max_entry_id"]), int(d["entries"]), tuple(d["words"]),
-                   str(d.get("built_at", "")), int(d.get("version", 0)))
+                   str(d.get("built_at", "")), int(d.get("version", 0)), tuple(d.get("embedding", ())),
+                   int(d.get("bank_words", 0)))
 
 
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray], manifest: Manifest) -> None:
@@ -292,6 +357,7 @@ def open_arrays(folder: Path, names: tuple[str, ...]) -> tuple[Manifest, dict[st
         arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in names}
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if manifest.version != INDEX_VERSION or manifest.words != WORD_POSITIONS:
+    if (manifest.version != INDEX_VERSION or manifest.words != WORD_POSITIONS
+            or manifest.embedding != HE_POSITIONS or manifest.bank_words != BANK_WORDS):
         return None
     return manifest, arrays

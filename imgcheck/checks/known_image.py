@@ -57,7 +57,7 @@ class KnownImageCheck:
         settings = ctx.settings
         queries = views.query_hashes(img)
         radii = {kind: t.radius(settings) for kind, t in HASH_TYPES.items()}
-        radii[_ALIGNED] = local.VerifyParams().max_aligned_distance
+        radii[_ALIGNED] = settings.verify.max_aligned_distance
         best: dict[int, Match] = {}
         qualities = {kind: named[0][1].quality for kind, named in queries.items() if named}
         quality = qualities.get("pdq")  # reported as details.pdq_quality
@@ -165,10 +165,14 @@ class KnownImageCheck:
         near = [h.entry_id for h in near_hits][:k]
         qf = ctx.cached("known_image.query_features", lambda: views.query_features(img))
         kk = settings.keyword_candidates
-        voted = [e for e, _ in bank.keyword_candidates([qf.features.descriptors, qf.mirrored.descriptors],
-                                                        kk + len(best)) if e not in best][:kk]
+        vote = settings.keyword_vote
+        voted = [(e, m) for e, _, m in bank.keyword_candidates([qf.features.descriptors, qf.mirrored.descriptors],
+                                                               kk + len(best), vote) if e not in best][:kk]
+        # a candidate voted for by one side (the upload or its mirror) is verified on that side only
+        sides = {e: (True,) if m >= vote.one_side_share else (False,) if m <= 1 - vote.one_side_share
+                 else (False, True) for e, m in voted}
         out = []
-        for entry_id in dict.fromkeys(near + voted):
+        for entry_id in dict.fromkeys(near + [e for e, _ in voted]):
             blob = bank.store.feature(entry_id, local.FEATURE_KIND)
             thumb = bank.store.thumb(entry_id)
             if blob is None or thumb is None:
@@ -176,7 +180,9 @@ class KnownImageCheck:
             bank_grey = cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_GRAYSCALE)
             if bank_grey is None:
                 continue
-            v = local.verify(qf.features, qf.mirrored, local.Features.from_bytes(blob), qf.grey, bank_grey)
+            v = local.verify(qf.features, qf.mirrored, local.Features.from_bytes(blob), qf.grey, bank_grey,
+                             settings.verify, sides.get(entry_id, (False, True)) if entry_id not in near
+                             else (False, True))
             out.append({"entry_id": entry_id, "accepted": v.accepted, "inliers": v.inliers,
                         "mirrored": v.mirrored, "aligned_distance": v.aligned_distance, "why": v.why})
             if v.accepted and v.aligned_distance is not None:
