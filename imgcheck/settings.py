@@ -80,10 +80,18 @@ class Settings:
     #: Index parts of at most ``near_miss_scan_rows`` hashes are scanned for near misses within
     #: ``pdq_scan_radius`` instead (a small bank, or what was added since the saved index was built)
     verify_candidates: int = 3
+    #: a pHash hit makes a match on its own only when the entry's PDQ is within this of the upload's
+    #: too (the near-miss radius below); otherwise keypoint verification decides, as for a near miss.
+    #: 64 bits collide by chance in a bank of real photos: among the 10,632 real photos of
+    #: benchmarks/bank_scale.py, 24 pairs of different source photos are within pHash 10, all but one
+    #: at PDQ >= 99; 2 of the 368 unrelated re-upload queries hit one (PDQ 104, 110)
+    phash_confirm_pdq: int = 90
     keyword_candidates: int = 8
     pdq_candidate_radius: int = 47
     pdq_scan_radius: int = 90
     near_miss_scan_rows: int = 20_000
+    #: the upload's views (hashing/views.query_hashes names) searched for near misses
+    near_miss_views: tuple[str, ...] = ("full", "full/flipy", "trimmed", "trimmed/flipy")
     keyword_vote: KeywordVote = field(default_factory=KeywordVote)
     verify: VerifyParams = field(default_factory=VerifyParams)
     #: onnxruntime threads per session (0: onnxruntime decides)

@@ -207,3 +207,36 @@ def test_shards_by_entry_id_partition_the_bank(small):
     assert all(set((s.keyword_ids % 3).tolist()) <= {i} for i, s in enumerate(shards))
     pdq = np.concatenate([s.hashes["pdq"][1] for s in shards])
     assert sorted(pdq.tolist()) == sorted(whole.hashes["pdq"][1].tolist()) and len(pdq) == 4
+
+
+def test_a_phash_collision_alone_is_not_a_match(tmp_path):
+    """64-bit pHashes of unrelated real photos collide by chance in a large bank (2 of 368 unrelated
+    uploads did against 10,632 real photos, PDQ 104 and 110 apart). A collision is planted here: the bank
+    photo's stored pHash is replaced by the unrelated upload's. The PDQ disagrees, so the hit goes to
+    keypoint verification, which refuses it; with the PDQ check off the same bank matches."""
+    import sqlite3
+
+    from imgcheck.settings import Settings
+
+    path = tmp_path / "bank.sqlite"
+    eng = Engine(bank=path)
+    eid, _ = eng.add_to_bank(R.FIXTURES / "lomiri_bridge.jpg", label="lomiri_bridge")
+    eng.bank.close()
+    unrelated = R.FIXTURES.joinpath("opencv_fruits.jpg").read_bytes()
+    ph = dict(views.query_hashes(load_image(unrelated))["phash"])["full"]
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE hashes SET bits=? WHERE entry_id=? AND type='phash'", (ph.bits, eid))
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+    strict = Engine(bank=Bank(path))
+    report = strict.check(unrelated, checks=["known_image"])
+    assert report.matches == ()
+    verified = report.evidence[0].details["verified"]
+    assert any(v["entry_id"] == eid and not v["accepted"] for v in verified), verified
+    loose = Engine(bank=Bank(path), settings=Settings(phash_confirm_pdq=256))
+    assert [m.method for m in loose.check(unrelated, checks=["known_image"]).matches] == ["phash"]
+    # a true copy found by pHash (a 3-degree rotation) is still found
+    eng = Engine(bank=tmp_path / "astro.sqlite")
+    eng.add_to_bank(R.FIXTURES / "astronaut.jpg", label="astronaut")
+    q = next(R.positive_queries(("astronaut",), "dev", (R.EDITS[5],)))
+    top = eng.check(q.data, checks=["known_image"]).matches[0]
+    assert top.label == "astronaut" and top.method in ("pdq+orb", "pdq", "phash")

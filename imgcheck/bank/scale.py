@@ -54,11 +54,15 @@ _PERM = np.random.default_rng(_WORD_SEED).permutation(256)
 WORD_POSITIONS = tuple(int(i) for i in _PERM[:WORD_BITS])
 HE_POSITIONS = tuple(int(i) for i in _PERM[WORD_BITS:WORD_BITS + HE_BITS])
 INDEX_VERSION = 2
-_POPCOUNT16 = np.array([i.bit_count() for i in range(1 << 16)], dtype=np.uint8)
+_POPCOUNT16 = np.unpackbits(np.arange(1 << 16, dtype="<u2").view(np.uint8).reshape(-1, 2), axis=1).sum(
+    axis=1, dtype=np.uint8)
 
 
 def popcount_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _POPCOUNT[np.bitwise_xor(a, b)].sum(axis=1, dtype=np.int32)
+    x = np.ascontiguousarray(np.bitwise_xor(a, b))
+    if hasattr(np, "bitwise_count") and x.ndim == 2 and x.shape[1] % 8 == 0:  # numpy >= 2: popcnt
+        return np.bitwise_count(x.view(np.uint64)).sum(axis=1, dtype=np.int32)
+    return _POPCOUNT[x].sum(axis=1, dtype=np.int32)
 
 
 def _flip_masks(nbits: int, max_flips: int) -> np.ndarray:
@@ -146,13 +150,15 @@ class MultiIndexHash:
         qi = owner // (self.chunks * len(masks))
         ci = (owner // len(masks)) % self.chunks
         rows = np.asarray(self.order[ci, pos], np.int64)
-        pair = np.unique(qi * len(self) + rows)
-        qi, rows = pair // len(self), pair % len(self)
-        order = np.argsort(rows, kind="stable")   # read the bank rows in file order
-        qi, rows = qi[order], rows[order]
+        # distances first, on every probed row (cheap: popcount), then the few within the radius
+        # are deduplicated (a row found through several chunks or probes)
         dist = popcount_rows(np.asarray(self.bits[rows]), queries[qi])
         keep = dist <= radius
-        return qi[keep], rows[keep], dist[keep].astype(np.int64)
+        qi, rows, dist = qi[keep], rows[keep], dist[keep]
+        pair, first = np.unique(qi * len(self) + rows, return_index=True)
+        qi, rows, dist = qi[first], rows[first], dist[first]
+        order = np.argsort(rows, kind="stable")
+        return qi[order], rows[order], dist[order].astype(np.int64)
 
 
     def _scan(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -281,8 +287,8 @@ class KeywordIndex:
         w, e = words_of(d), embedding_of(d)
         # a descriptor repeated exactly (word and embedding) would vote twice: once is enough
         key = (w.astype(np.uint64) << np.uint64(17)) | (e.astype(np.uint64) << np.uint64(1)) | side.astype(np.uint64)
-        _, first = np.unique(key, return_index=True)
-        w, e, side = w[first], e[first], side[first]
+        _, once = np.unique(key, return_index=True)
+        w, e, side = w[once], e[once], side[once]
         at = np.minimum(np.searchsorted(self.words, w), len(self.words) - 1)
         found = np.asarray(self.words[at]) == w
         at, e, side = at[found], e[found], side[found]
@@ -295,19 +301,23 @@ class KeywordIndex:
             order = np.argsort(df, kind="stable")
             order = order[np.cumsum(df[order]) <= vote.posting_budget]
             starts, ends, df, e, side = starts[order], ends[order], df[order], e[order], side[order]
-        pos, owner = _ranges(starts, ends)
-        if not len(pos):
+        total = int(df.sum())
+        if not total:
             return empty
-        close = _POPCOUNT16[np.asarray(self.embeddings[pos]) ^ e[owner]] <= vote.he_radius
-        pos, owner = pos[close], owner[close]
-        if not len(pos):
-            return Votes(empty.rows, empty.score, empty.mirror, len(close))
+        first = np.cumsum(df) - df                          # where each list starts in the read
+        pos = np.arange(total, dtype=np.int64) + np.repeat(starts - first, df)
+        close = _POPCOUNT16[np.asarray(self.embeddings[pos]) ^ np.repeat(e, df)] <= vote.he_radius
+        hit = np.flatnonzero(close)
+        if not len(hit):
+            return Votes(empty.rows, empty.score, empty.mirror, total)
+        pos = pos[hit]
+        owner = np.searchsorted(first, hit, side="right") - 1  # the query descriptor of each vote
         rows = np.asarray(self.postings[pos], np.int64)
         weight = np.log1p(n_total / df[owner]) ** 2   # never 0, even for a word every photo holds
         uniq, inv = np.unique(rows, return_inverse=True)
         score = np.bincount(inv, weights=weight)
         mirror = np.bincount(inv, weights=weight * (side[owner] == 1))
-        return Votes(uniq, score, mirror, len(close))
+        return Votes(uniq, score, mirror, total)
 
 
 # -- saving and opening ------------------------------------------------------------------------

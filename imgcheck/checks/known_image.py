@@ -64,6 +64,7 @@ class KnownImageCheck:
         query_gate = _hash_gate(qualities, img.width, img.height)
         gated: dict[int, str] = {}
         views_of: dict[int, str] = {}
+        unconfirmed: list[int] = []  # pHash hits whose PDQ disagrees: verified like near misses
         for hash_type, named in queries.items():
             if query_gate is not None:
                 break  # the upload's hashes say nothing: only keypoint verification may match it
@@ -73,11 +74,16 @@ class KnownImageCheck:
                 if why is not None:
                     gated.setdefault(hit.entry_id, why)
                     continue
+                if hash_type == "phash" and hit.entry_id not in best and not self._pdq_agrees(
+                        bank, hit.entry_id, queries["pdq"], settings.phash_confirm_pdq):
+                    unconfirmed.append(hit.entry_id)  # 64 bits can collide by chance: keypoints decide
+                    continue
                 if self._keep(best, bank, hit.entry_id, hash_type, hit.distance):
                     views_of[hit.entry_id] = named[hit.query_index][0]
         nearest: list[int] = []  # PDQ distance of the closest bank entry that is not a match
-        verified = (self._verify_near_misses(img, ctx, queries if query_gate is None else None, best, nearest)
-                    if settings.verify_candidates > 0 else [])
+        verified = (self._verify_near_misses(img, ctx, queries if query_gate is None else None, best, nearest,
+                                             unconfirmed)
+                    if settings.verify_candidates > 0 or unconfirmed else [])
         # a sharing group's opinion is kept: NEGATIVE_CLASS (known false positive) and DISPUTED hashes
         # never make a match; they are listed so a reviewer sees why a hit did not count
         opinions = {eid: bank.get(eid) for eid in best}
@@ -151,28 +157,42 @@ class KnownImageCheck:
                                source=entry.source)
         return True
 
+    @staticmethod
+    def _pdq_agrees(bank, entry_id: int, pdq_queries: list, radius: int) -> bool:
+        """Is the entry's PDQ within ``radius`` of one of the upload's PDQ views? An entry without a
+        PDQ (an imported pHash-only list) cannot be asked, so its pHash stands."""
+        bank_pdq = [h for _, h in bank.store.hashes_of(entry_id) if h.kind == "pdq"]
+        if not bank_pdq:
+            return True
+        return min(q - b for _, q in pdq_queries for b in bank_pdq if len(q.bits) == len(b.bits)) <= radius
+
     def _verify_near_misses(self, img: LoadedImage, ctx: CheckContext, queries, best: dict[int, Match],
-                            nearest: list[int]) -> list:
+                            nearest: list[int], unconfirmed: list[int] = ()) -> list:
         """Confirm or drop the few bank entries that are plausible but not hash matches; ``nearest``
         receives the PDQ distances of the near misses. ``queries`` None: the upload's hashes are not
-        used (a gated upload), only its keypoints."""
+        used (a gated upload), only its keypoints. ``unconfirmed``: pHash hits the PDQ does not back,
+        verified first."""
         bank, settings = ctx.bank, ctx.settings
         k = settings.verify_candidates
-        pdq = [h for _, h in queries["pdq"]] if queries is not None else []
+        # near misses of the upright and mirrored views only (quarter turns are left to the keypoints:
+        # a search at the near-miss radius costs 137 probes per chunk and query, 8x with every turn)
+        pdq = ([h for view, h in queries["pdq"] if view in settings.near_miss_views]
+               if queries is not None and k > 0 else [])
         near_hits = [h for h in bank.search_hashes(pdq, settings.pdq_candidate_radius, settings.pdq_scan_radius,
                                                    settings.near_miss_scan_rows) if h.entry_id not in best]
         nearest += [int(h.distance) for h in near_hits]
         near = [h.entry_id for h in near_hits][:k]
         qf = ctx.cached("known_image.query_features", lambda: views.query_features(img))
-        kk = settings.keyword_candidates
+        kk = settings.keyword_candidates if k > 0 else 0  # stage 2 off: only unconfirmed hits are verified
         vote = settings.keyword_vote
-        voted = [(e, m) for e, _, m in bank.keyword_candidates([qf.features.descriptors, qf.mirrored.descriptors],
-                                                               kk + len(best), vote) if e not in best][:kk]
+        ranked = bank.keyword_candidates([qf.features.descriptors, qf.mirrored.descriptors], kk + len(best),
+                                         vote) if kk else []
+        voted = [(e, m) for e, _, m in ranked if e not in best][:kk]
         # a candidate voted for by one side (the upload or its mirror) is verified on that side only
         sides = {e: (True,) if m >= vote.one_side_share else (False,) if m <= 1 - vote.one_side_share
                  else (False, True) for e, m in voted}
         out = []
-        for entry_id in dict.fromkeys(near + [e for e, _ in voted]):
+        for entry_id in dict.fromkeys(list(unconfirmed) + near + [e for e, _ in voted]):
             blob = bank.store.feature(entry_id, local.FEATURE_KIND)
             thumb = bank.store.thumb(entry_id)
             if blob is None or thumb is None:
@@ -181,8 +201,8 @@ class KnownImageCheck:
             if bank_grey is None:
                 continue
             v = local.verify(qf.features, qf.mirrored, local.Features.from_bytes(blob), qf.grey, bank_grey,
-                             settings.verify, sides.get(entry_id, (False, True)) if entry_id not in near
-                             else (False, True))
+                             settings.verify, sides.get(entry_id, (False, True))
+                             if entry_id not in near and entry_id not in unconfirmed else (False, True))
             out.append({"entry_id": entry_id, "accepted": v.accepted, "inliers": v.inliers,
                         "mirrored": v.mirrored, "aligned_distance": v.aligned_distance, "why": v.why})
             if v.accepted and v.aligned_distance is not None:
