@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-_POPCOUNT = np.array([i.bit_count() for i in range(256)], dtype=np.uint8)
+from imgcheck.hashing.base import POPCOUNT as _POPCOUNT
+
 
 CHUNK_BITS = 16
 #: radii needing more bit flips per chunk than this are answered by a blockwise scan instead
