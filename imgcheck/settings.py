@@ -100,8 +100,10 @@ class Settings:
     c2pa_trust_anchors: Path | None = None
     #: share of watermark payload bits that must agree to flag ai_watermark (docs/provenance.md)
     watermark_agreement: float = 0.85
-    #: faces (calibration: docs/faces.md): longest side of the copy the detector sees, and of the
-    #: copy faces are cut from for embedding; detector score floors (whole photo, tiles)
+    #: faces (calibration: docs/faces.md): longest side of the copy the detector's tile pass cuts
+    #: (the whole-photo passes shrink the photo straight to the networks' input; a photo larger than
+    #: ``face_embed_side`` is decoded at this size), and of the copy faces are cut from for
+    #: embedding; detector score floors (whole photo, tiles)
     face_detect_side: int = 1280
     face_embed_side: int = 2048
     face_min_score: float = 0.6

@@ -104,11 +104,12 @@ class FacePipeline:
 
     def _detection_copy(self, img: LoadedImage) -> np.ndarray:
         """The detector's copy. When the embedding copy is the full image anyway (longer side up to
-        ``face_embed_side``), shrink that one rather than decode the file a second time."""
-        side = self.settings.face_detect_side
+        ``face_embed_side``), that one: the detector shrinks it straight to its networks' input and
+        makes a ``face_detect_side`` copy only for its tile pass. A larger photo is decoded at
+        reduced scale to ``face_detect_side``."""
         if max(img.width, img.height) <= self.settings.face_embed_side:
-            return _shrink(img.rgb(None), side)
-        return img.rgb(side)
+            return img.rgb(None)
+        return img.rgb(self.settings.face_detect_side)
 
     def detect(self, img: LoadedImage) -> tuple[Face, ...]:
         """Faces of the image, best score first; boxes and landmarks in oriented image pixels."""
@@ -123,14 +124,15 @@ class FacePipeline:
     def analyse_array(self, rgb: np.ndarray) -> tuple[FaceObservation, ...]:
         """Detect, align and embed every face of an RGB array already in memory (benchmarks, tools)."""
         h, w = rgb.shape[:2]
-        det = _shrink(rgb, self.settings.face_detect_side)
+        small = max(h, w) <= self.settings.face_embed_side
+        det = rgb if small else _shrink(rgb, self.settings.face_detect_side)
         faces = self._detect_array(det, w, h)
         if not faces:
             return ()
         return self._observe_array(_shrink(rgb, self.settings.face_embed_side), w, h, faces)
 
     def _detect_array(self, rgb: np.ndarray, width: int, height: int) -> tuple[Face, ...]:
-        det = self.detector.detect(rgb)
+        det = self.detector.detect(rgb, work_side=self.settings.face_detect_side)
         sx, sy = width / rgb.shape[1], height / rgb.shape[0]
         faces = []
         for box, score, kps, src in zip(det.boxes, det.scores, det.keypoints, det.sources):
