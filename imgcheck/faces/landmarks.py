@@ -136,17 +136,25 @@ def frame_from_keypoints(keypoints: np.ndarray, rect_in_chip: tuple[float, float
                          scale: float = 1.0) -> np.ndarray:
     """Unit-square -> image frame for a face from its BlazeFace keypoints (6, 2): the square that
     dlib's detector would draw, turned with the face."""
+    return frames_from_keypoints(keypoints, rect_in_chip, (scale,))[0]
+
+
+def frames_from_keypoints(keypoints: np.ndarray, rect_in_chip: tuple[float, float, float] = HOG_RECT_IN_CHIP,
+                          scales: tuple[float, ...] = ENSEMBLE_SCALES) -> np.ndarray:
+    """``frame_from_keypoints`` at several scales (F, 2, 3), the keypoint fit done once."""
     cx, cy, side = rect_in_chip
-    half = side * scale / 2
     to_img = np.linalg.inv(np.vstack([align.chip_transform(np.asarray(keypoints, np.float64)), [0, 0, 1]]))[:2]
-    tl, tr, br = align.apply(to_img, np.array([[cx - half, cy - half], [cx + half, cy - half],
-                                               [cx + half, cy + half]]))
-    # unit (0,0) -> tl, (1,0) -> tr, (1,1) -> br
-    return np.array([[tr[0] - tl[0], br[0] - tr[0], tl[0]], [tr[1] - tl[1], br[1] - tr[1], tl[1]]], np.float64)
+    out = []
+    for scale in scales:
+        half = side * scale / 2
+        tl, tr, br = align.apply(to_img, np.array([[cx - half, cy - half], [cx + half, cy - half],
+                                                   [cx + half, cy + half]]))
+        # unit (0,0) -> tl, (1,0) -> tr, (1,1) -> br
+        out.append([[tr[0] - tl[0], br[0] - tr[0], tl[0]], [tr[1] - tl[1], br[1] - tr[1], tl[1]]])
+    return np.array(out, np.float64)
 
 
 def landmarks_from_keypoints(predictor: ShapePredictor, rgb: np.ndarray, keypoints: np.ndarray,
                              scales: tuple[float, ...] = ENSEMBLE_SCALES) -> np.ndarray:
     """dlib's 5 landmarks (5, 2) for a BlazeFace face: the mean over the ``scales`` initialisations."""
-    frames = np.stack([frame_from_keypoints(keypoints, scale=s) for s in scales])
-    return predictor.predict_many(rgb, frames).mean(0)
+    return predictor.predict_many(rgb, frames_from_keypoints(keypoints, scales=scales)).mean(0)
