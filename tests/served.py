@@ -23,8 +23,9 @@ REPO = TESTS.parent
 
 
 def free_port() -> int:
-    """A port the OS had free a moment ago. Another process may take it before the server binds it:
-    start servers with ``launch_on_free_port``, which retries on that race instead of failing."""
+    """A port the OS had free a moment ago (bind port 0). Another process may take it before the
+    server binds it: start servers with ``launch_on_free_port``, which talks to a server only once the
+    server itself said it listens there, and starts it again on a fresh port when it could not bind."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -37,19 +38,28 @@ PORT_TAKEN = ("Cannot find empty port", "Address already in use", "address alrea
 def launch_on_free_port(command: list[str], log_path: Path, env: dict[str, str], cwd: Path,
                         tries: int = 5) -> tuple[subprocess.Popen, int]:
     """Start ``command + ["--port", N]`` on a port from the OS (bind port 0); if the server exits
-    because another process took that port first, start it again on a fresh one."""
+    because another process took that port first, start it again on a fresh one.
+
+    The port counts as ours only when the server's own log names it in its "running at" line, not
+    when something answers on it: a process that took the port in between would answer too."""
     for _ in range(tries):
         port = free_port()
         with open(log_path, "w") as log:
             proc = subprocess.Popen([*command, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                                     env=env, cwd=cwd)
         while proc.poll() is None:
-            if _listening(port):
+            if _says_it_listens(log_path, port) and _listening(port):
                 return proc, port
             time.sleep(0.2)
         if not any(s in log_path.read_text(errors="replace") for s in PORT_TAKEN):
             return proc, port  # exited for another reason: the caller reports the log
     raise RuntimeError(f"no free port after {tries} tries: " + log_path.read_text(errors="replace"))
+
+
+def _says_it_listens(log_path: Path, port: int) -> bool:
+    """The server's ready line (``cli.serving``: "imgcheck is running at http://127.0.0.1:PORT/ ...")."""
+    log = log_path.read_text(errors="replace")
+    return any(f"{host}:{port}/" in log for host in ("127.0.0.1", "localhost", "0.0.0.0"))
 
 
 def _listening(port: int) -> bool:
