@@ -3,7 +3,9 @@
 Rendering reads only the report JSON, so a check added later shows up without changes here: every
 Evidence item gets a generic card (status, reason, score, details); kinds the app knows get a richer
 view (face boxes on the photo, the matched bank image beside the upload, an AI score with honest
-wording). Everything that came from a file, a bank label or a check is HTML-escaped.
+wording). The HTML comes from Jinja2 macros with autoescape (``templates/results.html``): everything
+that came from a file, a bank label or a check is escaped by the template engine; Python builds the
+values (and the sentences in every language, ``tt``/``both``) and the macros lay them out.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
+from markupsafe import Markup, escape
 from PIL import Image
 
 from imgcheck import i18n
@@ -102,8 +107,30 @@ def preview_of(rgb: np.ndarray, width: int, height: int, quality: int = 82) -> P
     return Preview(buf.getvalue(), width, height)
 
 
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+class _JoinedLoader(BaseLoader):
+    """Templates of ``templates/`` with their lines joined: line breaks and the indentation around
+    them are layout of the template file, not of the page (the fragments are inline HTML)."""
+
+    def get_source(self, environment: Environment, template: str):
+        path = Path(__file__).parent / "templates" / template
+        if not path.is_file():
+            raise TemplateNotFound(template)
+        source = "".join(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+        return source, str(path), lambda: True
+
+
+_ENV = Environment(loader=_JoinedLoader(), autoescape=True, undefined=StrictUndefined)
+_ENV.globals["tt"] = lambda code, **params: Markup(tt(code, **params))
+
+
+def _macro(name: str) -> Callable[..., str]:
+    macro = getattr(_ENV.get_template("results.html").module, name)
+    return lambda *args, **kw: str(macro(*args, **kw))
+
+
+def _html(fragment: str) -> Markup:
+    """A fragment this module built (already escaped), passed to a macro as it is."""
+    return Markup(fragment)
 
 
 # -- languages ------------------------------------------------------------------------------------
@@ -111,16 +138,19 @@ def esc(value: Any) -> str:
 # the page shows the chosen one (CSS on <html data-ic-lang>, set from the browser's language or the
 # switch), so switching is instant and nothing is re-checked. Texts equal in every language (a
 # reason without a message id, a label) are written once.
-def _text(value: str) -> str:
-    """Element text (never an attribute): <, > and & escaped."""
-    return html.escape(value, quote=False)
-
-
 def both(texts: dict[str, str]) -> str:
+    """The same sentence in every language as HTML: one ``<span class="ic-t" lang=..>`` per language,
+    or the text alone when every language says the same."""
     values = list(texts.values())
     if all(v == values[0] for v in values):
         return _text(values[0])
     return "".join(f'<span class="ic-t" lang="{lang}">{_text(t)}</span>' for lang, t in texts.items())
+
+
+def _text(value: str) -> str:
+    """Element text (never an attribute): <, > and & escaped, quotes left as they are (they read the
+    same in text, and tests and readers of the page see the sentence as written)."""
+    return html.escape(value, quote=False)
 
 
 def tt(code: str, **params: Any) -> str:
@@ -139,7 +169,7 @@ def reason_html(ev: dict[str, Any]) -> str:
 
 def check_title(check: str) -> str:
     code = f"app.check.{check}"
-    return tt(code) if has_text(code) else esc(humanize(check))
+    return tt(code) if has_text(code) else str(escape(humanize(check)))
 
 
 #: message ids of reasons that mean "this check did not apply to this photo", and the badge for each
@@ -186,16 +216,14 @@ def banner_html(verdict: str, *, subject: str = "photo", error: str | None = Non
                 failed: Sequence[dict[str, Any]] = ()) -> str:
     """The verdict banner; ``failed`` (the report's ``failed_checks``) is listed on an incomplete one."""
     title_code = "app.title.error.profile" if subject == "profile" and verdict == "error" else f"app.title.{verdict}"
-    title = tt(title_code) if has_text(title_code) else esc(humanize(verdict))
+    title = _html(tt(title_code)) if has_text(title_code) else humanize(verdict)
     text_code = next((c for c in (f"app.text.{verdict}.{subject}", f"app.text.{verdict}.photo",
                                   f"app.text.{verdict}") if has_text(c)), None)
-    body = esc(error) if verdict == "error" and error else tt(text_code) if text_code else ""
+    body = escape(error) if verdict == "error" and error else _html(tt(text_code)) if text_code else Markup("")
     if verdict == "incomplete" and failed:
-        body += " " + tt("app.did_not_run", what=failed_summary(failed))
-    return (
-        f'<div class="ic-banner ic-{esc(verdict)}" data-verdict="{esc(verdict)}" role="status">'
-        f'<div class="ic-banner-title">{title}</div><div class="ic-banner-text">{body}</div></div>'
-    )
+        body += Markup(" ") + _html(tt("app.did_not_run", what=failed_summary(failed)))
+    return _macro("banner")(verdict, title, body)
+
 
 
 def failed_summary(failed: Sequence[dict[str, Any]]) -> str:
@@ -207,24 +235,17 @@ def failed_summary(failed: Sequence[dict[str, Any]]) -> str:
 def advice_html(verdict: str, flags: Sequence[str], reasons: Sequence[str]) -> str:
     """Why (plain language per flag), what the checks found (``reasons``: HTML from ``reason_html``) and
     what to do next, in every language (see ``both``)."""
-    parts: list[str] = ['<div class="ic-advice">']
-    if flags:
-        items = "".join(f"<li>{tt(f'app.flag.{f}') if has_text(f'app.flag.{f}') else esc(humanize(f))}</li>"
-                        for f in flags)
-        parts.append(f"<h4>{tt('app.why')}</h4><ul>{items}</ul>")
-    if reasons:
-        parts.append(f"<h4>{tt('app.found')}</h4><ul>" + "".join(f"<li>{r}</li>" for r in reasons) + "</ul>")
+    why = [_html(tt(f"app.flag.{f}")) if has_text(f"app.flag.{f}") else humanize(f) for f in flags]
     steps = [c for c in (f"app.step.{verdict}.{i}" for i in range(1, 6)) if has_text(c)]
-    if steps:
-        parts.append(f"<h4>{tt('app.next')}</h4><ul>" + "".join(f"<li>{tt(c)}</li>" for c in steps) + "</ul>")
-    parts.append("</div>")
-    return "".join(parts)
+    return _macro("advice")(why, [_html(r) for r in reasons], steps)
+
 
 
 def report_reasons(report: dict[str, Any], prefix: str = "") -> list[str]:
     """The reasons of a report (its flagging evidence) as HTML in every language."""
-    return [(esc(prefix) if prefix else "") + reason_html(ev) for ev in report.get("evidence") or []
+    return [str(escape(prefix)) + reason_html(ev) for ev in report.get("evidence") or []
             if isinstance(ev, dict) and ev.get("status") == "flag"]
+
 
 
 def profile_reasons(profile: dict[str, Any]) -> list[str]:
@@ -290,23 +311,19 @@ def _col(key: str) -> str:
     return "Face" if key == "face_index" else humanize(key)
 
 
-def _detail_value(value: Any, depth: int = 0, key: str = "") -> str:
-    """A details value as HTML: nested dicts as lists, lists of records as small tables."""
+def _detail_value(value: Any, depth: int = 0, key: str = "") -> Markup | str:
+    """A details value: nested dicts as lists, lists of records as small tables (HTML), else text."""
     if isinstance(value, dict) and depth < 2:
-        return details_table(value, depth + 1)
+        return _html(details_table(value, depth + 1))
     if isinstance(value, (list, tuple)) and value and depth < 2 and all(isinstance(v, dict) for v in value):
         cols = list(dict.fromkeys(k for v in value[:10] for k, x in v.items()
                                   if not _empty(x) and k not in HIDDEN_DETAILS))[:6]
-        head = "".join(f"<th>{esc(_col(str(c)))}</th>" for c in cols)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{esc(_cell(str(c), v.get(c, '')))}</td>" for c in cols) + "</tr>"
-            for v in value[:10]
-        )
-        more = f'<p class="ic-note">and {len(value) - 10} more</p>' if len(value) > 10 else ""
-        return f'<table class="ic-rows"><tr>{head}</tr>{rows}</table>{more}'
+        rows = [[_cell(str(c), v.get(c, "")) for c in cols] for v in value[:10]]
+        return _html(_macro("record_rows")([_col(str(c)) for c in cols], rows, max(0, len(value) - 10)))
     if isinstance(value, (list, tuple)) and all(not isinstance(v, (dict, list, tuple)) for v in value):
-        return esc(", ".join(_fmt(v) for v in value[:20]) + (" ..." if len(value) > 20 else ""))
-    return esc(_cell(key, value))
+        return ", ".join(_fmt(v) for v in value[:20]) + (" ..." if len(value) > 20 else "")
+    return _cell(key, value)
+
 
 
 def details_table(details: dict[str, Any], depth: int = 0) -> str:
@@ -314,8 +331,8 @@ def details_table(details: dict[str, Any], depth: int = 0) -> str:
     items = [(k, v) for k, v in (details or {}).items() if not _empty(v) and k not in HIDDEN_DETAILS]
     if not items:
         return ""
-    rows = "".join(f"<dt>{esc(_col(str(k)))}</dt><dd>{_detail_value(v, depth, str(k))}</dd>" for k, v in items)
-    return f'<dl class="ic-details">{rows}</dl>'
+    return _macro("details")([(_col(str(k)), _detail_value(v, depth, str(k))) for k, v in items])
+
 
 
 def ai_meter(ev: dict[str, Any]) -> str:
@@ -323,13 +340,8 @@ def ai_meter(ev: dict[str, Any]) -> str:
     strength = evidence_strength(ev)
     if strength is None:
         return ""
-    pct = max(0.0, min(1.0, float(strength))) * 100
-    mark = '<div class="ic-meter-thr" style="left:50.0%"></div>'
-    return (
-        f'<div class="ic-meter" aria-label="AI-likeness {pct:.0f} of 100">'
-        f'<div class="ic-meter-fill" style="width:{pct:.1f}%"></div>{mark}</div>'
-        f'<p class="ic-note">{tt("app.meter_note")}</p>'
-    )
+    return _macro("meter")(max(0.0, min(1.0, float(strength))) * 100)
+
 
 
 def is_ai_score(ev: dict[str, Any], known_ai_checks: frozenset[str] = frozenset()) -> bool:
@@ -349,46 +361,32 @@ def measure_html(ev: dict[str, Any]) -> str:
         return tt(code, value=int(m["value"]), bits=bits, flag_at=int(m.get("flag_at") or 0))
     if has_text(code) and isinstance(m.get("flag_at"), (int, float)):
         return tt(code, value=float(m["value"]), flag_at=float(m["flag_at"]))
-    return esc(f"{m.get('name')} {_fmt(m['value'])} ({m.get('unit')}); flags at {m.get('flags_when')} "
-               f"{_fmt(m.get('flag_at'))}")
+    return str(escape(f"{m.get('name')} {_fmt(m['value'])} ({m.get('unit')}); flags at {m.get('flags_when')} "
+                      f"{_fmt(m.get('flag_at'))}"))
 
 
 def evidence_card(ev: dict[str, Any], known_ai_checks: frozenset[str] = frozenset()) -> str:
     status = str(ev.get("status", ""))
     na = not_applicable(ev)
     shown = "na" if na else status  # a check that did not apply is neutral grey, never green
-    badge = tt(na) if na else tt(f"app.status.{status}") if has_text(f"app.status.{status}") else esc(status)
-    parts = [
-        f'<div class="ic-card ic-status-{esc(shown)}" data-check="{esc(ev.get("check", ""))}" '
-        f'data-status="{esc(status)}">',
-        (
-            f'<div class="ic-card-head"><span class="ic-check">{check_title(str(ev.get("check", "")))}'
-            f'</span><span class="ic-badge ic-badge-{esc(shown)}">{badge}</span></div>'
-        ),
-        f'<p class="ic-reason">{reason_html(ev)}</p>',
-    ]
-    if is_ai_score(ev, known_ai_checks) and not na:
-        parts.append(ai_meter(ev))
-    nums = []
+    badge = (_html(tt(na)) if na else _html(tt(f"app.status.{status}")) if has_text(f"app.status.{status}")
+             else status)
+    meter = _html(ai_meter(ev)) if is_ai_score(ev, known_ai_checks) and not na else ""
+    nums: list[Markup] = []
     measure = measure_html(ev)
     if measure:
-        nums.append(measure)
+        nums.append(_html(measure))
     strength = ev.get("strength")
     if isinstance(strength, (int, float)) and not na:
-        nums.append(tt("app.strength", pct=f"{100 * float(strength):.0f}"))
+        nums.append(_html(tt("app.strength", pct=f"{100 * float(strength):.0f}")))
     if ev.get("model"):
         sha = str(ev.get("model_sha256") or "")[:12]
-        nums.append(f"{tt('app.model')} {esc(ev['model'])}" + (f" ({esc(sha)})" if sha else ""))
-    if nums:
-        parts.append(f'<p class="ic-nums">{" · ".join(nums)}</p>')
-    table = details_table(ev.get("details") or {})
-    if table:  # open when the check found a problem; otherwise one click away
-        parts.append(
-            f'<details class="ic-more"{" open" if status == "flag" else ""}>'
-            f"<summary>{tt('app.details')}</summary>{table}</details>"
-        )
-    parts.append("</div>")
-    return "".join(parts)
+        nums.append(_html(tt("app.model")) + Markup(" ") + escape(ev["model"])
+                    + (Markup(" (") + escape(sha) + Markup(")") if sha else ""))
+    table = details_table(ev.get("details") or {})  # open when the check found a problem; else one click away
+    return _macro("card")(ev.get("check", ""), status, shown, _html(check_title(str(ev.get("check", "")))), badge,
+                          _html(reason_html(ev)), meter, nums, _html(table), status == "flag")
+
 
 
 def faces_view(preview: Preview | None, faces: Sequence[dict[str, Any]]) -> str:
@@ -398,23 +396,17 @@ def faces_view(preview: Preview | None, faces: Sequence[dict[str, Any]]) -> str:
     w, h = preview.width, preview.height
     stroke = max(2.0, max(w, h) / 250)
     boxes = []
-    for i, f in enumerate(faces):
+    for f in faces:
         box = f.get("box") or ()
         if len(box) != 4:
             continue
         x, y, bw, bh = (float(v) for v in box)
-        boxes.append(
-            f'<rect x="{x:.0f}" y="{y:.0f}" width="{bw:.0f}" height="{bh:.0f}" class="ic-face" '
-            f'stroke-width="{stroke:.1f}"/>'
-            f'<text x="{x + stroke:.0f}" y="{max(y - stroke, stroke * 6):.0f}" class="ic-face-label" '
-            f'font-size="{stroke * 6:.0f}">{i + 1}</text>'
-        )
+        boxes.append({"x": f"{x:.0f}", "y": f"{y:.0f}", "w": f"{bw:.0f}", "h": f"{bh:.0f}",
+                      "stroke": f"{stroke:.1f}", "tx": f"{x + stroke:.0f}",
+                      "ty": f"{max(y - stroke, stroke * 6):.0f}", "size": f"{stroke * 6:.0f}", "n": len(boxes) + 1})
     caption = f"{len(boxes)} face{'s' if len(boxes) != 1 else ''} found"
-    return (
-        f'<figure class="ic-photo"><svg viewBox="0 0 {w} {h}" role="img" aria-label="{esc(caption)}">'
-        f'<image href="{preview.data_uri}" x="0" y="0" width="{w}" height="{h}"/>{"".join(boxes)}</svg>'
-        f"<figcaption>{tt('app.faces_found', n=len(boxes))}</figcaption></figure>"
-    )
+    return _macro("faces")(preview, boxes, caption)
+
 
 
 def _crop_uri(preview: Preview, box: Sequence[float]) -> str | None:
@@ -461,24 +453,12 @@ def match_view(
         measure = tt("app.close_face", value=float(dist))
     elif isinstance(dist, (int, float)):
         measure = tt("app.close_image", value=int(dist), bits=64 if method == "phash" else 256)
-    left = f'<img src="{upload_src}" alt="your photo">' if upload_src else '<div class="ic-noimg">-</div>'
-    right = (
-        f'<img src="{_data_uri(bank_jpeg)}" alt="bank image">'
-        if bank_jpeg
-        else f'<div class="ic-noimg">{tt("app.no_picture")}</div>'
-    )
     what = (tt("app.same_face", label=label, face=(fi if isinstance(fi, int) else 0) + 1)
             if match.get("kind") == "face" else tt("app.same_image", label=label))
-    return (
-        f'<div class="ic-match" data-entry="{esc(match.get("entry_id", ""))}">'
-        f'<div class="ic-pair"><figure>{left}<figcaption>{tt("app.your_photo")}</figcaption></figure>'
-        f"<figure>{right}<figcaption>{tt('app.bank_label', label=label)}</figcaption></figure></div>"
-        f"<p><b>{what}</b> ({esc(humanize(str(match.get('bank_kind', ''))))})"
-        + (f" · {measure}" if measure else "") + "</p>"
-        + (f'<p class="ic-note">{tt("app.bank_source", source=str(match["source"]))}</p>'
-           if match.get("source") else "")
-        + "</div>"
-    )
+    return _macro("match")(match.get("entry_id", ""), upload_src, _data_uri(bank_jpeg) if bank_jpeg else None,
+                           label, _html(what), humanize(str(match.get("bank_kind", ""))), _html(measure),
+                           str(match["source"]) if match.get("source") else "")
+
 
 
 #: how each kind of validation problem is labelled on the provenance card
@@ -500,7 +480,7 @@ def provenance_card(summary: dict[str, Any] | None) -> str:
     state = str(summary.get("content_credentials") or "absent")
     problems = [p for p in summary.get("problems") or [] if isinstance(p, dict)]
     bad = any(p.get("kind") in ("content_hash", "signature") and not p.get("ingredient") for p in problems)
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, Markup | str]] = []
     if state == "absent":
         head = "No Content Credentials" if summary.get("metadata_present") else "No metadata at all in this file"
     elif state == "unreadable":
@@ -510,23 +490,18 @@ def provenance_card(summary: dict[str, Any] | None) -> str:
         if bad:
             head += ": edited after it was signed"
     if summary.get("signer"):
-        trust = summary.get("trust") or ""
-        rows.append(("Signed by", f"{esc(summary['signer'])}" + (f' <span class="ic-note">({esc(trust)})</span>'
-                                                                  if trust else "")))
+        rows.append(("Signed by", _html(_macro("signer")(summary["signer"], summary.get("trust") or ""))))
     if summary.get("claim_generator"):
-        rows.append(("Made with", esc(summary["claim_generator"])))
+        rows.append(("Made with", str(summary["claim_generator"])))
     if summary.get("capture_device"):
-        rows.append(("Capture device", esc(summary["capture_device"])))
+        rows.append(("Capture device", str(summary["capture_device"])))
     if summary.get("history"):
         text = str(summary["history"])
-        rows.append(("History", esc(text[:1].upper() + text[1:])))
+        rows.append(("History", text[:1].upper() + text[1:]))
     if problems:
-        items = "".join(
-            f'<li data-code="{esc(p.get("code", ""))}"><b>{esc(PROBLEM_KIND_TEXT.get(str(p.get("kind")), "Other"))}'
-            f"</b>: {esc(p.get('text', ''))}</li>"
-            for p in problems[:8]
-        )
-        rows.append(("Validation", f'<ul class="ic-prov-problems">{items}</ul>'))
+        items = [(p.get("code", ""), PROBLEM_KIND_TEXT.get(str(p.get("kind")), "Other"), p.get("text", ""))
+                 for p in problems[:8]]
+        rows.append(("Validation", _html(_macro("problems")(items))))
     elif state == "present":
         outcome = summary.get("validation")
         rows.append(("Validation", "signature and content hash check out" + (
@@ -537,22 +512,17 @@ def provenance_card(summary: dict[str, Any] | None) -> str:
     checked = [f"{words.get(k, k)} {v.get('outcome')}" for k, v in by_kind.items()
                if isinstance(v, dict) and v.get("outcome") not in (None, "not present")]
     if checked:
-        rows.append(("Checked", esc(" · ".join(checked))))
-    body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
-    return (
-        f'<div class="ic-prov ic-prov-{esc(state)}{" ic-prov-broken" if bad else ""}" data-credentials="{esc(state)}">'
-        f'<div class="ic-prov-head">{esc(head)}</div>'
-        + (f'<dl class="ic-details">{body}</dl>' if body else "")
-        + '<p class="ic-note">What the file says about itself: metadata can be stripped, copied or signed by '
-        "anyone, so it is context, not proof.</p></div>"
-    )
+        rows.append(("Checked", " · ".join(checked)))
+    return _macro("provenance")(state, bad, head, rows)
+
 
 
 def verdict_html(verdict: str) -> str:
     code = f"verdict.{verdict}"
     if not has_text(code):
-        return esc(verdict.upper())
+        return str(escape(verdict.upper()))
     return both({lang: i18n.text(code, {}, lang).upper() for lang in i18n.LANGS})
+
 
 
 def report_html(
@@ -563,27 +533,19 @@ def report_html(
 ) -> str:
     """The evidence section of one report: photo with faces, bank matches, then every check's card."""
     if report.get("verdict") == "error":
-        return f'<div class="ic-evidence"><p class="ic-reason">{esc(report.get("error") or "")}</p></div>'
+        return _macro("report")(report.get("error") or "", "", [], 0, "", [])
     faces = report.get("faces") or []
-    parts = ['<div class="ic-evidence">', faces_view(preview, faces)]
     matches = report.get("matches") or []
-    if matches:
-        parts.append(f"<h3>{tt('app.found_in_bank')}</h3>")
-        parts += [match_view(m, preview, faces, thumb) for m in matches[:5]]
-        if len(matches) > 5:
-            parts.append(f'<p class="ic-note">{tt("app.more_matches", n=len(matches) - 5)}</p>')
-    card = provenance_card(report.get("provenance"))
-    if card:
-        parts += ["<h3>Where the file says it comes from</h3>", card]
-    parts.append(f"<h3>{tt('app.every_check')}</h3>")
-    parts += [evidence_card(ev, known_ai_checks) for ev in report.get("evidence") or []]
-    parts.append("</div>")
-    return "".join(parts)
+    return _macro("report")(
+        None, _html(faces_view(preview, faces)), [_html(match_view(m, preview, faces, thumb)) for m in matches[:5]],
+        max(0, len(matches) - 5), _html(provenance_card(report.get("provenance"))),
+        [_html(evidence_card(ev, known_ai_checks)) for ev in report.get("evidence") or []])
+
 
 
 def per_photo_notes(evidence: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
     """What profile-level checks say about each photo, from details rows that name a ``photo``
-    (e.g. face consistency: whether this photo's face is the same person as the others)."""
+    (e.g. face consistency: whether this photo's face is the same person as the others), as HTML."""
     notes: dict[str, list[str]] = {}
     for ev in evidence:
         rows = (ev.get("details") or {}).get("photos")
@@ -599,11 +561,12 @@ def per_photo_notes(evidence: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
             ]
             status = str(row.get("status", ""))
             if ev.get("check") == "face_consistency" and has_text(f"app.{status}"):
-                text = tt("app.same_person_as_profile", status=f"app.{status}")
+                text = _html(tt("app.same_person_as_profile", status=f"app.{status}"))
             else:
-                text = esc(f"{humanize(str(ev.get('check', '')))}: {status}")
-            notes.setdefault(str(row["photo"]), []).append(text + esc(f" ({', '.join(extra)})" if extra else ""))
+                text = escape(f"{humanize(str(ev.get('check', '')))}: {status}")
+            notes.setdefault(str(row["photo"]), []).append(str(text + (f" ({', '.join(extra)})" if extra else "")))
     return notes
+
 
 
 def profile_html(
@@ -613,37 +576,23 @@ def profile_html(
     known_ai_checks: frozenset[str] = frozenset(),
 ) -> str:
     """Profile-level findings, then one compact card per photo."""
-    parts = ['<div class="ic-evidence">']
-    names = [str(rep.get("source", "")) for rep in profile.get("photos") or []]
-    if names:  # what was checked, in upload order, numbered as everywhere else from 1
-        parts.append('<ol class="ic-checked">' + "".join(f"<li>{esc(n)}</li>" for n in names) + "</ol>")
-    if profile.get("evidence"):
-        parts.append(f"<h3>{tt('app.across_profile')}</h3>")
-        parts += [evidence_card(ev, known_ai_checks) for ev in profile["evidence"]]
+    photos = profile.get("photos") or []
     notes = per_photo_notes(profile.get("evidence") or [])
-    parts.append(f'<h3>{tt("app.photo_by_photo")}</h3><div class="ic-grid">')
-    for i, rep in enumerate(profile.get("photos") or []):
+    tiles, banked = [], []
+    for i, rep in enumerate(photos):
         preview = previews[i] if i < len(previews) else None
         verdict = str(rep.get("verdict", ""))
-        img = f'<img src="{preview.data_uri}" alt="photo {i + 1}">' if preview else ""
-        why = report_reasons(rep) or ([esc(rep["error"])] if rep.get("error") else [])
-        items = "".join(f"<li>{r}</li>" for r in why) or f"<li>{tt('app.no_warning')}</li>"
-        items += "".join(
-            f'<li class="ic-profile-note">{n}</li>' for n in notes.get(str(rep.get("source")), [])
-        )
-        parts.append(
-            f'<div class="ic-tile ic-{esc(verdict)}" data-verdict="{esc(verdict)}">{img}'
-            f'<div class="ic-tile-head">{i + 1}. {esc(rep.get("source", ""))}: '
-            f"<b>{verdict_html(verdict)}</b></div><ul>{items}</ul></div>"
-        )
-    parts.append("</div>")
-    for i, rep in enumerate(profile.get("photos") or []):
+        why = [_html(r) for r in report_reasons(rep)] or ([rep["error"]] if rep.get("error") else [])
+        tiles.append({"verdict": verdict, "src": preview.data_uri if preview else None, "n": i + 1,
+                      "source": rep.get("source", ""), "verdict_text": _html(verdict_html(verdict)), "why": why,
+                      "notes": [_html(n) for n in notes.get(str(rep.get("source")), [])]})
         if rep.get("matches"):
-            preview = previews[i] if i < len(previews) else None
-            parts.append(f"<h3>{tt('app.photo_n_in_bank', n=i + 1)}</h3>")
-            parts += [match_view(m, preview, rep.get("faces") or [], thumb) for m in rep["matches"][:3]]
-    parts.append("</div>")
-    return "".join(parts)
+            banked.append((i + 1, [_html(match_view(m, preview, rep.get("faces") or [], thumb))
+                                   for m in rep["matches"][:3]]))
+    return _macro("profile")([str(rep.get("source", "")) for rep in photos],
+                             [_html(evidence_card(ev, known_ai_checks)) for ev in profile.get("evidence") or []],
+                             tiles, banked)
+
 
 
 CSS = """
@@ -711,12 +660,9 @@ def timeline_html(report: dict[str, Any], thumbnails: Sequence[tuple[float, byte
         names = ", ".join(row.get("known_face") or [])
         note = " ".join(x for x in (", ".join(humanize(f) for f in flags), names,
                                     f"AI {ai:.0%}" if isinstance(ai, (int, float)) else "") if x)
-        cls = "ic-tl-flag" if flags else "ic-tl-ok"
-        cells.append(
-            f'<figure class="ic-tl-cell {cls}" title="{esc(note or "no flag")}">'
-            f'<img src="{_data_uri(jpeg)}" alt="frame at {t:.1f} s" style="width:96px;display:block">'
-            f'<figcaption style="font-size:11px">{t:.1f} s{" · " + esc(note) if note else ""}</figcaption></figure>')
+        cells.append({"cls": "ic-tl-flag" if flags else "ic-tl-ok", "note": note, "src": _data_uri(jpeg),
+                      "t": f"{t:.1f}"})
     head = (f'{video.get("duration_s", 0):.1f} s, {video.get("frames_sampled", 0)} frames sampled, '
             f'{video.get("shots", 0)} shot(s), {len(video.get("tracks") or [])} face track(s)')
-    return (f'<div class="ic-timeline"><h3>Timeline</h3><p class="ic-note">{esc(head)}</p>'
-            '<div style="display:flex;gap:4px;overflow-x:auto">' + "".join(cells) + "</div></div>")
+    return _macro("timeline")(head, cells)
+
