@@ -1,7 +1,7 @@
 """Latency of the full AI-evidence path per image, as a ratio to decoding the same image.
 
-Runs every AI check the engine has (provenance, watermark, pixel detector, GAN-face geometry; those not
-installed are skipped) on the test fixtures and prints, per stage, the median milliseconds per image and
+Runs every AI check the engine has (provenance, watermark, pixel detector with its face part, GAN-face
+geometry; those not installed are skipped) on the test fixtures and prints, per stage, the median milliseconds per image and
 the ratio to the baseline measured in the same process: decoding the image to the detector's working
 size. Ratios travel between machines better than milliseconds; nothing here asserts a time.
 
@@ -20,8 +20,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
+#: the last one is a StyleGAN face on the FFHQ layout: the case where the face head also runs
 IMAGES = ["grace_hopper.jpg", "rocket.jpg", "coffee.png", "astronaut.png", "ai_z_image_turbo.webp",
-          "ai_hidream_i1.webp"]
+          "ai_hidream_i1.webp", "gan_faces/basemax_10.jpg"]
 AI_CHECKS = ("ai_provenance", "ai_watermark", "ai_pixels", "gan_face_geometry")
 
 

@@ -83,11 +83,10 @@ def detector_eval(real: RealOpt, ai: AiOpt, models: ModelsOpt = None,
     if parts is not None:
         from imgcheck.ai_pixels import gan_face
 
-        spec = registry.spec(gan_face.HEAD_ID)
-        extra = {"face_report": evaluation.report(parts.face, float(spec.extra["flag_at"]),
-                                                  float(spec.extra["clear_below"])),
+        rule = gan_face.LayoutRule.from_spec(registry.spec(gan_face.HEAD_ID).extra)
+        extra = {"layout_rule_report": evaluation.report(parts.face, rule.flag_at, 0.5),
                  "fused_report": evaluation.report(parts.fused, 0.5, 0.25),
-                 "face_abstained": parts.face_abstained}
+                 "layout_rule_not_applied": parts.face_abstained}
     if as_json:
         sys.stdout.write(json.dumps({**summary, "report": rep, **extra}) + "\n")
         return
@@ -96,37 +95,12 @@ def detector_eval(real: RealOpt, ai: AiOpt, models: ModelsOpt = None,
         emit(out, text)
     if extra:
         emit(out, "")
-        emit(out, "== face head (gan_face_head: the aligned inner face of the largest face; views it did not "
-                  f"score: {extra['face_abstained'] or 'none'})")
-        for text in evaluation.format_report(extra["face_report"]).splitlines():
+        emit(out, "== FFHQ-layout rule (gan_face_head + ai_pixels_head fused, on views whose main face sits on the "
+                  f"StyleGAN/FFHQ layout; not applied: {extra['layout_rule_not_applied'] or 'none'})")
+        for text in evaluation.format_report(extra["layout_rule_report"]).splitlines():
             emit(out, text)
         emit(out, "")
-        emit(out, "== fused, as the check decides (the larger of the two parts' strengths; 0.5 = a part's flag "
-                  "line, 0.25 = the whole image's clear line)")
+        emit(out, "== both parts, as the check decides (the larger of the two parts' strengths; 0.5 = a part's "
+                  "flag line, 0.25 = the whole image's clear line)")
         for text in evaluation.format_report(extra["fused_report"]).splitlines():
             emit(out, text)
-
-
-@detector_app.command("train")
-def detector_train(real: RealOpt, ai: AiOpt,
-                   out_dir: Annotated[Path, typer.Option("--out", help="Model folder to write "
-                                                         "(use it with --models).")],
-                   models: ModelsOpt = None,
-                   views: Annotated[int, typer.Option(help="Upload-chain views per image (augmentation).")] = 3,
-                   ) -> None:
-    """Refit and recalibrate the head on your own labelled photos; writes a model folder."""
-    from imgcheck.ai_pixels import training
-
-    if views < 1:
-        fail(ImgcheckError("--views must be at least 1"))
-    try:
-        registry = _registry(models)
-        report = training.train(registry, training.list_images(real), training.list_images(ai), out_dir,
-                                views=views, progress=lambda p: None)
-    except ImgcheckError as exc:
-        fail(exc)
-    cv = report["cross_validated"]
-    emit(err, f"wrote {out_dir / 'manifest.json'}; use it with: imgcheck check --models {out_dir} ...")
-    emit(out, f"cross-validated on {cv['n_real']} real, {cv['n_ai']} AI: AUC {cv['auc']:.3f}; "
-              f"TPR {cv['tpr_at_1pct_fpr']:.1%} at 1% FPR, {cv['tpr_at_5pct_fpr']:.1%} at 5% FPR; "
-              f"flag threshold {cv['flag_at']:.2f} flags {cv['flagged_real']:.1%} of real photos")

@@ -112,14 +112,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The pixel detector finds no sign of AI generation ({p:.0%}).",
         "fr": "Le détecteur de pixels ne trouve aucun signe de génération par IA ({p:.0%}).",
     },
-    "ai_pixels.flag_face": {
-        "en": "The face detector gives {p:.0%} probability that this face was generated (StyleGAN-like; flags "
-              "at {flag_at:.0%}; read on the aligned face, not the whole picture); a statistical signal, not "
-              "proof.",
-        "fr": "Le détecteur de visages donne {p:.0%} de probabilité que ce visage soit généré (type StyleGAN ; "
-              "signalement à partir de {flag_at:.0%} ; lu sur le visage aligné, pas sur toute l'image) ; un "
-              "indice statistique, pas une preuve.",
-    },
     "ai_pixels.flag_layout": {
         "en": "The face sits where StyleGAN/FFHQ generators put it ({distance:.1%} of the side off), and the "
               "image and face detectors together give {p:.0%} that it was generated (flags at {flag_at:.0%}); "
@@ -129,10 +121,11 @@ MESSAGES: dict[str, dict[str, str]] = {
               "à partir de {flag_at:.0%}) ; un indice statistique, pas une preuve.",
     },
     "ai_pixels.face_undecided": {
-        "en": "The whole picture looks camera-made, but the face detector is undecided about the face ({p:.0%}; "
-              "it flags only at {flag_at:.0%}).",
-        "fr": "L'image entière semble issue d'un appareil photo, mais le détecteur de visages hésite sur le "
-              "visage ({p:.0%} ; il ne signale qu'à partir de {flag_at:.0%}).",
+        "en": "The whole picture looks camera-made, but its face sits on the StyleGAN/FFHQ layout and the "
+              "image and face detectors together are undecided ({p:.0%}; they flag only at {flag_at:.0%}).",
+        "fr": "L'image entière semble issue d'un appareil photo, mais son visage est placé comme par "
+              "StyleGAN/FFHQ et les détecteurs d'image et de visage hésitent ensemble ({p:.0%} ; ils ne "
+              "signalent qu'à partir de {flag_at:.0%}).",
     },
     "ai_pixels.undecided": {
         "en": "The pixel detector is undecided ({p:.0%}; it flags only at {flag_at:.0%}).",
@@ -540,12 +533,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A statistical signal, not proof: detectors make mistakes on heavily edited, filtered or unusual "
               "photos. The pixel detector misses most generators it was not trained on, judges nothing under "
               "224 px, and is set never to flag a real photo it was tested on, so it rarely flags on its own: "
-              "a high score without a flag is worth a closer look.",
+              "a high score without a flag is worth a closer look. StyleGAN-type faces are caught mainly when "
+              "the photo is the generator's square or a centred crop of it: a face cropped off-centre, tilted "
+              "or pasted into another picture is missed.",
         "fr": "Un indice statistique, pas une preuve : les détecteurs se trompent sur des photos très "
               "retouchées, filtrées ou inhabituelles. Le détecteur de pixels rate la plupart des générateurs "
               "sur lesquels il n'a pas été entraîné, ne juge rien sous 224 px, et est réglé pour ne jamais "
               "signaler une photo réelle sur laquelle il a été testé : il signale donc rarement seul, et un "
-              "score élevé sans signalement mérite un examen attentif.",
+              "score élevé sans signalement mérite un examen attentif. Les visages de type StyleGAN sont "
+              "surtout repérés quand la photo est le carré du générateur ou un recadrage centré : un visage "
+              "recadré de travers, incliné ou collé dans une autre image échappe au détecteur.",
     },
     "app.faces_found": {"en": "{n} face(s) found", "fr": "{n} visage(s) trouvé(s)"},
     "app.found_in_bank": {"en": "Found in the bank", "fr": "Trouvé dans la banque"},

@@ -118,3 +118,20 @@ def test_detector_train_cli(tmp_path):
     assert "AUC" in p.stdout and (tmp_path / "m" / "ai_pixels_head.onnx").exists()
     assert np.isfinite(json.loads((tmp_path / "m" / "manifest.json").read_text())
                        ["models"]["ai_pixels_head"]["flag_at"])
+
+
+def test_detector_eval_prints_the_layout_rule(tmp_path):
+    """With the face head installed, eval also prints the FFHQ-layout rule and both parts as the check
+    decides; a GAN face of the fixtures is on the layout and caught by the rule."""
+    real, ai = tmp_path / "real", tmp_path / "ai"
+    for d, name in ((real / "press", "obama.jpg"), (ai / "stylegan", "gan_faces/basemax_10.jpg")):
+        d.mkdir(parents=True)
+        shutil.copy(FIXTURES / name, d / Path(name).name)
+    p = run(["detector", "eval", "--real", str(real), "--ai", str(ai), "--chains", "upload", "--json"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout)
+    rule = got["layout_rule_report"]["chains"]["upload"]
+    assert rule["generators"]["stylegan"]["flagged_share"] == 1.0
+    assert got["fused_report"]["chains"]["upload"]["real_flagged"] == 0
+    text = run(["detector", "eval", "--real", str(real), "--ai", str(ai), "--chains", "upload"], tmp_path)
+    assert text.returncode == 0 and "FFHQ-layout rule" in text.stdout and "as the check decides" in text.stdout

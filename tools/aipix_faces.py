@@ -35,6 +35,9 @@ FEATURES = Path("/work/data/aipix/features")
 LFW = Path("/work/data/faces/lfw")
 OUT = Path("/work/data/aipix2/facefeat")
 MAX_FACES = 3
+#: eval rows whose main face is further than this from the FFHQ layout are not embedded (the layout
+#: rule cannot apply to them; the check does the same): their landmarks and distance are kept
+LAYOUT_MARGIN = 0.06
 #: BaseMax files that are test fixtures (tests/fixtures/gan_faces/basemax_<n>.jpg): never trained on
 FIXTURE_FILES = {"faces/10.jpg", "faces/100.jpg", "faces/500.jpg", "faces/700.jpg"}
 #: per source: {view: max images (first n by key) or None for all}
@@ -192,6 +195,19 @@ def _work(job: tuple) -> str:
         lms = [np.array(f.landmarks[:6], dtype=np.float64).reshape(-1) for f in faces]
         emb, res, meta = list(old["emb"]), list(old["res"]), list(old["meta"])
         faces = []
+    if role != "train" and faces and old is None:
+        # eval rows: the face is read only where the layout rule can apply (as the check does)
+        from imgcheck.faces import gan_geometry as geo
+
+        f0 = faces[0]
+        lay = geo.centred_crop_layout(f0.landmarks[0], f0.landmarks[1], img.width, img.height)
+        if lay is None or lay.distance > LAYOUT_MARGIN:
+            np.savez(dest.with_suffix(".tmp.npz"), emb=np.zeros((0, 512)), res=np.zeros((0, 20)),
+                     meta=np.zeros((0, 4)), lm=np.array(f0.landmarks[:6], dtype=np.float64).reshape(1, 12),
+                     n_faces=0, off_layout=1, layout_distance=-1.0 if lay is None else lay.distance,
+                     h=full.shape[0], w=full.shape[1], img_w=img.width, img_h=img.height)
+            os.replace(dest.with_suffix(".tmp.npz"), dest)
+            return ""
     for f in faces:
         lm = [(x * sx, y * sy) for x, y in f.landmarks]
         crop = gan_face.inner_crop(full, lm)

@@ -90,13 +90,12 @@ HEAD_ID = "gan_face_head"
 
 @dataclass(frozen=True)
 class FaceScore:
-    """The face head's verdict on the main face of an image, or why it did not score one."""
+    """The main face of an image: where it sits against the FFHQ layout and, when on it, the face head's
+    probability, or why the face head did not score it."""
 
     probability: float | None
-    #: None when scored; else "no_face", "face_too_small" or "face_cut"
+    #: None when scored; else "no_face", "off_layout", "face_too_small" or "face_cut"
     reason: str | None
-    flag_at: float
-    clear_below: float
     eye_px: float = 0.0
     box: tuple[int, int, int, int] | None = None
     head_sha256: str = ""
@@ -106,8 +105,7 @@ class FaceScore:
 
     def to_dict(self) -> dict:
         out: dict = {"probability": None if self.probability is None else round(self.probability, 4),
-                     "flag_at": self.flag_at, "clear_below": self.clear_below, "eye_px": round(self.eye_px, 1),
-                     "model": HEAD_ID, "model_sha256": self.head_sha256}
+                     "eye_px": round(self.eye_px, 1), "model": HEAD_ID, "model_sha256": self.head_sha256}
         if self.box is not None:
             out["box"] = list(self.box)
         if self.layout_distance is not None:
@@ -117,36 +115,36 @@ class FaceScore:
         return out
 
 
-def score_main_face(registry, rgb: np.ndarray, faces, width: int, height: int,
+def score_main_face(registry, rgb: np.ndarray, faces, width: int, height: int, tolerance: float,
                     model_id: str = HEAD_ID) -> FaceScore:
-    """Score the largest face of ``faces`` (``imgcheck.types.Face``, in ``width`` x ``height`` image
-    pixels) on ``rgb``, a decoded copy of that image at any scale."""
+    """The largest face of ``faces`` (``imgcheck.types.Face``, in ``width`` x ``height`` image pixels),
+    scored by the face head on ``rgb`` (a decoded copy of that image at any scale) when it sits within
+    ``tolerance`` of the FFHQ layout: the head was trained and validated on such faces only."""
     from imgcheck.errors import ModelError
 
     spec = registry.spec(model_id)
-    try:
-        flag_at, clear_below = float(spec.extra["flag_at"]), float(spec.extra["clear_below"])
-        encoder = str(spec.extra["encoder"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"manifest entry {model_id!r} lacks flag_at, clear_below or encoder: {exc}") from exc
+    encoder = spec.extra.get("encoder")
+    if not isinstance(encoder, str):
+        raise ModelError(f"manifest entry {model_id!r} names no encoder")
     with_points = [f for f in faces if len(f.landmarks) > _MOUTH]
     if not with_points:
-        return FaceScore(None, "no_face", flag_at, clear_below, head_sha256=spec.sha256)
+        return FaceScore(None, "no_face", head_sha256=spec.sha256)
     face = max(with_points, key=lambda f: f.box[2] * f.box[3])
-    sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
-    landmarks = [(x * sx, y * sy) for x, y in face.landmarks]
-    crop = inner_crop(rgb, landmarks)
     # the eye distance that counts is the one of the full-size image (a validated face size)
     eye_full = eye_distance(face.landmarks)
     layout = geo.centred_crop_layout(face.landmarks[_RIGHT_EYE], face.landmarks[_LEFT_EYE], width, height)
     dist = None if layout is None else layout.distance
+    if dist is None or dist > tolerance:
+        return FaceScore(None, "off_layout", eye_full, face.box, spec.sha256, dist)
+    sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
+    crop = inner_crop(rgb, [(x * sx, y * sy) for x, y in face.landmarks])
     why = "face_too_small" if min(eye_full, crop.eye_px) < MIN_EYE_PX else usable(crop)
     if why:
-        return FaceScore(None, why, flag_at, clear_below, eye_full, face.box, spec.sha256, dist)
+        return FaceScore(None, why, eye_full, face.box, spec.sha256, dist)
     vec = crop_features(registry.session(encoder), crop).astype(np.float32)[np.newaxis]
     head = registry.session(model_id)
     prob = float(head.run(None, {head.get_inputs()[0].name: vec})[0].reshape(-1)[0])
-    return FaceScore(prob, None, flag_at, clear_below, eye_full, face.box, spec.sha256, dist)
+    return FaceScore(prob, None, eye_full, face.box, spec.sha256, dist)
 
 
 @dataclass(frozen=True)

@@ -107,12 +107,13 @@ def _loaded(view: np.ndarray, name: str):
 
 @dataclass(frozen=True)
 class PartScores:
-    """Per part of the detector (whole image, face, both fused), the scored views."""
+    """Per part of the detector, the scored views: the whole-image head; the FFHQ-layout rule (its fused
+    probability, on the views whose main face sits on the layout); both as the check decides."""
 
     image: list[evaluation.Scored]
     face: list[evaluation.Scored]
     fused: list[evaluation.Scored]
-    #: views whose face the face head did not score, by reason (no_face, face_too_small, face_cut)
+    #: views the layout rule did not apply to, by reason (no_face, off_layout, face_too_small, face_cut)
     face_abstained: dict[str, int]
 
 
@@ -123,15 +124,17 @@ def score_sources(registry, real_root: Path, ai_root: Path, chains: Sequence[str
 
     Sub-folders are sources (a generator, a photo collection), so the report can say which one fails;
     ``face_detector`` (a ``FaceDetector``) marks the images with a face for the "faces apart" figures.
-    With ``face_pipeline`` (an ``imgcheck.faces.FacePipeline``) and the face head installed, the main
-    face of each view is scored too and a ``PartScores`` comes back: whole image, face, and the two
-    fused as the check fuses them (each part's strength, its line at 0.5; the larger one counts).
+    With ``face_pipeline`` (an ``imgcheck.faces.FacePipeline``) and the face head installed, the
+    FFHQ-layout rule runs too and a ``PartScores`` comes back: whole image, layout rule, and the two as
+    the check decides (each part's strength, its line at 0.5; the larger one counts).
     """
     from imgcheck.ai_pixels import gan_face
     from imgcheck.strength import SCALES, grade
 
     limits = Limits()
-    with_face = face_pipeline is not None and registry.has(gan_face.HEAD_ID)
+    rule = (gan_face.LayoutRule.from_spec(registry.spec(gan_face.HEAD_ID).extra)
+            if face_pipeline is not None and registry.has(gan_face.HEAD_ID) else None)
+    with_face = rule is not None
     info = pixels.head_info(registry, model_id)
     out: list[evaluation.Scored] = []
     faces_out: list[evaluation.Scored] = []
@@ -152,18 +155,19 @@ def score_sources(registry, real_root: Path, ai_root: Path, chains: Sequence[str
                 prob = pixels.score_rgb(registry, work, model_id).probability
                 face = bool(face_detector is not None and len(face_detector.detect(work)))
                 out.append(evaluation.Scored(prob, label, src, kind, face, name))
-                if not with_face:
+                if rule is None:
                     continue
                 img = _loaded(view, p.name)
                 fs = gan_face.score_main_face(registry, img.rgb(2048), face_pipeline.detect(img),
-                                              img.width, img.height)
+                                              img.width, img.height, rule.tolerance)
                 strength = grade(prob, info.flag_at, SCALES["ai_pixels"])
-                if fs.probability is None:
-                    abstained[fs.reason or "?"] = abstained.get(fs.reason or "?", 0) + 1
+                if rule.applies(fs):
+                    pf = rule.probability(prob, float(fs.probability))
+                    faces_out.append(evaluation.Scored(pf, label, src, kind, True, name))
+                    strength = max(strength, grade(pf, rule.flag_at, SCALES["ai_pixels"]))
                 else:
-                    faces_out.append(evaluation.Scored(fs.probability, label, src, kind, True, name))
-                    strength = max(strength, grade(fs.probability, fs.flag_at, SCALES["ai_pixels"]))
-                fused.append(evaluation.Scored(strength, label, src, kind, face or fs.probability is not None, name))
+                    abstained[fs.reason or "?"] = abstained.get(fs.reason or "?", 0) + 1
+                fused.append(evaluation.Scored(strength, label, src, kind, face or fs.box is not None, name))
     if with_face:
         return PartScores(image=out, face=faces_out, fused=fused, face_abstained=abstained)
     return out

@@ -4,12 +4,14 @@ This is a statistical signal, never proof: it flags ``ai_generated`` only above 
 threshold chosen for a low false-positive rate on real photos (see models/MODELS.md), reports
 ``inconclusive`` in the band between "clearly real-looking" and that threshold, and ``clear`` below.
 
-Two calibrated parts speak, each against its own line: the whole-image head (CLIP embedding and noise
-residuals of the picture) and, where the face pipeline finds a large enough face, the face head
-(``imgcheck.ai_pixels.gan_face``: the aligned inner face, where StyleGAN-family faces carry their
-traces). Either part crossing its line flags, and the reason names the part; the result is ``clear``
-only when every part that ran is below its clear line; a part that could not run (no face, face too
-small, image too small) is named in the details, never read as "clear".
+Two parts speak, each against its own line, and the reason names the one that did: the whole-image
+head (CLIP embedding and noise residuals of the picture), and the FFHQ-layout rule
+(``imgcheck.ai_pixels.gan_face.LayoutRule``): where the main face sits on the StyleGAN/FFHQ layout
+(the photo read as a centred crop of a square portrait), the face head scores the aligned inner face
+and its probability is fused with the whole image's. The layout alone is no proof (real faces aligned
+by the FFHQ rule share it); the rule's line was set above every real face on the layout of its
+calibration sources. ``clear`` needs both parts below their clear lines; a part that could not run
+(no face, face off the layout, too small, cut by the frame) is named in the details.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
 from imgcheck.types import Evidence
 
+#: below this fused probability (the layout rule's) a face on the FFHQ layout does not stop "clear"
+FUSED_CLEAR_BELOW = 0.5
 #: what each feature block is called in a reason
 PART_NAMES = {"clip_embed": "the image-content embedding (CLIP)", "clip_patch": "the CLIP patch tokens",
               "residual": "the noise residuals (camera and up-sampling traces)"}
@@ -38,7 +42,8 @@ class AiPixelsCheck:
         model_id = ctx.settings.ai_pixels_model
         if not registry.has(model_id):
             return Evidence(self.name, "error", **msg("ai_pixels.no_model", model=model_id))
-        face = self._face(img, ctx)
+        rule = self._rule(ctx)
+        face = self._face(img, ctx, rule)
         # the detector reads a copy whose longer side is at most WORK_SIDE: a very long, thin image
         # leaves too few pixels across, whatever its size
         short, long_ = sorted((img.width, img.height))
@@ -48,8 +53,6 @@ class AiPixelsCheck:
             small = {"reason": "too_small", "min_side": min_side}
             if face is not None:
                 small["face"] = face.to_dict()
-            if face is not None and face.probability is not None and face.probability >= face.flag_at:
-                return self._face_flag(face, small)
             return Evidence(self.name, "inconclusive",
                             **msg("ai_pixels.too_small", width=img.width, height=img.height, min_side=min_side),
                             details=small)
@@ -73,31 +76,29 @@ class AiPixelsCheck:
             said = (msg("ai_pixels.flag_by", p=p, flag_at=flag_at, part=f"ai_pixels.part.{spoke}")
                     if spoke in PART_NAMES else msg("ai_pixels.flag", p=p, flag_at=flag_at))
             return Evidence(self.name, "flag", **said, flags=self.flags, **common)
-        if face is not None and face.probability is not None and face.probability >= face.flag_at:
-            return self._face_flag(face, details)
-        rule = gan_face.LayoutRule.from_spec(registry.spec(gan_face.HEAD_ID).extra) if face is not None else None
+        fused = None
         if rule is not None and face is not None and rule.applies(face):
-            pf = rule.probability(p, float(face.probability))
-            details["ffhq_layout_rule"] = {"probability": round(pf, 4), "flag_at": rule.flag_at,
-                                           "tolerance": rule.tolerance}
-            if pf >= rule.flag_at:
+            fused = rule.probability(p, float(face.probability))
+            details["ffhq_layout_rule"] = {"probability": round(fused, 4), "flag_at": rule.flag_at,
+                                           "tolerance": rule.tolerance, "image_probability": round(p, 4),
+                                           "face_probability": round(float(face.probability), 4)}
+            if fused >= rule.flag_at:
                 details["spoke"] = "ffhq_layout+pixels"
-                measure, strength = measured(self.name, round(pf, 4), rule.flag_at)
-                return Evidence(self.name, "flag", **msg("ai_pixels.flag_layout", p=pf, flag_at=rule.flag_at,
+                measure, strength = measured(self.name, round(fused, 4), rule.flag_at)
+                return Evidence(self.name, "flag", **msg("ai_pixels.flag_layout", p=fused, flag_at=rule.flag_at,
                                                          distance=face.layout_distance),
-                                flags=self.flags, score=round(pf, 4), threshold=rule.flag_at,
+                                flags=self.flags, score=round(fused, 4), threshold=rule.flag_at,
                                 model=gan_face.HEAD_ID, model_sha256=face.head_sha256, details=details,
                                 strength=strength, measure=measure)
-        face_clear = face is None or face.probability is None or face.probability < face.clear_below
-        if p < info.clear_below and face_clear:
+        if p < info.clear_below and (fused is None or fused < FUSED_CLEAR_BELOW):
             return Evidence(self.name, "clear", **msg("ai_pixels.clear", p=p), **common)
         if p < info.clear_below:
-            return Evidence(self.name, "inconclusive", **msg("ai_pixels.face_undecided", p=face.probability,
-                                                            flag_at=face.flag_at), **common)
+            return Evidence(self.name, "inconclusive", **msg("ai_pixels.face_undecided", p=fused,
+                                                            flag_at=rule.flag_at), **common)
         return Evidence(self.name, "inconclusive", **msg("ai_pixels.undecided", p=p, flag_at=flag_at), **common)
 
-    def _face(self, img: LoadedImage, ctx: CheckContext) -> gan_face.FaceScore | None:
-        """The face head's score of the main face; None when the face head or the face pipeline is absent."""
+    def _rule(self, ctx: CheckContext) -> gan_face.LayoutRule | None:
+        """The FFHQ-layout rule of the installed face head; None without the face head or the face models."""
         registry = ctx.engine.models
         try:
             from imgcheck import faces as face_pipeline
@@ -105,14 +106,13 @@ class AiPixelsCheck:
             return None
         if not (registry.has(gan_face.HEAD_ID) and registry.has(face_pipeline.DETECTOR_ID)):
             return None
+        return gan_face.LayoutRule.from_spec(registry.spec(gan_face.HEAD_ID).extra)
+
+    def _face(self, img: LoadedImage, ctx: CheckContext, rule: gan_face.LayoutRule | None
+              ) -> gan_face.FaceScore | None:
+        """The main face: its FFHQ-layout distance and, on the layout, the face head's probability."""
+        if rule is None:
+            return None
         found = detected_faces(ctx, img)
         rgb = img.rgb(ctx.settings.face_embed_side)
-        return gan_face.score_main_face(registry, rgb, found, img.width, img.height)
-
-    def _face_flag(self, face: gan_face.FaceScore, details: dict) -> Evidence:
-        p = float(face.probability or 0.0)
-        details = {**details, "spoke": "face"}
-        measure, strength = measured(self.name, round(p, 4), face.flag_at)
-        return Evidence(self.name, "flag", **msg("ai_pixels.flag_face", p=p, flag_at=face.flag_at), flags=self.flags,
-                        score=round(p, 4), threshold=face.flag_at, model=gan_face.HEAD_ID,
-                        model_sha256=face.head_sha256, details=details, strength=strength, measure=measure)
+        return gan_face.score_main_face(ctx.engine.models, rgb, found, img.width, img.height, rule.tolerance)
