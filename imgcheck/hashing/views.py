@@ -38,20 +38,20 @@ _PDQ: PdqHash = HASH_TYPES["pdq"]  # type: ignore[assignment]
 
 def trim_uniform_borders(rgb: np.ndarray, tol: float = 12.0, min_keep: float = 0.3) -> np.ndarray:
     """Cut rows/columns at the edges that are (nearly) one colour: letterboxes, pillarboxes, frames."""
-    grey = rgb.astype(np.float32).mean(axis=2)
-    h, w = grey.shape
+    h, w = rgb.shape[:2]
 
     def uniform(line: np.ndarray) -> bool:
-        return float(np.std(line)) < tol
+        # the channel mean of the edge lines only (most photos stop at the first line of each side)
+        return float(np.std(line.astype(np.float32).mean(axis=-1))) < tol
 
     top, bottom, left, right = 0, h, 0, w
-    while top < bottom - 1 and uniform(grey[top, left:right]):
+    while top < bottom - 1 and uniform(rgb[top, left:right]):
         top += 1
-    while bottom - 1 > top and uniform(grey[bottom - 1, left:right]):
+    while bottom - 1 > top and uniform(rgb[bottom - 1, left:right]):
         bottom -= 1
-    while left < right - 1 and uniform(grey[top:bottom, left]):
+    while left < right - 1 and uniform(rgb[top:bottom, left]):
         left += 1
-    while right - 1 > left and uniform(grey[top:bottom, right - 1]):
+    while right - 1 > left and uniform(rgb[top:bottom, right - 1]):
         right -= 1
     if (bottom - top) < min_keep * h or (right - left) < min_keep * w:
         return rgb
