@@ -61,19 +61,24 @@ def main() -> None:
     step = max(1, len(qs) // args.queries)
     qs = qs[::step][: args.queries]
     prepared = []
-    for _, _, data in qs:
+    for _, _, data in qs:  # the shared decode and the upload's hashes and keypoints: not timed
         img = eng.load(data)
         qf = views.query_features(img)
-        pdq = np.stack([np.frombuffer(h.bits, np.uint8) for _, h in views.query_hashes(img)["pdq"]])
-        ph = np.stack([np.frombuffer(h.bits, np.uint8) for _, h in views.query_hashes(img)["phash"]])
-        prepared.append((qf, pdq, ph))
+        named = views.query_hashes(img)
+        pdq = np.stack([np.frombuffer(h.bits, np.uint8) for _, h in named["pdq"]])
+        near = np.stack([np.frombuffer(h.bits, np.uint8) for v, h in named["pdq"] if v in settings.near_miss_views])
+        ph = np.stack([np.frombuffer(h.bits, np.uint8) for _, h in named["phash"]])
+        prepared.append((qf, pdq, near, ph))
 
     node_ms, coord_ms = [], []
-    for qf, pdq, ph in prepared:  # one node's work per query (every node does the same on its rows)
+    for qf, pdq, near_q, ph in prepared[:3]:  # warm the page cache as a serving node's would be
+        shard.keyword_candidates([qf.features.descriptors, qf.mirrored.descriptors], 8, settings.keyword_vote)
+        shard.hash_candidates("pdq", pdq, settings.pdq_radius)
+    for qf, pdq, near_q, ph in prepared:  # one node's work per query (each node does the same)
         t = time.thread_time()
         shard.hash_candidates("pdq", pdq, settings.pdq_radius)
         shard.hash_candidates("phash", ph, settings.phash_radius)
-        near = shard.hash_candidates("pdq", pdq, settings.pdq_candidate_radius)
+        near = shard.hash_candidates("pdq", near_q, settings.pdq_candidate_radius)
         voted = shard.keyword_candidates([qf.features.descriptors, qf.mirrored.descriptors],
                                          settings.keyword_candidates, settings.keyword_vote)
         node_ms.append((time.thread_time() - t) * 1000)
