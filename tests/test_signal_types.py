@@ -14,6 +14,7 @@ from PIL import Image
 
 from imgcheck import Engine
 from imgcheck.bank import image_index
+from imgcheck.faces.embed import EMBEDDING_TYPES
 from imgcheck.hashing import HASH_TYPES, Hash, HashType, picture_gate, views
 from imgcheck.hashing.files import hash_file
 from imgcheck.load import load_image
@@ -126,3 +127,23 @@ def test_a_new_hash_type_is_one_class(monkeypatch, tmp_path, fixtures):
         assert hash_file(fixtures / "rocket.jpg").to_dict()["ahash"] == str(HASH_TYPES["ahash"].compute(src.rgb(512)))
     finally:
         engine.bank.close()
+
+
+@pytest.mark.parametrize("model", sorted(EMBEDDING_TYPES))
+def test_every_embedding_type_declares_its_distance_radius_gate_and_index(model, fixtures):
+    from imgcheck.bank import FACE_INDEX_CLASSES
+    from imgcheck.models import ModelRegistry
+
+    t = EMBEDDING_TYPES[model]
+    s = Settings()
+    assert (t.radius(s), t.margin(s), t.min_eye_distance(s)) == (s.face_match_distance, s.face_match_margin,
+                                                                  s.face_min_eye_distance)
+    assert t.radius(replace(s, **{t.radius_setting: 0.3})) == 0.3
+    assert t.index in FACE_INDEX_CLASSES
+    embedder = t.embedder(ModelRegistry(s.models_dir).session(model))
+    chips = np.stack([np.asarray(Image.open(fixtures / n).convert("RGB").resize((150, 150)))
+                      for n in ("obama.jpg", "biden.jpg")])
+    e = embedder.embed(chips)
+    assert e.shape == (2, t.dim)
+    d = t.compare(e, e)
+    assert d.shape == (2, 2) and np.allclose(np.diag(d), 0, atol=1e-3) and np.isclose(d[0, 1], d[1, 0])

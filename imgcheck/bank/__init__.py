@@ -12,6 +12,7 @@ from imgcheck.bank.face_index import FaissFaceIndex
 from imgcheck.bank.image_index import ImageIndex
 from imgcheck.bank.index import Hit
 from imgcheck.bank.store import BankStore, Entry, FaceRow, NewEntry
+from imgcheck.faces.embed import EMBEDDING_TYPES
 from imgcheck.hashing import HASH_TYPES
 from imgcheck.hashing.base import Hash
 from imgcheck.settings import KeywordVote
@@ -34,12 +35,19 @@ class FaceHit:
     distance: float
 
 
+#: index class of each ``EmbeddingType.index`` name (an embedding type names its index; it cannot
+#: import the bank)
+FACE_INDEX_CLASSES: dict[str, type[FaissFaceIndex]] = {"faiss_l2": FaissFaceIndex}
+
+
 class _FaceTable:
-    def __init__(self, rows: list[FaceRow]) -> None:
+    def __init__(self, rows: list[FaceRow], model: str) -> None:
+        kind = EMBEDDING_TYPES.get(model)
         self.entry_ids = [r.entry_id for r in rows]
         self.face_indexes = [r.face_index for r in rows]
-        emb = np.stack([r.embedding for r in rows]) if rows else np.zeros((0, 128), np.float32)
-        self.index = FaissFaceIndex(emb)
+        dim = kind.dim if kind is not None else 128
+        emb = np.stack([r.embedding for r in rows]) if rows else np.zeros((0, dim), np.float32)
+        self.index = FACE_INDEX_CLASSES[kind.index if kind is not None else "faiss_l2"](emb)
 
 
 class Bank:
@@ -119,7 +127,7 @@ class Bank:
         with self._lock:
             cached = self._face_tables.get(model)
             if cached is None or cached[0] != gen:
-                cached = (gen, _FaceTable(self.store.face_rows(model)))
+                cached = (gen, _FaceTable(self.store.face_rows(model), model))
                 self._face_tables[model] = cached
             return cached[1]
 

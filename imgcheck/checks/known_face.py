@@ -13,6 +13,7 @@ from typing import ClassVar
 from imgcheck.checks import CheckContext
 from imgcheck.checks import face_observations
 from imgcheck.faces import EMBEDDER_ID, FaceObservation
+from imgcheck.faces.embed import EMBEDDING_TYPES
 from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
 from imgcheck.strength import measured
@@ -62,6 +63,8 @@ class KnownFaceCheck:
 
     def run(self, img: LoadedImage, ctx: CheckContext) -> Evidence:
         settings = ctx.settings
+        kind = EMBEDDING_TYPES[EMBEDDER_ID]
+        max_distance, margin = kind.radius(settings), kind.margin(settings)
         pipeline = ctx.engine.faces
         model_info = {"model": EMBEDDER_ID, "model_sha256": pipeline.model_sha256(EMBEDDER_ID)}
         observations = face_observations(ctx, img)
@@ -72,7 +75,7 @@ class KnownFaceCheck:
         if bank is None or bank.face_count(EMBEDDER_ID) == 0:
             return Evidence(self.name, "inconclusive", **msg("known_face.no_bank_faces"), **model_info,
                             details={"faces": len(observations)})
-        min_eyes = settings.face_min_eye_distance
+        min_eyes = kind.min_eye_distance(settings)
         usable: list[FaceObservation] = [o for o in observations if o.eye_distance >= min_eyes]
         per_face: list[dict] = [{"face_index": o.index, "outcome": TOO_SMALL, "eye_distance": round(o.eye_distance, 1)}
                                 for o in observations if o.eye_distance < min_eyes]
@@ -91,7 +94,7 @@ class KnownFaceCheck:
                 continue
             label, dist, entry_id, _ = ranked[0]
             bound = face_hits[-1].distance if len(ranked) == 1 and len(face_hits) >= k else None
-            outcome = decide(ranked, settings.face_match_distance, settings.face_match_margin, bound)
+            outcome = decide(ranked, max_distance, margin, bound)
             nxt = ranked[1][1] if len(ranked) > 1 else bound
             row = {"face_index": obs.index, "distance": round(dist, 4),
                    "next_label_distance": round(nxt, 4) if nxt is not None else None}
@@ -106,9 +109,8 @@ class KnownFaceCheck:
         per_face.sort(key=lambda r: r["face_index"])
         details = {"faces": len(observations), "compared": len(usable), "closest": closest,
                    "faces_detail": per_face, "metric": "euclidean distance between dlib ResNet embeddings",
-                   "rule": {"max_distance": settings.face_match_distance, "margin": settings.face_match_margin,
-                            "min_eye_distance": min_eyes}}
-        threshold = settings.face_match_distance
+                   "rule": {"max_distance": max_distance, "margin": margin, "min_eye_distance": min_eyes}}
+        threshold = max_distance
         if not matches:
             best = min((c["distance"] for c in closest), default=None)
             outcomes = {r["outcome"] for r in per_face}
@@ -117,7 +119,7 @@ class KnownFaceCheck:
             if why == AMBIGUOUS:
                 amb = next(r for r in per_face if r["outcome"] == AMBIGUOUS)
                 said = msg("known_face.ambiguous", face=amb["face_index"] + 1, best=amb["distance"],
-                           next=amb["next_label_distance"], margin=settings.face_match_margin)
+                           next=amb["next_label_distance"], margin=margin)
             elif best is not None:
                 said = msg("known_face.no_match_closest", best=best, threshold=threshold)
             else:

@@ -19,7 +19,7 @@ import numpy as np
 from imgcheck.faces import align
 from imgcheck.faces.blazeface import shrink, source_names
 from imgcheck.faces.detector import FaceDetector
-from imgcheck.faces.embed import FaceEmbedder
+from imgcheck.faces.embed import EMBEDDING_TYPES, DlibResnetV1, FaceEmbedder
 from imgcheck.faces.landmarks import ShapePredictor, landmarks_from_keypoints
 from imgcheck.load import fitted_size
 from imgcheck.types import Face
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 DETECTOR_ID = "blazeface_full"
 SHORT_DETECTOR_ID = "blazeface_short"
 LANDMARKS_ID = "dlib_shape5"
-EMBEDDER_ID = "dlib_resnet_v1"
+EMBEDDER_ID = DlibResnetV1.name
 #: dlib's chip template for its 5 points (get_face_chip_details with size 150, padding 0.25): the
 #: mean face of dlib's landmark model in the unit square, padded by a quarter on each side
 DLIB_5PT = np.array([[0.8595674595992, 0.2134981538014], [0.6460604764104, 0.2289674387677],
@@ -96,7 +96,7 @@ class FacePipeline:
     @property
     def embedder(self) -> FaceEmbedder:
         if self._embedder is None:
-            self._embedder = FaceEmbedder(self.models.session(EMBEDDER_ID))
+            self._embedder = EMBEDDING_TYPES[EMBEDDER_ID].embedder(self.models.session(EMBEDDER_ID))
         return self._embedder
 
     def model_sha256(self, model_id: str) -> str:
