@@ -231,6 +231,20 @@ def build_app(
             texts.append((component, prop, code))
         return component
 
+    def result_panel(prefix: str, waiting: str, json_code: str, json_label: str,
+                     json_id: str | None = None) -> list[Any]:
+        """A check tab's result column: verdict banner, reasons, evidence and the JSON report."""
+        shown = [_html(waiting, label="verdict", elem_id=f"{prefix}-banner"),
+                 _html(label="reasons", elem_id=f"{prefix}-advice"),
+                 _html(label="evidence", elem_id=f"{prefix}-evidence")]
+        with said(gr.Accordion(L(json_code), open=False), label=json_code):
+            return [*shown, gr.JSON(label=json_label, elem_id=json_id)]
+
+    def on_engine(event: Any, fn: Callable[..., Any], inputs: Any, outputs: list[Any], api_name: str) -> None:
+        """Run ``fn`` (guarded) in the engine's lane when ``event`` fires, scrolled to its output."""
+        event(_guard(fn), inputs=inputs, outputs=outputs, preprocess=False, api_name=api_name,
+              scroll_to_output=True, **engine_lane)
+
     with blocks:
         with gr.Row(equal_height=True):
             intro = said(gr.Markdown(L("ui.intro"), elem_id="intro"), value="ui.intro")
@@ -265,20 +279,8 @@ def build_app(
                                 f"<li>{render.tt(code)}</li>" for f, code in EXAMPLE_PHOTOS if f in shown)
                                 + "</ol>", elem_id="check-example-captions")
                     with gr.Column(scale=3, min_width=280):
-                        banner = _html(WAITING, label="verdict", elem_id="check-banner")
-                        advice = _html(label="reasons", elem_id="check-advice")
-                        evidence = _html(label="evidence", elem_id="check-evidence")
-                        with said(gr.Accordion(L("ui.report_json"), open=False), label="ui.report_json"):
-                            report = gr.JSON(label="Report", elem_id="check-report")
-                photo.change(
-                    _guard(check_view),
-                    inputs=photo,
-                    outputs=[banner, advice, evidence, report],
-                    preprocess=False,
-                    api_name="check_view",
-                    scroll_to_output=True,
-                    **engine_lane,
-                )
+                        panel = result_panel("check", WAITING, "ui.report_json", "Report", "check-report")
+                on_engine(photo.change, check_view, photo, panel, "check_view")
 
             with said(gr.Tab(L("ui.tab_video"), id="video", elem_id="tab-video"), label="ui.tab_video"):
                 with gr.Row(equal_height=False):
@@ -290,20 +292,8 @@ def build_app(
                             elem_id="video-input",
                         )
                     with gr.Column(scale=3, min_width=280):
-                        vbanner = _html(WAITING, label="verdict", elem_id="video-banner")
-                        vadvice = _html(label="reasons", elem_id="video-advice")
-                        vevidence = _html(label="evidence", elem_id="video-evidence")
-                        with said(gr.Accordion(L("ui.report_json"), open=False), label="ui.report_json"):
-                            vreport = gr.JSON(label="Report", elem_id="video-report")
-                clip.change(
-                    _guard(video_view),
-                    inputs=clip,
-                    outputs=[vbanner, vadvice, vevidence, vreport],
-                    preprocess=False,
-                    api_name="check_video_view",
-                    scroll_to_output=True,
-                    **engine_lane,
-                )
+                        vpanel = result_panel("video", WAITING, "ui.report_json", "Report", "video-report")
+                on_engine(clip.change, video_view, clip, vpanel, "check_video_view")
 
             with said(gr.Tab(L("ui.tab_profile"), id="profile", elem_id="tab-profile"), label="ui.tab_profile"):
                 with gr.Row(equal_height=False):
@@ -321,20 +311,8 @@ def build_app(
                         if len(profile_example) > 1:
                             gr.Examples([[profile_example]], inputs=[pfiles], label=L("ui.profile_example"))
                     with gr.Column(scale=3, min_width=280):
-                        pbanner = _html(PROFILE_WAITING, label="verdict", elem_id="profile-banner")
-                        padvice = _html(label="reasons", elem_id="profile-advice")
-                        pevidence = _html(label="evidence", elem_id="profile-evidence")
-                        with said(gr.Accordion(L("ui.profile_json"), open=False), label="ui.profile_json"):
-                            preport = gr.JSON(label="Profile report")
-                pbtn.click(
-                    _guard(profile_view),
-                    inputs=pfiles,
-                    outputs=[pbanner, padvice, pevidence, preport, pfiles],
-                    preprocess=False,
-                    api_name="profile_view",
-                    scroll_to_output=True,
-                    **engine_lane,
-                )
+                        ppanel = result_panel("profile", PROFILE_WAITING, "ui.profile_json", "Profile report")
+                on_engine(pbtn.click, profile_view, pfiles, [*ppanel, pfiles], "profile_view")
 
             if not public:
                 with said(gr.Tab(L("ui.tab_batch"), id="batch", elem_id="tab-batch"), label="ui.tab_batch"):
