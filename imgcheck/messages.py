@@ -120,6 +120,14 @@ MESSAGES: dict[str, dict[str, str]] = {
               "et les détecteurs d'image et de visage donnent ensemble {p:.0%} qu'il soit généré (signalement "
               "à partir de {flag_at:.0%}) ; un indice statistique, pas une preuve.",
     },
+    "ai_pixels.undecided_layout": {
+        "en": "The pixel detector is undecided ({p:.0%}; it flags only at {flag_at:.0%}); the face sits on the "
+              "StyleGAN/FFHQ layout, and the image and face detectors together give {fused:.0%} (they flag "
+              "at {fused_at:.0%}).",
+        "fr": "Le détecteur de pixels hésite ({p:.0%} ; il ne signale qu'à partir de {flag_at:.0%}) ; le visage "
+              "est placé comme par StyleGAN/FFHQ, et les détecteurs d'image et de visage donnent ensemble "
+              "{fused:.0%} (signalement à partir de {fused_at:.0%}).",
+    },
     "ai_pixels.face_undecided": {
         "en": "The whole picture looks camera-made, but its face sits on the StyleGAN/FFHQ layout and the "
               "image and face detectors together are undecided ({p:.0%}; they flag only at {flag_at:.0%}).",

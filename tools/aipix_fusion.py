@@ -156,6 +156,49 @@ def format_table(t: dict, title: str) -> str:
     return "\n".join(lines)
 
 
+def combined_auc(recs: list[dict], features: Path, models: Path) -> dict:
+    """AUC of both parts as the check decides (the larger of the two strengths, each line at 0.5) on the
+    test part, upload chain, StyleGAN2 vs every test real photo; the whole-image head alone beside it.
+    Views off the layout carry no image score in the face cache: it comes from tools/aipix_features.py's
+    cache when there, else is computed here (CLIP + residuals of the upload view)."""
+    import onnxruntime as ort
+
+    from imgcheck.ai_pixels import chain, features as feat
+    from imgcheck.strength import SCALES, grade
+
+    man = json.loads((models / "manifest.json").read_text())["models"]
+    rule = gan_face.LayoutRule.from_spec(man[gan_face.HEAD_ID])
+    img_flag = float(man["ai_pixels_head"]["flag_at"])
+    rows = {r["key"]: r for r in json.loads((features / "rows.json").read_text())}
+    head = ort.InferenceSession(str(models / "ai_pixels_head.onnx"), providers=["CPUExecutionProvider"])
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    clip = ort.InferenceSession(str(models / "clip_vit_b16_image.u8u8.onnx"), opts, providers=["CPUExecutionProvider"])
+    both, alone = {"ai": [], "real": []}, {"ai": [], "real": []}
+    for q in recs:
+        if q["calibration"] or q["view"] != "upload" or (q["label"] == "ai" and q["source"] != "tpdne_hard"):
+            continue
+        p = q["p_image"]
+        if p is None:
+            cached = Path("/work/data/aipix/features") / f"{q['key']}_upload.npz"
+            if cached.exists():
+                z = np.load(cached)
+                x = np.concatenate([z["emb"], z["res"]])
+            else:
+                v = chain.named_view(chain.read_rgb(rows[q["key"]]["file"]), "upload")
+                e, _ = feat.clip_features(clip, v)
+                x = np.concatenate([e, feat.residual_features(v)])
+            p = float(head.run(None, {head.get_inputs()[0].name: x[None].astype(np.float32)})[0][0, 0])
+        s = s_img = grade(p, img_flag, SCALES["ai_pixels"])
+        if on_layout(q, rule.tolerance):
+            s = max(s, grade(rule.probability(q["p_image"], q["p_face"]), rule.flag_at, SCALES["ai_pixels"]))
+        both[q["label"]].append(s)
+        alone[q["label"]].append(s_img)
+    return {"n_real": len(both["real"]), "n_ai": len(both["ai"]),
+            "auc_both_parts": round(headlib.auc(np.array(both["ai"]), np.array(both["real"])), 4),
+            "auc_image_head_alone": round(headlib.auc(np.array(alone["ai"]), np.array(alone["real"])), 4)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--features", default=str(FEATURES))
@@ -163,6 +206,7 @@ def main() -> None:
     ap.add_argument("--tolerance", type=float, default=TOLERANCE)
     ap.add_argument("--json", default=None)
     ap.add_argument("--write", action="store_true", help="store the rule in the gan_face_head manifest entry")
+    ap.add_argument("--combined", action="store_true", help="also the AUC of both parts as the check decides")
     args = ap.parse_args()
     recs = records(Path(args.features), Path(args.models))
     rule = fit_rule(recs, args.tolerance)
@@ -176,6 +220,9 @@ def main() -> None:
            "roles": {"calibration": "halves of tpdne_hard, unsplash_faces/_ffhq (by photo), lfw_full/_ffhq "
                                     "(by person); bsds500",
                      "test": "the other halves; shared_data, shared_ffhq; the 4 BaseMax fixtures"}}
+    if args.combined:
+        rep["combined_test_upload"] = combined_auc(recs, Path(args.features), Path(args.models))
+        print(json.dumps({"combined_test_upload": rep["combined_test_upload"]}))
     if args.json:
         Path(args.json).write_text(json.dumps(rep, indent=1))
     if args.write:

@@ -95,6 +95,9 @@ class AiPixelsCheck:
         if p < info.clear_below:
             return Evidence(self.name, "inconclusive", **msg("ai_pixels.face_undecided", p=fused,
                                                             flag_at=rule.flag_at), **common)
+        if fused is not None:
+            return Evidence(self.name, "inconclusive", **msg("ai_pixels.undecided_layout", p=p, flag_at=flag_at,
+                                                            fused=fused, fused_at=rule.flag_at), **common)
         return Evidence(self.name, "inconclusive", **msg("ai_pixels.undecided", p=p, flag_at=flag_at), **common)
 
     def _rule(self, ctx: CheckContext) -> gan_face.LayoutRule | None:
