@@ -1,9 +1,7 @@
-"""``imgcheck scan``: the command-line front end of ``imgcheck.batch`` (progress, resume, summary).
+"""``imgcheck scan``: the command-line front end of ``imgcheck.batch`` (progress, messages, summary).
 
-The JSON Lines file is the scan's journal: each record is appended and flushed as it is made, so a
-crash or ``kill -9`` loses at most the line being written. ``--resume`` drops a torn last line,
-skips every source already recorded and appends the rest, ending with one record per input. CSV and
-HTML reports are rendered from the journal at the end.
+The scan itself, its JSON Lines journal, ``--resume`` and the CSV/HTML report rendered from the
+journal at the end are ``imgcheck.batch.journal``'s; this module lays them out on the terminal.
 """
 
 from __future__ import annotations
@@ -177,17 +175,8 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
     """The body of ``imgcheck scan`` (kept here so cli.py stays a thin list of commands)."""
     import typer
 
-    from imgcheck.batch import (
-        DoneSet,
-        JsonlWriter,
-        RecordCache,
-        Summary,
-        read_jsonl,
-        repair_jsonl,
-        scan_iter,
-        write_csv,
-        write_html,
-    )
+    from imgcheck.batch import Summary
+    from imgcheck.batch.journal import Journal, journal_in_use
     from imgcheck.errors import ImgcheckError
 
     err, fail, open_engine, stdout = hooks.err, hooks.fail, hooks.open_engine, hooks.out
@@ -198,36 +187,20 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
             raise InputError("--engine must be local or ray")
         if workers is not None and workers < 1:
             raise InputError("--workers must be at least 1")
-        if resume and overwrite:
-            raise InputError("--resume and --overwrite cannot be used together")
-        existing = paths.journal.exists() and paths.journal.stat().st_size > 0
-        if existing and not (resume or overwrite):
-            raise InputError(f"{paths.journal} already exists: pass --resume to continue that scan, or "
-                             "--overwrite to start again")
+        journal_in_use(paths.journal, resume=resume, overwrite=overwrite)
         engine = open_engine(bank, models)
         names = engine.resolve_checks(checks)
     except ImgcheckError as exc:
         fail(exc)
 
-    cache = RecordCache()
-    done = DoneSet.from_sources(())
-    if resume and existing:
-        dropped = repair_jsonl(paths.journal)
-
-        def sources():
-            for r in read_jsonl(paths.journal):
-                cache.put(r)
-                yield str(r["source"])
-
-        done = DoneSet.from_sources(sources())
-        note = f" (dropped {dropped} bytes of a torn last line)" if dropped else ""
-        if not hooks.quiet:
-            emit(err, f"resuming: {len(done)} records already in {paths.journal}{note}")
+    journal = Journal.start(paths.journal, resume=resume)
+    if journal.append and not hooks.quiet:
+        note = f" (dropped {journal.dropped} bytes of a torn last line)" if journal.dropped else ""
+        emit(err, f"resuming: {len(journal.done)} records already in {paths.journal}{note}")
 
     backend_kw: dict[str, Any] = {"address": address} if engine_name == "ray" else {}
     n_workers = workers if workers is not None else (1 if engine_name == "local" else 0)
-    writer = JsonlWriter(paths.journal, append=resume and existing)
-    progress = ScanProgress(err, len(done), quiet=hooks.quiet)
+    progress = ScanProgress(err, len(journal.done), quiet=hooks.quiet)
     new = 0
     skipped: list[str] = []
     n_skipped = 0
@@ -238,26 +211,20 @@ def run_scan(inputs: list[str], *, out: Path, fmt: str | None, workers: int | No
         if len(skipped) < 3:
             skipped.append(Path(source.split("!")[-1]).name)
 
+    records = journal.scan(inputs, engine, checks=names, workers=n_workers, backend=engine_name,
+                           on_skip=on_skip, **backend_kw)
     try:
         with progress:
             count_in_background(inputs, progress, None)
-            for rec in scan_iter(inputs, engine, checks=names, workers=n_workers,
-                                 skip=done.__contains__ if len(done) else None, cache=cache,
-                                 backend=engine_name, on_skip=on_skip, **backend_kw):
-                writer.write(rec)
+            for rec in records:
                 new += 1
                 progress.advance(rec)
     except KeyboardInterrupt:
-        writer.close()
+        records.close()
         emit(err, f"interrupted after {new} new records: run the same command with --resume to continue")
         raise typer.Exit(130) from None
     except ImgcheckError as exc:
-        writer.close()
+        records.close()
         fail(exc)
-    writer.close()
-    if paths.format == "csv":
-        write_csv(read_jsonl(paths.journal), paths.out)
-    elif paths.format == "html":
-        write_html(read_jsonl(paths.journal), paths.out, bank=engine.bank, limits=engine.settings.limits,
-                   max_rows=max_html_rows, lang=hooks.lang)
-    print_summary(stdout, Summary.of(read_jsonl(paths.journal)), paths, new, skipped, n_skipped, tr=hooks.tr)
+    journal.render(paths.format, paths.out, engine, max_html_rows=max_html_rows, lang=hooks.lang)
+    print_summary(stdout, Summary.of(journal.records()), paths, new, skipped, n_skipped, tr=hooks.tr)
