@@ -1,12 +1,46 @@
 from __future__ import annotations
 
+import atexit
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import configuration as hypothesis_configuration
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
+
+# Hypothesis keeps its example database and constants cache in ./.hypothesis, i.e. the repository:
+# tests write into temp dirs only
+_HYPOTHESIS_HOME = Path(tempfile.mkdtemp(prefix="imgcheck-hypothesis-"))
+hypothesis_configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
+
+#: what a test run may leave in the checkout: Python's and pytest's own caches
+_RUN_CACHES = ("__pycache__", ".pytest_cache")
+
+
+def _untracked_files() -> set[str]:
+    """Untracked files of the checkout, ignored ones included (empty outside a git checkout)."""
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+                             cwd=REPO, capture_output=True, text=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    return {line[3:] for line in out.splitlines()
+            if line[:2] in ("??", "!!") and not any(part in _RUN_CACHES for part in Path(line[3:]).parts)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_written_into_the_repository():
+    """After the whole run (a teardown, not a test that must run last): no file appeared in the
+    checkout; tests write into temp dirs only."""
+    before = _untracked_files()
+    yield
+    new = sorted(_untracked_files() - before)
+    assert new == [], f"tests wrote into the repository: {new[:20]}"
 
 
 @pytest.fixture(scope="session")

@@ -254,6 +254,9 @@ def run(seconds: float, targets: list[str], out_dir: Path, examples: int | None 
         fixed_seed: int | None = None) -> int:
     """Fuzz for ``seconds`` in all, or, with ``examples``, that many examples per target (with
     ``fixed_seed``: the same inputs every run)."""
+    from hypothesis import configuration
+
+    configuration.set_hypothesis_home_dir(out_dir / ".hypothesis")  # not ./.hypothesis in the caller's folder
     pool = seeds()
     funcs: dict[str, Callable[[bytes], None]] = {
         "load": target_load,
