@@ -42,7 +42,7 @@ LAYOUT_MARGIN = 0.06
 FIXTURE_FILES = {"faces/10.jpg", "faces/100.jpg", "faces/500.jpg", "faces/700.jpg"}
 #: per source: {view: max images (first n by key) or None for all}
 PLAN: dict[str, dict[str, int | None]] = {
-    "basemax_gan_faces": {"upload": 500},
+    "basemax_gan_faces": {"upload": 500, "harsh": 250},
     "comfyui_media_image": {"upload": None},
     "tpdne_hard": {"upload": None, "harsh": 100},
     "unsplash_faces": {"upload": None, "harsh": 80},
@@ -54,7 +54,7 @@ PLAN: dict[str, dict[str, int | None]] = {
     "unsplash_ffhq": {"upload": 300},
     "shared_ffhq": {"given": None, "upload": None},
 }
-DEFAULT_PLAN: dict[str, int | None] = {"upload": None}
+DEFAULT_PLAN: dict[str, int | None] = {"upload": None, "harsh": None}
 LFW_SEED = 11
 
 
@@ -208,6 +208,15 @@ def _work(job: tuple) -> str:
                      h=full.shape[0], w=full.shape[1], img_w=img.width, img_h=img.height)
             os.replace(dest.with_suffix(".tmp.npz"), dest)
             return ""
+    if role == "train" and view != "upload":
+        # augmentation views train the face head on faces on the layout only: embed just those
+        from imgcheck.faces import gan_geometry as geo
+
+        def near(f) -> bool:
+            lay = geo.centred_crop_layout(f.landmarks[0], f.landmarks[1], img.width, img.height)
+            return lay is not None and lay.distance <= LAYOUT_MARGIN
+
+        faces = [f for f in faces if near(f)]
     for f in faces:
         lm = [(x * sx, y * sy) for x, y in f.landmarks]
         crop = gan_face.inner_crop(full, lm)
