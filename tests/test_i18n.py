@@ -59,3 +59,14 @@ def test_unknown_codes_and_old_reports_fall_back_to_the_stored_reason():
     assert i18n.reason_text({"reason": "Old text"}, "fr") == "Old text"
     assert i18n.reason_text({"code": "future.check", "reason": "Future"}, "fr") == "Future"
     assert i18n.reason_text({"code": "known_face.match", "params": {}, "reason": "Broken"}, "fr") == "Broken"
+
+
+def test_the_catalog_file_ships_with_the_package():
+    """The catalog is a data file (imgcheck/messages.toml): an installed wheel must carry it."""
+    import tomllib
+
+    from imgcheck.messages import CATALOG
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    assert "messages.toml" in pyproject["tool"]["setuptools"]["package-data"]["imgcheck"]
+    assert CATALOG.name == "messages.toml" and CATALOG.parent.name == "imgcheck" and CATALOG.is_file()

@@ -2,7 +2,7 @@
 matched bank images side by side, a filter by flag and verdict, and a sort by risk.
 
 The page is a Jinja2 template (``templates/scan_report.html``) with autoescape on, in English or
-French (message ids of ``imgcheck/messages.py``, ``report.*``).
+French (message ids of ``imgcheck/messages.toml``, ``report.*``).
 
 Safety: every string that comes from a file (names, labels, sources, reasons quoting metadata) is
 HTML-escaped by the template engine, images are embedded as base64 data URIs, nothing external is loaded, and a Content
