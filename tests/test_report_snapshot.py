@@ -25,3 +25,10 @@ def test_parsed_bytes_of_a_jpeg_with_exif(fixtures: Path) -> None:
     segments, scans = out["jpeg_marker_counts"]
     assert segments > 3 and scans >= 1
     assert out["exif"] and out["exif"][0][0].get("Make")
+
+
+def test_paths_are_relative_to_the_checkout() -> None:
+    rep = {"source": str(snap.ROOT / "tests" / "fixtures" / "a.jpg"), "timings_ms": {"x": 1},
+           "evidence": [{"params": {"file": str(snap.ROOT.parent / "shared" / "data" / "b.jpg")}}]}
+    assert snap._clean(rep) == {"source": "tests/fixtures/a.jpg",
+                                "evidence": [{"params": {"file": "../shared/data/b.jpg"}}]}

@@ -45,10 +45,13 @@ def photos() -> Iterator[tuple[str, Path]]:
 
 
 def _clean(value: Any) -> Any:
+    """Timings dropped; paths made relative to the checkout, so two checkouts compare equal."""
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items() if k not in DROPPED}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
+    if isinstance(value, str):
+        return value.replace(str(ROOT) + "/", "").replace(str(ROOT.parent) + "/", "../")
     return value
 
 
