@@ -92,5 +92,7 @@ SPECS = {
     "mobileface": EmbedderSpec("mobileface", "arcface112", 112, (0.0, 0.0, 0.0), 1.0, False, 256),
     # HSE FaceRes (Keras MobileNet): caffe-style BGR mean subtraction, 0-255
     "faceres": EmbedderSpec("faceres", "box224", 224, (103.939, 116.779, 123.68), 1.0, True, 1024),
+    # the same network on a 160 px chip (a third of the cost; the graph's input size made free)
+    "faceres160": EmbedderSpec("faceres", "box224", 160, (103.939, 116.779, 123.68), 1.0, True, 1024),
     "faceres-deep": EmbedderSpec("faceres-deep", "box224", 224, (103.939, 116.779, 123.68), 1.0, True, 1024),
 }
