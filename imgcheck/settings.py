@@ -57,6 +57,10 @@ class KeywordVote:
     #: a candidate whose votes come at least this much from one side (the upload or its mirror)
     #: is verified on that side only
     one_side_share: float = 0.8
+    #: once a copy is found (by hash or verified), keyword candidates with less than this share of
+    #: its votes are not verified (chance votes; a second copy of the same picture in the bank
+    #: gets about as many votes as the first)
+    after_match_share: float = 0.5
 
 
 #: the repository's models/ folder (an installed wheel passes models_dir explicitly)

@@ -240,3 +240,26 @@ def test_a_phash_collision_alone_is_not_a_match(tmp_path):
     q = next(R.positive_queries(("astronaut",), "dev", (R.EDITS[5],)))
     top = eng.check(q.data, checks=["known_image"]).matches[0]
     assert top.label == "astronaut" and top.method in ("pdq+orb", "pdq", "phash")
+
+
+def test_chance_candidates_after_a_copy_is_found_are_not_verified(tmp_path):
+    """A bank of every re-upload photo; a corner crop of one is found by its keypoints. The other
+    keyword candidates hold chance votes only (well under half the copy's): with the default
+    KeywordVote they are not verified, with after_match_share=0 they all are, and the answer is
+    the same."""
+    from dataclasses import replace
+
+    from imgcheck.settings import Settings
+
+    eng = Engine(bank=tmp_path / "bank.sqlite")
+    for p in sorted(R.FIXTURES.glob("*.jpg")):
+        eng.add_to_bank(p, label=p.stem)
+    q = next(R.positive_queries(("lomiri_bridge",), "dev", (R.EDITS[2],)))
+    default = eng.check(q.data, checks=["known_image"])
+    everything = Engine(bank=eng.bank, settings=replace(Settings(), keyword_vote=KeywordVote(
+        after_match_share=0.0))).check(q.data, checks=["known_image"])
+    assert [m.label for m in default.matches][:1] == ["lomiri_bridge"]
+    assert [m.label for m in everything.matches] == [m.label for m in default.matches]
+    n_default = len(default.evidence[0].details["verified"])
+    n_all = len(everything.evidence[0].details["verified"])
+    assert n_all >= n_default + 3, (n_default, n_all)

@@ -191,8 +191,15 @@ class KnownImageCheck:
         # a candidate voted for by one side (the upload or its mirror) is verified on that side only
         sides = {e: (True,) if m >= vote.one_side_share else (False,) if m <= 1 - vote.one_side_share
                  else (False, True) for e, m in voted}
+        # once a copy is found (a hash match, or a verified keyword candidate), keyword candidates
+        # with far fewer votes than it got are chance votes: they are not verified
+        score_of = {e: sc for e, sc, _ in ranked}
+        copy_score = max((score_of[e] for e in best if e in score_of), default=0.0)
         out = []
         for entry_id in dict.fromkeys(list(unconfirmed) + near + [e for e, _ in voted]):
+            if (entry_id in sides and entry_id not in near and entry_id not in unconfirmed
+                    and score_of[entry_id] < vote.after_match_share * copy_score):
+                continue
             blob = bank.store.feature(entry_id, local.FEATURE_KIND)
             thumb = bank.store.thumb(entry_id)
             if blob is None or thumb is None:
@@ -207,4 +214,5 @@ class KnownImageCheck:
                         "mirrored": v.mirrored, "aligned_distance": v.aligned_distance, "why": v.why})
             if v.accepted and v.aligned_distance is not None:
                 self._keep(best, bank, entry_id, _ALIGNED, v.aligned_distance)
+                copy_score = max(copy_score, score_of.get(entry_id, 0.0))
         return out
