@@ -263,3 +263,21 @@ def test_chance_candidates_after_a_copy_is_found_are_not_verified(tmp_path):
     n_default = len(default.evidence[0].details["verified"])
     n_all = len(everything.evidence[0].details["verified"])
     assert n_all >= n_default + 3, (n_default, n_all)
+
+
+def test_scan_only_queries_skip_the_parts_too_large_to_scan():
+    """Near misses of the trimmed views are looked up where the part is scanned (a small bank or
+    the delta), not through the multi-index tables of a large part (known_image)."""
+    from imgcheck.bank.image_index import ImageIndex, make_part
+
+    rng = np.random.default_rng(3)
+    bits = rng.integers(0, 256, (30_000, 32), dtype=np.uint8)
+    index = ImageIndex(None, None, local.FEATURE_KIND)
+    index.saved = make_part({"pdq": (np.arange(1, 30_001), bits)}, [])
+    q = bits[[5, 7]].copy()
+    q[:, 0] ^= 1  # one bit away from entries 6 and 8
+    assert {6, 8} <= set(index.hash_candidates("pdq", q, 47, 90, 20_000))  # 30,000 rows: multi-index
+    large = index.hash_candidates("pdq", q, 47, 90, 20_000, np.array([False, True]))
+    assert 6 in large and 8 not in large
+    scanned = index.hash_candidates("pdq", q, 47, 90, 40_000, np.array([False, True]))
+    assert {6, 8} <= set(scanned) and scanned[8] == (1, 1)

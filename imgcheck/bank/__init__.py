@@ -90,17 +90,19 @@ class Bank:
         return index
 
     def search_hashes(self, queries: list[Hash], radius: int, scan_radius: int | None = None,
-                      scan_rows: int = 0) -> list[HashHit]:
+                      scan_rows: int = 0, scan_only: list[bool] | None = None) -> list[HashHit]:
         """Every bank entry with a hash within ``radius`` of a query; one best hit per entry, closest
         first. Candidates come from the index; each is confirmed against the hashes SQLite holds.
-        ``scan_radius``: the radius used instead in index parts of at most ``scan_rows`` hashes."""
+        ``scan_radius``: the radius used instead in index parts of at most ``scan_rows`` hashes;
+        ``scan_only``: which queries are looked up in those scanned parts only."""
         if not queries:
             return []
         kind = queries[0].kind
         compare = HASH_TYPES[kind].compare if kind in HASH_TYPES else Hash.__sub__
         q = np.stack([np.frombuffer(h.bits, np.uint8) for h in queries])
         hits: list[HashHit] = []
-        candidates = self.image_index().hash_candidates(kind, q, radius, scan_radius, scan_rows)
+        candidates = self.image_index().hash_candidates(
+            kind, q, radius, scan_radius, scan_rows, None if scan_only is None else np.asarray(scan_only, bool))
         if scan_radius is not None:
             radius = max(radius, scan_radius)  # the confirmation accepts what either search found
         for eid in candidates:

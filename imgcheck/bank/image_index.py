@@ -184,15 +184,22 @@ class ImageIndex:
 
     # -- queries ---------------------------------------------------------------------------------
     def hash_candidates(self, kind: str, queries: np.ndarray, radius: int, scan_radius: int | None = None,
-                        scan_rows: int = 0) -> dict[int, tuple[int, int]]:
+                        scan_rows: int = 0, scan_only: np.ndarray | None = None) -> dict[int, tuple[int, int]]:
         """Entry id -> (distance, query index) of its nearest indexed hash within ``radius`` (within
-        ``scan_radius`` in parts of at most ``scan_rows`` hashes, see MultiIndexHash.search)."""
+        ``scan_radius`` in parts of at most ``scan_rows`` hashes, see MultiIndexHash.search).
+        ``scan_only``: a mask of the queries looked up only in such scanned parts."""
         best: dict[int, tuple[int, int]] = {}
         for part in self.parts():
             table, ids = part.hashes.get(kind, (None, None))
             if table is None or not len(table) or queries.shape[1] != table.bits.shape[1]:
                 continue
-            qi, rows, dist = table.search(queries, radius, scan_radius, scan_rows)
+            scanned = scan_radius is not None and len(table) <= scan_rows
+            if scan_only is not None and not scanned:
+                which = np.flatnonzero(~np.asarray(scan_only, bool))
+                qi, rows, dist = table.search(queries[which], radius)
+                qi = which[qi]
+            else:
+                qi, rows, dist = table.search(queries, radius, scan_radius, scan_rows)
             for q, r, d in zip(qi.tolist(), rows.tolist(), dist.tolist()):
                 eid = int(ids[r])
                 if eid not in best or (d, q) < best[eid]:

@@ -175,11 +175,14 @@ class KnownImageCheck:
         bank, settings = ctx.bank, ctx.settings
         k = settings.verify_candidates
         # near misses of the upright and mirrored views only (quarter turns are left to the keypoints:
-        # a search at the near-miss radius costs 137 probes per chunk and query, 8x with every turn)
-        pdq = ([h for view, h in queries["pdq"] if view in settings.near_miss_views]
-               if queries is not None and k > 0 else [])
-        near_hits = [h for h in bank.search_hashes(pdq, settings.pdq_candidate_radius, settings.pdq_scan_radius,
-                                                   settings.near_miss_scan_rows) if h.entry_id not in best]
+        # a search at the near-miss radius costs 137 probes per chunk and query, 8x with every turn);
+        # in index parts too large to scan, of the full views only (the keypoints find the rest)
+        named = ([(view, h) for view, h in queries["pdq"] if view in settings.near_miss_views]
+                 if queries is not None and k > 0 else [])
+        near_hits = [h for h in bank.search_hashes(
+            [h for _, h in named], settings.pdq_candidate_radius, settings.pdq_scan_radius,
+            settings.near_miss_scan_rows, [not view.startswith("full") for view, _ in named])
+            if h.entry_id not in best]
         nearest += [int(h.distance) for h in near_hits]
         near = [h.entry_id for h in near_hits][:k]
         qf = ctx.cached("known_image.query_features", lambda: views.query_features(img))
