@@ -66,7 +66,9 @@ def main() -> None:
         qf = views.query_features(img)
         named = views.query_hashes(img)
         pdq = np.stack([np.frombuffer(h.bits, np.uint8) for _, h in named["pdq"]])
-        near = np.stack([np.frombuffer(h.bits, np.uint8) for v, h in named["pdq"] if v in settings.near_miss_views])
+        # near misses as known_image looks them up in a part too large to scan: the full views only
+        near = np.stack([np.frombuffer(h.bits, np.uint8) for v, h in named["pdq"]
+                         if v in settings.near_miss_views and v.startswith("full")])
         ph = np.stack([np.frombuffer(h.bits, np.uint8) for _, h in named["phash"]])
         prepared.append((qf, pdq, near, ph))
 
