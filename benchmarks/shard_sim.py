@@ -39,7 +39,6 @@ from imgcheck.bank.image_index import ImageIndex
 from imgcheck.engine import Engine
 from imgcheck.hashing import views
 from imgcheck.settings import Settings
-from tests import robustness as R
 
 
 def main() -> None:
@@ -93,7 +92,8 @@ def main() -> None:
             if blob is None or thumb is None:
                 continue
             grey = cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_GRAYSCALE)
-            local.verify(qf.features, qf.mirrored, local.Features.from_bytes(blob), qf.grey, grey, settings.verify)
+            local.verify(qf.features, qf.mirrored, local.Features.from_bytes(blob), qf.grey, grey,
+                         settings.verify)
         coord_ms.append((time.thread_time() - t) * 1000)
 
     index_bytes = sum(p.stat().st_size for p in args.shard.glob("*.npy"))

@@ -114,7 +114,8 @@ def test_votes_tell_which_side_the_copy_is_on(keyword_bank):
     index, copies = keyword_bank
     share = {}
     for truth, edit, desc in copies:
-        share.setdefault(edit, []).append(dict((r, m) for r, _, m in index.votes(desc, KeywordVote()).top(8))[truth])
+        top = index.votes(desc, KeywordVote()).top(8)
+        share.setdefault(edit, []).append(dict((r, m) for r, _, m in top)[truth])
     assert all(m >= 0.9 for m in share["mirror"]), share
     assert all(m <= 0.25 for e in ("corner_crop", "letterbox", "caption") for m in share[e]), share
     assert sum(m >= 0.8 for m in share["mirror+crop+caption"]) >= 3, share
@@ -124,7 +125,8 @@ def test_word_positions_are_fixed():
     # bank and query must hash descriptors the same way forever; changing them needs a reindex
     assert scale.WORD_POSITIONS[:5] == scale.WORD_POSITIONS[:5]
     assert len(set(scale.WORD_POSITIONS)) == scale.WORD_BITS
-    assert len(set(scale.HE_POSITIONS)) == scale.HE_BITS and not set(scale.HE_POSITIONS) & set(scale.WORD_POSITIONS)
+    assert len(set(scale.HE_POSITIONS)) == scale.HE_BITS
+    assert not set(scale.HE_POSITIONS) & set(scale.WORD_POSITIONS)
     d = np.zeros((1, 32), np.uint8)
     assert scale.embedding_of(d)[0] == 0 and scale.embedding_of(np.full((1, 32), 255, np.uint8))[0] == 0xFFFF
     assert scale.words_of(d)[0] == 0 and scale.words_of(np.full((1, 32), 255, np.uint8))[0] == 2**scale.WORD_BITS - 1

@@ -102,7 +102,8 @@ class Bank:
         q = np.stack([np.frombuffer(h.bits, np.uint8) for h in queries])
         hits: list[HashHit] = []
         candidates = self.image_index().hash_candidates(
-            kind, q, radius, scan_radius, scan_rows, None if scan_only is None else np.asarray(scan_only, bool))
+            kind, q, radius, scan_radius, scan_rows,
+            None if scan_only is None else np.asarray(scan_only, bool))
         if scan_radius is not None:
             radius = max(radius, scan_radius)  # the confirmation accepts what either search found
         for eid in candidates:

@@ -69,8 +69,9 @@ class Part:
     def from_arrays(cls, a: dict[str, np.ndarray]) -> Part:
         hashes = {k: (_index_class(k)(a[f"{k}_bits"], a[f"{k}_order"], a[f"{k}_offsets"]), a[f"{k}_ids"])
                   for k in hash_kinds()}
-        return cls(hashes, scale.KeywordIndex(a["kw_words"], a["kw_starts"], a["kw_postings"], a["kw_embeddings"],
-                                              len(a["kw_ids"])), a["kw_ids"])
+        keywords = scale.KeywordIndex(a["kw_words"], a["kw_starts"], a["kw_postings"], a["kw_embeddings"],
+                                      len(a["kw_ids"]))
+        return cls(hashes, keywords, a["kw_ids"])
 
     @staticmethod
     def names() -> tuple[str, ...]:
@@ -184,7 +185,8 @@ class ImageIndex:
 
     # -- queries ---------------------------------------------------------------------------------
     def hash_candidates(self, kind: str, queries: np.ndarray, radius: int, scan_radius: int | None = None,
-                        scan_rows: int = 0, scan_only: np.ndarray | None = None) -> dict[int, tuple[int, int]]:
+                        scan_rows: int = 0,
+                        scan_only: np.ndarray | None = None) -> dict[int, tuple[int, int]]:
         """Entry id -> (distance, query index) of its nearest indexed hash within ``radius`` (within
         ``scan_radius`` in parts of at most ``scan_rows`` hashes, see MultiIndexHash.search).
         ``scan_only``: a mask of the queries looked up only in such scanned parts."""

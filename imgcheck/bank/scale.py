@@ -275,9 +275,9 @@ class KeywordIndex:
         mirror's, if given): each descriptor reads the postings of its word, the rarest words first
         until ``vote.posting_budget`` postings are read, words posted by more than
         ``vote.stop_share`` of the bank skipped; a posting within ``vote.he_radius`` embedding bits
-        gives its row idf**2 (idf = log(1 + photos / df); Jegou et al. weight matches by idf squared). ``n_total``: the number of
-        photos idf is counted over (this part and the others searched). ``vote``: a
-        settings.KeywordVote."""
+        gives its row idf**2 (idf = log(1 + photos / df); Jegou et al. weight matches by idf
+        squared). ``n_total``: the number of photos idf is counted over (this part and the others
+        searched). ``vote``: a settings.KeywordVote."""
         empty = Votes(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), 0)
         descriptors = [np.asarray(d, np.uint8) for d in descriptors]
         if not self.n_rows or not len(self.words) or not sum(len(d) for d in descriptors):
@@ -287,7 +287,8 @@ class KeywordIndex:
         side = np.repeat(np.arange(len(descriptors)), [len(x) for x in descriptors])
         w, e = words_of(d), embedding_of(d)
         # a descriptor repeated exactly (word and embedding) would vote twice: once is enough
-        key = (w.astype(np.uint64) << np.uint64(17)) | (e.astype(np.uint64) << np.uint64(1)) | side.astype(np.uint64)
+        key = ((w.astype(np.uint64) << np.uint64(17)) | (e.astype(np.uint64) << np.uint64(1))
+               | side.astype(np.uint64))
         _, once = np.unique(key, return_index=True)
         w, e, side = w[once], e[once], side[once]
         at = np.minimum(np.searchsorted(self.words, w), len(self.words) - 1)
