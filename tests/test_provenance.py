@@ -515,7 +515,9 @@ def test_app_renders_the_provenance_card(prov_engine) -> None:
     assert "Pixels changed after signing" in broken and "no AI declared: edited after it was signed" in broken
     assert "content hash failed · signature ok" in broken
     ident = render.report_html(prov_engine.check(PROV / "c2pa_identity_failure.jpg", checks=["ai_provenance"]).to_dict())
-    assert "<b>Identity assertion</b>" in ident and "ic-prov-broken" not in ident
+    assert '<b><span class="ic-t" lang="en">Identity assertion</span>' in ident and "ic-prov-broken" not in ident
+    # the card speaks both languages (the page shows the chosen one)
+    assert "Assertion d'identité" in ident and "D'où le fichier dit venir" in ident
     bare = io.BytesIO()
     Image.new("RGB", (64, 64)).save(bare, "PNG")
     assert "No metadata at all in this file" in render.report_html(

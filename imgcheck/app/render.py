@@ -128,6 +128,11 @@ def _macro(name: str) -> Callable[..., str]:
     return lambda *args, **kw: str(macro(*args, **kw))
 
 
+def _t(code: str, **params: Any) -> Markup:
+    """Message ``code`` in every language, as markup for a macro."""
+    return Markup(tt(code, **params))
+
+
 def _html(fragment: str) -> Markup:
     """A fragment this module built (already escaped), passed to a macro as it is."""
     return Markup(fragment)
@@ -461,15 +466,8 @@ def match_view(
 
 
 
-#: how each kind of validation problem is labelled on the provenance card
-PROBLEM_KIND_TEXT = {
-    "content_hash": "Pixels changed after signing",
-    "signature": "Signature",
-    "certificate": "Certificate",
-    "identity": "Identity assertion",
-    "malformed": "Malformed data",
-    "other": "Other",
-}
+#: kinds of validation problem with a label on the provenance card (``app.prov.kind.<kind>``)
+PROBLEM_KINDS = ("content_hash", "signature", "certificate", "identity", "malformed", "other")
 
 
 def provenance_card(summary: dict[str, Any] | None) -> str:
@@ -480,40 +478,40 @@ def provenance_card(summary: dict[str, Any] | None) -> str:
     state = str(summary.get("content_credentials") or "absent")
     problems = [p for p in summary.get("problems") or [] if isinstance(p, dict)]
     bad = any(p.get("kind") in ("content_hash", "signature") and not p.get("ingredient") for p in problems)
-    rows: list[tuple[str, Markup | str]] = []
+    rows: list[tuple[Markup, Markup | str]] = []
     if state == "absent":
-        head = "No Content Credentials" if summary.get("metadata_present") else "No metadata at all in this file"
+        head = "app.prov.head.absent" if summary.get("metadata_present") else "app.prov.head.no_metadata"
     elif state == "unreadable":
-        head = "Content Credentials present but unreadable"
+        head = "app.prov.head.unreadable"
     else:
-        head = "Content Credentials present" + (", AI declared" if summary.get("ai_declared") else ", no AI declared")
-        if bad:
-            head += ": edited after it was signed"
+        head = ("app.prov.head.ai" if summary.get("ai_declared") else "app.prov.head.no_ai") + (
+            "_edited" if bad else "")
     if summary.get("signer"):
-        rows.append(("Signed by", _html(_macro("signer")(summary["signer"], summary.get("trust") or ""))))
+        signer = _macro("signer")(summary["signer"], summary.get("trust") or "")
+        rows.append((_t("app.prov.signed_by"), _html(signer)))
     if summary.get("claim_generator"):
-        rows.append(("Made with", str(summary["claim_generator"])))
+        rows.append((_t("app.prov.made_with"), str(summary["claim_generator"])))
     if summary.get("capture_device"):
-        rows.append(("Capture device", str(summary["capture_device"])))
+        rows.append((_t("app.prov.capture_device"), str(summary["capture_device"])))
     if summary.get("history"):
         text = str(summary["history"])
-        rows.append(("History", text[:1].upper() + text[1:]))
+        rows.append((_t("app.prov.history"), text[:1].upper() + text[1:]))
     if problems:
-        items = [(p.get("code", ""), PROBLEM_KIND_TEXT.get(str(p.get("kind")), "Other"), p.get("text", ""))
-                 for p in problems[:8]]
-        rows.append(("Validation", _html(_macro("problems")(items))))
+        kinds = [p.get("kind") if p.get("kind") in PROBLEM_KINDS else "other" for p in problems[:8]]
+        items = [(p.get("code", ""), _t(f"app.prov.kind.{kind}"), p.get("text", ""))
+                 for p, kind in zip(problems[:8], kinds)]
+        rows.append((_t("app.prov.validation"), _html(_macro("problems")(items))))
     elif state == "present":
-        outcome = summary.get("validation")
-        rows.append(("Validation", "signature and content hash check out" + (
-            "; signer trusted" if outcome == "trusted" else "; signer not on the configured trust list")))
+        trusted = summary.get("validation") == "trusted"
+        rows.append((_t("app.prov.validation"), _t("app.prov.valid_trusted" if trusted else "app.prov.valid_untrusted")))
     by_kind = summary.get("by_kind") if isinstance(summary.get("by_kind"), dict) else {}
     words = {"content_hash": "content hash", "signature": "signature", "certificate": "certificate",
              "identity": "identity", "malformed": "data"}
     checked = [f"{words.get(k, k)} {v.get('outcome')}" for k, v in by_kind.items()
                if isinstance(v, dict) and v.get("outcome") not in (None, "not present")]
     if checked:
-        rows.append(("Checked", " · ".join(checked)))
-    return _macro("provenance")(state, bad, head, rows)
+        rows.append((_t("app.prov.checked"), " · ".join(checked)))  # C2PA's own outcome words
+    return _macro("provenance")(state, bad, _t(head), rows)
 
 
 
