@@ -660,7 +660,8 @@ def timeline_html(report: dict[str, Any], thumbnails: Sequence[tuple[float, byte
                                     f"AI {ai:.0%}" if isinstance(ai, (int, float)) else "") if x)
         cells.append({"cls": "ic-tl-flag" if flags else "ic-tl-ok", "note": note, "src": _data_uri(jpeg),
                       "t": f"{t:.1f}"})
-    head = (f'{video.get("duration_s", 0):.1f} s, {video.get("frames_sampled", 0)} frames sampled, '
-            f'{video.get("shots", 0)} shot(s), {len(video.get("tracks") or [])} face track(s)')
+    head = _t("app.timeline.head", duration=float(video.get("duration_s", 0) or 0),
+              frames=video.get("frames_sampled", 0), shots=video.get("shots", 0),
+              tracks=len(video.get("tracks") or []))
     return _macro("timeline")(head, cells)
 
