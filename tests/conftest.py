@@ -3,6 +3,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,10 +23,24 @@ atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
 _RUN_CACHES = ("__pycache__", ".pytest_cache")
 
 
+def _virtual_envs() -> list[str]:
+    """Virtual environments inside the checkout (CI makes ``.venv`` there): installed packages
+    write their own files into them (Gradio keeps a hash seed in its package folder), which is
+    not a test writing into the repository."""
+    roots = {p for p in REPO.iterdir() if (p / "pyvenv.cfg").is_file()}
+    prefix = Path(sys.prefix).resolve()
+    if prefix.is_relative_to(REPO) and prefix != REPO:
+        roots.add(prefix)
+    return sorted(p.relative_to(REPO).as_posix() for p in roots)
+
+
 def _untracked_files() -> set[str]:
-    """Untracked files of the checkout, ignored ones included (empty outside a git checkout)."""
+    """Untracked files of the checkout, ignored ones included, virtual environments left out
+    (empty outside a git checkout)."""
+    excluded = [f":(exclude){venv}" for venv in _virtual_envs()]
     try:
-        out = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+        out = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all",
+                              "--", ".", *excluded],
                              cwd=REPO, capture_output=True, text=True, timeout=60, check=True).stdout
     except (OSError, subprocess.SubprocessError):
         return set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 import uuid
 from pathlib import Path
@@ -51,3 +52,21 @@ def test_a_file_written_into_the_checkout_is_seen() -> None:
     finally:
         stray.unlink()
     assert conftest._untracked_files() - before == set()
+
+
+def test_a_virtual_env_in_the_checkout_is_left_out() -> None:
+    """CI installs into ``.venv`` inside the checkout, and installed packages write their own files
+    there (Gradio's hash seed): that is not a test writing into the repository. A stray file beside
+    the virtual environment is still seen."""
+    venv = REPO / f"venv-{uuid.uuid4().hex}"
+    stray = TESTS / f"stray-{uuid.uuid4().hex}.tmp"
+    before = conftest._untracked_files()
+    try:
+        (venv / "lib").mkdir(parents=True)
+        (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+        (venv / "lib" / "hash_seed.txt").write_text("1")
+        stray.write_text("left behind")
+        assert conftest._untracked_files() - before == {str(stray.relative_to(REPO))}
+    finally:
+        stray.unlink(missing_ok=True)
+        shutil.rmtree(venv, ignore_errors=True)
