@@ -450,7 +450,7 @@ def bank_import(list_file: Annotated[Path, typer.Argument(help="Hash list: any f
 @app.command()
 def serve(bank: BankOpt = None, models: ModelsOpt = None,
           host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+          port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 7860,
           auth: Annotated[Optional[str], typer.Option(
               help="USER:PASSWORD: the whole app needs a login (several users: --auth-file).")] = None,
           auth_file: Annotated[Optional[Path], typer.Option(
@@ -484,8 +484,12 @@ def serve(bank: BankOpt = None, models: ModelsOpt = None,
         emit(err, ("warning:", "yellow"), f" serving on {host} without --auth or --public: anyone who can reach "
              "this address can check photos, edit the bank and run batch scans. Add --auth USER:PASS (or "
              "--public for a demo without bank and batch).")
-    run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public, upload_ttl_s=upload_ttl),
-               on_ready=ready)
+    try:
+        run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public, upload_ttl_s=upload_ttl),
+                   on_ready=ready)
+    except OSError as exc:  # the port is taken or the address is not this machine's: no traceback
+        why = exc.strerror or "the port is taken or the address is not this machine's"
+        fail(InputError(f"cannot listen on {host}:{port}: {why}; choose another with --port or --host"))
 
 
 from imgcheck.cli_detector import detector_app  # noqa: E402 - registered after the core commands

@@ -187,3 +187,25 @@ def test_serve_starts_cleanly(tmp_path):
     text = log.read_text()
     assert "running at http://127.0.0.1:" in text, text
     assert "Warning" not in text and "share=True" not in text and "Traceback" not in text, text
+
+
+def test_serve_on_a_taken_port_says_so_without_a_traceback(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "imgcheck.cli", "serve", "--port", str(port)],
+                           capture_output=True, text=True, timeout=180, env=env_for(tmp_path), cwd=REPO)
+    assert r.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "--port" in r.stderr, r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_serve_refuses_a_port_out_of_range(tmp_path):
+    for port in ("0", "65536"):
+        r = subprocess.run([sys.executable, "-m", "imgcheck.cli", "serve", "--port", port],
+                           capture_output=True, text=True, timeout=120, env=env_for(tmp_path), cwd=REPO)
+        assert r.returncode == 2, r.stderr
+        assert "Traceback" not in r.stdout + r.stderr and "--port" in r.stderr, r.stderr
