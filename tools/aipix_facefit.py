@@ -34,11 +34,11 @@ from imgcheck.ai_pixels import evaluation, gan_face  # noqa: E402
 from imgcheck.ai_pixels import head as headlib  # noqa: E402
 from imgcheck.faces import gan_geometry as geo  # noqa: E402
 
+# the same calibration/test split and the same standardised logistic fit as the whole-image head
+from aipix_fit import CALIBRATION_SOURCES, EVAL_VIEWS, SPLIT_SOURCES, fit_raw, is_calibration  # noqa: E402,F401
+
 FEATURES = Path("/work/data/aipix2/facefeat")
 TRAIN_VIEWS = ["upload"]
-EVAL_VIEWS = ("upload", "harsh", "given")
-CALIBRATION_SOURCES = ("bsds500",)
-SPLIT_SOURCES = ("tpdne_hard", "unsplash_faces")
 L2 = 10.0
 #: faces further than this from the FFHQ layout are left out of training and evaluation: the head is
 #: the face part of the layout rule (measured: trained on all faces, it added nothing to the image
@@ -50,12 +50,6 @@ FLAG_MARGIN = 0.01
 MAX_FLAG_AT = 0.999
 HEAD_FILE = "gan_face_head.onnx"
 HEAD_ID = "gan_face_head"
-
-
-def is_calibration(r: dict) -> bool:
-    if r["source"] in CALIBRATION_SOURCES:
-        return True
-    return r["source"] in SPLIT_SOURCES and int(r["key"][-1], 16) % 2 == 0
 
 
 def load(features: Path, feature_set: str):
@@ -111,12 +105,6 @@ def design(rows, feats, views, sources, all_faces=True):
         if m.any():
             w[m] *= (len(y) / 2) / w[m].sum()
     return x, y, w
-
-
-def fit_raw(x, y, w, l2):
-    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
-    wt, b = headlib.fit_logistic((x - mu) / sd, y, l2=l2, sample_weight=w)
-    return wt / sd, float(b - (mu / sd) @ wt)
 
 
 def first_logit(model, feats, key, view):
