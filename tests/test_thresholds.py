@@ -68,6 +68,9 @@ STRAY = (
     ("Settings.watermark_agreement", r"\b\w*agreement\w*\s*(:[\w.|\[\] ]+)?=\s*0?\.\d"),
     ("settings.SERVE_CONCURRENCY / BATCH_CONCURRENCY", r"(?i)concurrency(_limit)?\W{0,2}\s*(:\s*int\s*)?[:=]\s*\d"),
     ("Limits.max_bytes", r"MAX_FILE_SIZE\s*=\s*64\s*\*"),
+    # a zero default (a pass switched off) is not a score line
+    ("Settings.face_min_score / face_tile_min_score / face_short_min_score",
+     r"\b\w*min_score\s*(:[\w.|\[\] ]+)?=\s*0?\.(0*[1-9])"),
 )
 
 
@@ -85,11 +88,14 @@ def test_stray_patterns_catch_the_old_copies():
            "Settings.gan_min_eye_span / gan_eye_tolerance": "MIN_EYE_SPAN = 0.15",
            "Settings.watermark_agreement": "    agreement: float = 0.85",
            "settings.SERVE_CONCURRENCY / BATCH_CONCURRENCY": 'engine_lane = {"concurrency_id": "engine", "concurrency_limit": 2}',
-           "Limits.max_bytes": "PRIVATE_MAX_FILE_SIZE = 64 * 1024 * 1024"}
+           "Limits.max_bytes": "PRIVATE_MAX_FILE_SIZE = 64 * 1024 * 1024",
+           "Settings.face_min_score / face_tile_min_score / face_short_min_score":
+               "    def __init__(self, session, *, short_session=None, min_score: float = 0.6, tile_min_score: float = 0.75,"}
     for what, pattern in STRAY:
         assert re.search(pattern, old[what]), what
     assert re.search(STRAY[3][1], "    concurrency: int = 2")
     assert re.search(STRAY[3][1], "concurrency_limit=1,")
+    assert not re.search(STRAY[5][1], "pad_fraction: float = 0.0, verify_min_score: float = 0.0,")  # off, not a line
 
 
 @pytest.mark.parametrize("concurrency", [1, 3])

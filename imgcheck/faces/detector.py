@@ -13,6 +13,10 @@ import cv2
 import numpy as np
 
 from imgcheck.faces import blazeface as bf
+from imgcheck.settings import Settings
+
+#: the detector's score lines have their home in Settings; a FaceDetector made by hand uses them too
+_DEFAULTS = Settings()
 
 
 class FaceDetector:
@@ -34,8 +38,10 @@ class FaceDetector:
     face-like, so what only a tile found must reach the stricter ``tile_min_score``.
     """
 
-    def __init__(self, session, *, short_session=None, min_score: float = 0.6, tile_min_score: float = 0.75,
-                 short_min_score: float = 0.6, pad_fraction: float = 0.0, verify_min_score: float = 0.0,
+    def __init__(self, session, *, short_session=None, min_score: float = _DEFAULTS.face_min_score,
+                 tile_min_score: float = _DEFAULTS.face_tile_min_score,
+                 short_min_score: float = _DEFAULTS.face_short_min_score, pad_fraction: float = 0.0,
+                 verify_min_score: float = 0.0,
                  short_min_fraction: float = 0.2,
                  tile_fraction: float = 0.4, min_tile: int = 384, iou_threshold: float = 0.3,
                  tile_trigger: float = 2.5) -> None:
