@@ -35,7 +35,8 @@ from imgcheck.ai_pixels import head as headlib  # noqa: E402
 from imgcheck.faces import gan_geometry as geo  # noqa: E402
 
 # the same calibration/test split and the same standardised logistic fit as the whole-image head
-from aipix_fit import CALIBRATION_SOURCES, EVAL_VIEWS, SPLIT_SOURCES, fit_raw, is_calibration  # noqa: E402,F401
+from aipix_fit import (  # noqa: E402,F401
+    CALIBRATION_SOURCES, EVAL_VIEWS, SPLIT_SOURCES, fit_raw, is_calibration, sample_weights)
 
 FEATURES = Path("/work/data/aipix2/facefeat")
 TRAIN_VIEWS = ["upload"]
@@ -93,18 +94,7 @@ def design(rows, feats, views, sources, all_faces=True):
                 gs.append(r["key"])
                 ss.append(r["source"])
     x, y, g, s = np.array(xs), np.array(ys), np.array(gs), np.array(ss)
-    w = np.ones(len(y))
-    for key in np.unique(g):
-        m = g == key
-        w[m] = 1.0 / m.sum()
-    for c in (0.0, 1.0):
-        for src in np.unique(s[y == c]):
-            m = (y == c) & (s == src)
-            w[m] *= np.sqrt(len(np.unique(g[m]))) / w[m].sum()
-        m = y == c
-        if m.any():
-            w[m] *= (len(y) / 2) / w[m].sum()
-    return x, y, w
+    return x, y, sample_weights(y, g, s)
 
 
 def first_logit(model, feats, key, view):

@@ -78,18 +78,24 @@ def design(rows, feats, views, sources=None, sl=slice(None)):
                 gs.append(r["key"])
                 ss.append(r["source"])
     x, y, g, s = np.array(xs), np.array(ys), np.array(gs), np.array(ss)
+    return x, y, sample_weights(y, g, s), g
+
+
+def sample_weights(y: np.ndarray, groups: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """Each image (group of rows) weighs 1 in all, each source SOURCE_WEIGHT(its images) inside its
+    class, and the two classes weigh the same."""
     w = np.ones(len(y))
-    for key in np.unique(g):
-        m = g == key
+    for key in np.unique(groups):
+        m = groups == key
         w[m] = 1.0 / m.sum()
     for c in (0.0, 1.0):
-        for src in np.unique(s[y == c]):
-            m = (y == c) & (s == src)
-            n_img = len(np.unique(g[m]))
-            w[m] *= SOURCE_WEIGHT(n_img) / w[m].sum()
+        for src in np.unique(sources[y == c]):
+            m = (y == c) & (sources == src)
+            w[m] *= SOURCE_WEIGHT(len(np.unique(groups[m]))) / w[m].sum()
         m = y == c
-        w[m] *= (len(y) / 2) / w[m].sum()
-    return x, y, w, g
+        if m.any():
+            w[m] *= (len(y) / 2) / w[m].sum()
+    return w
 
 
 def fit_raw(x, y, w, l2=L2):
