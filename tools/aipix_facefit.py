@@ -36,7 +36,7 @@ from imgcheck.faces import gan_geometry as geo  # noqa: E402
 
 # the same calibration/test split and the same standardised logistic fit as the whole-image head
 from aipix_fit import (  # noqa: E402,F401
-    CALIBRATION_SOURCES, EVAL_VIEWS, SPLIT_SOURCES, fit_raw, is_calibration, sample_weights)
+    CALIBRATION_SOURCES, EVAL_VIEWS, SPLIT_SOURCES, fit_raw, is_calibration, platt, sample_weights)
 
 FEATURES = Path("/work/data/aipix2/facefeat")
 TRAIN_VIEWS = ["upload"]
@@ -126,13 +126,7 @@ def run_fit(rows, feats, train_src, l2):
                 z = first_logit(final, feats, r["key"], v)
                 if z is not None:
                     final_logit[(r["key"], v)] = z
-    cal_rows = [r for r in rows if is_calibration(r)]
-    cal_keys = [(r["key"], v) for r in cal_rows for v in ("upload", "harsh") if (r["key"], v) in final_logit]
-    lab = {r["key"]: r["label"] for r in cal_rows}
-    zc = np.array([final_logit[k] for k in cal_keys])
-    yc = np.array([1.0 if lab[k[0]] == "ai" else 0.0 for k in cal_keys])
-    a, c = headlib.fit_logistic(zc[:, None], yc, l2=1e-3, sample_weight=headlib.balanced_weights(yc.astype(int)))
-    calib = (float(a[0]), float(c))
+    cal_rows, cal_keys, calib = platt(rows, final_logit)
     cal_set = {r["key"] for r in cal_rows}
 
     def scored(keys_logit, subset):
@@ -155,7 +149,7 @@ def run_fit(rows, feats, train_src, l2):
     real_pick = [s.probability for s in s_cal + s_loso if s.label == "real"]
     flag_at = round(min(MAX_FLAG_AT, max(MIN_FLAG_AT, max(real_pick) + FLAG_MARGIN)), 4)
     return {"final": final, "calib": calib, "test": s_test, "cal": s_cal, "loso": s_loso, "flag_at": flag_at,
-            "x": x, "n_cal": len(zc)}
+            "x": x, "n_cal": len(cal_keys)}
 
 
 def summary(res) -> dict:

@@ -98,6 +98,18 @@ def sample_weights(y: np.ndarray, groups: np.ndarray, sources: np.ndarray) -> np
     return w
 
 
+def platt(rows: list[dict], final_logit: dict) -> tuple[list[dict], list, tuple[float, float]]:
+    """Platt calibration of the final head's logits on the calibration part of the eval sources (upload
+    and harsh views, equal priors): (its rows, the (key, view) pairs used, (scale, offset))."""
+    cal_rows = [r for r in rows if is_calibration(r)]
+    cal_keys = [(r["key"], v) for r in cal_rows for v in ("upload", "harsh") if (r["key"], v) in final_logit]
+    lab = {r["key"]: r["label"] for r in cal_rows}
+    zc = np.array([final_logit[k] for k in cal_keys])
+    yc = np.array([1.0 if lab[k[0]] == "ai" else 0.0 for k in cal_keys])
+    a, c = headlib.fit_logistic(zc[:, None], yc, l2=1e-3, sample_weight=headlib.balanced_weights(yc.astype(int)))
+    return cal_rows, cal_keys, (float(a[0]), float(c))
+
+
 def fit_raw(x, y, w, l2=L2):
     mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
     wt, b = headlib.fit_logistic((x - mu) / sd, y, l2=l2, sample_weight=w)
@@ -153,13 +165,7 @@ def run_fit(rows, feats, train_src, l2: float, n_feat: int | None = None) -> dic
                 if f is not None:
                     final_logit[(r["key"], v)] = float(logits(final, f["x"][sl]))
     # Platt calibration on the calibration part of the eval sources (never trained on), equal priors
-    cal_rows = [r for r in rows if is_calibration(r)]
-    cal_keys = [(r["key"], v) for r in cal_rows for v in ("upload", "harsh") if (r["key"], v) in final_logit]
-    lab = {r["key"]: r["label"] for r in cal_rows}
-    zc = np.array([final_logit[k] for k in cal_keys])
-    yc = np.array([1.0 if lab[k[0]] == "ai" else 0.0 for k in cal_keys])
-    a, c = headlib.fit_logistic(zc[:, None], yc, l2=1e-3, sample_weight=headlib.balanced_weights(yc.astype(int)))
-    calib = (float(a[0]), float(c))
+    cal_rows, cal_keys, calib = platt(rows, final_logit)
     test_logit = {k: z for k, z in final_logit.items() if k[0] not in {r["key"] for r in cal_rows}}
     scored = scored_of(rows, feats, {**oof, **test_logit}, calib, EVAL_VIEWS)
     cal_scored = scored_of(cal_rows, feats, {k: final_logit[k] for k in cal_keys}, calib, ("upload", "harsh"))
@@ -169,7 +175,7 @@ def run_fit(rows, feats, train_src, l2: float, n_feat: int | None = None) -> dic
     cal_real += [s.probability for s in scored if s.label == "real" and s.source in train_src]
     flag_at = round(min(MAX_FLAG_AT, max(MIN_FLAG_AT, max(cal_real) + FLAG_MARGIN)), 4)
     return {"oof": oof, "final": final, "calib": calib, "scored": scored, "cal_scored": cal_scored,
-            "flag_at": flag_at, "x": x, "n_cal": len(zc)}
+            "flag_at": flag_at, "x": x, "n_cal": len(cal_keys)}
 
 
 def markdown(rep: dict) -> str:
