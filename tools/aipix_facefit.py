@@ -36,7 +36,7 @@ from imgcheck.faces import gan_geometry as geo  # noqa: E402
 
 # the same calibration/test split and the same standardised logistic fit as the whole-image head
 from aipix_fit import (  # noqa: E402,F401
-    CALIBRATION_SOURCES, EVAL_VIEWS, SPLIT_SOURCES, fit_raw, is_calibration, platt, sample_weights)
+    CALIBRATION_SOURCES, EVAL_VIEWS, SPLIT_SOURCES, fit_raw, platt, sample_weights)
 
 FEATURES = Path("/work/data/aipix2/facefeat")
 TRAIN_VIEWS = ["upload"]
