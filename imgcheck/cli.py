@@ -477,7 +477,10 @@ def serve(bank: BankOpt = None, models: ModelsOpt = None,
         fail(exc)
     from imgcheck.app.server import serve as run_server
 
+    started: list[str] = []
+
     def ready(url: str) -> None:
+        started.append(url)
         emit(err, tr("cli.serving", url=url, bank=str(engine.bank.path)))
 
     if not users and not public and not is_loopback(host):
@@ -487,7 +490,10 @@ def serve(bank: BankOpt = None, models: ModelsOpt = None,
     try:
         run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public, upload_ttl_s=upload_ttl),
                    on_ready=ready)
-    except OSError as exc:  # the port is taken or the address is not this machine's: no traceback
+    except OSError as exc:
+        if started:  # a failure after start-up is not about the address
+            raise
+        # the port is taken or the address is not this machine's: a clear error, no traceback
         why = exc.strerror or "the port is taken or the address is not this machine's"
         fail(InputError(f"cannot listen on {host}:{port}: {why}; choose another with --port or --host"))
 
