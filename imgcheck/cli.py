@@ -489,7 +489,7 @@ def serve(bank: BankOpt = None, models: ModelsOpt = None,
              "--public for a demo without bank and batch).")
     try:
         run_server(engine, ServeOptions(host=host, port=port, auth=users, public=public, upload_ttl_s=upload_ttl),
-                   on_ready=ready)
+                   on_ready=ready, on_warm=lambda s: emit(err, tr("cli.warmed", seconds=f"{s:.1f}")))
     except OSError as exc:
         if started:  # a failure after start-up is not about the address
             raise

@@ -178,14 +178,16 @@ def test_serve_starts_cleanly(tmp_path):
                                 cwd=REPO)
         try:
             deadline = time.monotonic() + 180
-            while "running at" not in log.read_text() and time.monotonic() < deadline and proc.poll() is None:
-                time.sleep(0.5)
-            time.sleep(8)  # the warm-up check runs in the background after start
+            # the warm-up check runs in the background after start: wait for it to say it is done
+            while (not ("running at" in (t := log.read_text()) and "models loaded in" in t)
+                   and time.monotonic() < deadline and proc.poll() is None):
+                time.sleep(0.2)
+            time.sleep(0.5)  # anything the warm-up thread prints after its line
         finally:
             proc.terminate()
             proc.wait(30)
     text = log.read_text()
-    assert "running at http://127.0.0.1:" in text, text
+    assert "running at http://127.0.0.1:" in text and "models loaded in" in text, text
     assert "Warning" not in text and "share=True" not in text and "Traceback" not in text, text
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from imgcheck.app.guard import UploadLimits
 from imgcheck.app.login import LoginGuard, LoginLimiter, LoginPolicy
-from imgcheck.app.uploads import UploadPolicy, UploadRegistry, sweep
+from imgcheck.app.uploads import Sweeper, UploadPolicy, UploadRegistry, sweep
 
 
 class Clock:
@@ -150,3 +150,26 @@ def test_sweep_deletes_unchecked_uploads_and_empty_folders_but_not_held_or_kept_
     policy.discard(held)
     assert not paths["held"].exists() and not paths["held"].parent.exists()
     assert Path(root).exists()
+
+
+def test_a_short_ttl_sweeps_empty_upload_folders_within_the_ttl_and_a_long_one_waits(tmp_path):
+    root = tmp_path / "uploads"
+    young, old = root / ("cd" * 32), root / ("ef" * 32)
+    young.mkdir(parents=True)
+    old.mkdir()
+    t = time.time() - 3  # emptied 3 s ago: past a 2 s TTL, well within the 10 s grace of the default one
+    for d in (young, old):
+        os.utime(d, (t, t))
+    long_ttl = Sweeper(UploadRegistry(), root, 60, every=0.2).start()
+    time.sleep(1.0)
+    long_ttl.stop()
+    assert young.exists() and old.exists()  # a 60 s TTL keeps a folder emptied 3 s ago
+    short_ttl = Sweeper(UploadRegistry(), root, 2).start()
+    try:
+        deadline = time.monotonic() + 10
+        while (young.exists() or old.exists()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        short_ttl.stop()
+    assert not young.exists() and not old.exists()
+    assert root.exists()

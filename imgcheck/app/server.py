@@ -204,15 +204,20 @@ def launch_kwargs(opts: ServeOptions, engine=None, registry=None) -> dict[str, A
     }
 
 
-def start_warm_up(engine) -> threading.Thread:
-    """Load models in the background so the first user check does not pay for it."""
+def start_warm_up(engine, on_done=None) -> threading.Thread:
+    """Load models in the background so the first user check does not pay for it; ``on_done(seconds)``
+    is called once they are loaded (not when the warm-up failed)."""
     from imgcheck.app.handlers import warm_up
 
     def run() -> None:
         try:
-            log.info("models warmed up in %.1f s", warm_up(engine))
+            seconds = warm_up(engine)
         except Exception:  # warm-up is an optimisation; the first check will say what failed
             log.exception("warm-up failed")
+            return
+        log.info("models warmed up in %.1f s", seconds)
+        if on_done is not None:
+            on_done(seconds)
 
     t = threading.Thread(target=run, name="imgcheck-warm-up", daemon=True)
     t.start()
@@ -238,12 +243,13 @@ def build_served_app(engine, opts: ServeOptions, temp_root: Path):
     return blocks.queue(max_size=opts.queue_size, default_concurrency_limit=opts.concurrency)
 
 
-def serve(engine, opts: ServeOptions, *, block: bool = True, on_ready=None):
-    """Build and launch the app; with ``block`` wait until Ctrl+C, then remove every temporary file."""
+def serve(engine, opts: ServeOptions, *, block: bool = True, on_ready=None, on_warm=None):
+    """Build and launch the app; with ``block`` wait until Ctrl+C, then remove every temporary file.
+    ``on_ready(url)`` once it listens; ``on_warm(seconds)`` once the models are loaded."""
     limit_malloc_arenas()
     temp_root = Path(tempfile.mkdtemp(prefix="imgcheck-serve-"))
     quiet_environment(temp_root)
-    start_warm_up(engine)
+    start_warm_up(engine, on_warm)
     blocks = build_served_app(engine, opts, temp_root)
     if block and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop cleans up like Ctrl+C

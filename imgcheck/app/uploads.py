@@ -253,11 +253,15 @@ def sweep(registry: UploadRegistry, root: Path, max_age: float, *, empty_grace: 
 class Sweeper:
     """A daemon thread running ``sweep`` every ``every`` seconds until ``stop()``."""
 
-    def __init__(self, registry: UploadRegistry, root: Path, max_age: float, every: float = 5.0,
+    def __init__(self, registry: UploadRegistry, root: Path, max_age: float, every: float | None = None,
                  keep: Callable[[], Iterable[str]] = lambda: ()) -> None:
         self._args = (registry, root, max_age)
         self._keep = keep
-        self._every = every
+        # a short TTL is swept as often as it needs: at least twice per TTL, at most every 5 s
+        self._every = every if every is not None else max(0.5, min(5.0, max_age / 2))
+        # Gradio fills an upload's folder at once (the file is moved in whole), so an empty folder older
+        # than the TTL is never one still being written: it goes with the TTL, or after 10 s at most
+        self._empty_grace = min(10.0, max_age)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="imgcheck-upload-sweeper", daemon=True)
 
@@ -268,7 +272,7 @@ class Sweeper:
     def _run(self) -> None:
         while not self._stop.wait(self._every):
             try:
-                sweep(*self._args, keep=self._keep)
+                sweep(*self._args, empty_grace=self._empty_grace, keep=self._keep)
             except Exception:  # noqa: BLE001 - the sweeper must outlive one odd file
                 continue
 
