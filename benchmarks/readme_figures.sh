@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# For the coordinator (arch4, 2026-12-02; not yet run by its author): the README's absolute
+# The README's absolute
 # latency/throughput figures that need the idle 2-core machine, each with the README line it feeds.
-# Run from the repository root on the idle machine after the CI rehearsal:  bash readme_figures.sh
+# Run from the repository root on the idle machine after the CI rehearsal:  bash benchmarks/readme_figures.sh
 # Estimated total ~7-8 min (batch_scan is limited to the two rows that do not need Ray; the full
 # table with Ray and --images 2000 takes longer and is left to the next session).
 set -uo pipefail
