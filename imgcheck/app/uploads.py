@@ -212,11 +212,15 @@ class UploadPolicy:
         return n
 
 
+#: an empty upload folder younger than this may still be getting its file, so it stays (Gradio moves a finished
+#: upload into its folder in one step, so the sweeper also removes one older than a shorter TTL)
+EMPTY_FOLDER_GRACE_S = 10.0
+
 #: Gradio names each upload's folder by a hex digest of it
 _HASH_DIR = re.compile(r"^[0-9a-f]{32,128}$")
 
 
-def sweep(registry: UploadRegistry, root: Path, max_age: float, *, empty_grace: float = 10.0,
+def sweep(registry: UploadRegistry, root: Path, max_age: float, *, empty_grace: float = EMPTY_FOLDER_GRACE_S,
           keep: Callable[[], Iterable[str]] = lambda: (), now: float | None = None) -> int:
     """Delete uploads nobody checked within ``max_age`` seconds, and empty upload folders older than
     ``empty_grace`` (Gradio makes one folder per upload, named by its hash, and can leave it empty).
@@ -259,9 +263,7 @@ class Sweeper:
         self._keep = keep
         # a short TTL is swept as often as it needs: at least twice per TTL, at most every 5 s
         self._every = every if every is not None else max(0.5, min(5.0, max_age / 2))
-        # Gradio fills an upload's folder at once (the file is moved in whole), so an empty folder older
-        # than the TTL is never one still being written: it goes with the TTL, or after 10 s at most
-        self._empty_grace = min(10.0, max_age)
+        self._empty_grace = min(EMPTY_FOLDER_GRACE_S, max_age)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="imgcheck-upload-sweeper", daemon=True)
 
