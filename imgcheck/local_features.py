@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from imgcheck.hashing.pdq import PdqHash
+from imgcheck.threads import faiss_threads
 from imgcheck.settings import VerifyParams
 
 #: longer side of the grey image keypoints are taken from (bank and query alike)
@@ -129,17 +130,20 @@ def compute(g: np.ndarray, n_features: int = N_FEATURES) -> Features:
     return Features(pts, np.ascontiguousarray(desc[order]), (g.shape[1], g.shape[0]))
 
 
-def _ratio_matches(q: Features, b: Features, ratio: float) -> tuple[np.ndarray, np.ndarray]:
+def _ratio_matches(q: Features, b: Features, ratio: float,
+                   threads: int = VerifyParams.match_threads) -> tuple[np.ndarray, np.ndarray]:
     """Query/bank point pairs whose nearest bank descriptor is clearly nearer than the second (Lowe's
     ratio test), by an exact Hamming k-NN in FAISS (the same pairs as OpenCV's brute-force matcher,
-    about 5x less CPU: no Python object per match)."""
+    about 5x less CPU: no Python object per match), on ``threads`` OpenMP threads (0: FAISS's own
+    count; ``VerifyParams.match_threads`` says why one)."""
     if len(q) < 2 or len(b) < 2:
         return np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32)
     import faiss
 
     index = faiss.IndexBinaryFlat(256)
     index.add(np.ascontiguousarray(b.descriptors, np.uint8))
-    dist, rows = index.search(np.ascontiguousarray(q.descriptors, np.uint8), 2)
+    with faiss_threads(threads):
+        dist, rows = index.search(np.ascontiguousarray(q.descriptors, np.uint8), 2)
     good = (rows[:, 1] >= 0) & (dist[:, 0] < ratio * dist[:, 1])
     qp = np.asarray(q.points, np.float32)[good].reshape(-1, 2)
     bp = np.asarray(b.points, np.float32)[rows[good, 0]].reshape(-1, 2)
@@ -219,7 +223,7 @@ def verify(query: Features, query_mirror: Features, bank: Features, query_grey: 
     best: Verification | None = None
     for mirrored in sides:
         q = query_mirror if mirrored else query
-        qp, bp = _ratio_matches(q, bank, p.ratio)
+        qp, bp = _ratio_matches(q, bank, p.ratio, p.match_threads)
         if len(qp) < p.min_inliers:
             cand = Verification(len(qp), 0, mirrored, None, None, False, "too few keypoint matches")
         else:

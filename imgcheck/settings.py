@@ -36,6 +36,12 @@ class VerifyParams:
     max_aligned_distance: int = 48
     #: the common region must cover at least this share of the bank image
     min_overlap: float = 0.3
+    #: FAISS (OpenMP) threads of one candidate's 2-NN descriptor search (~1,000 x ~1,000 ORB
+    #: descriptors, ~1.3 ms on one thread; 0: FAISS's own count), set for that search in the calling
+    #: thread only (threads.faiss_threads). More threads only wait on each other at so small a search
+    #: (measured on 2 busy cores, the 40 photos of benchmarks/check_speed.py checked in one process:
+    #: the 126 searches took 16.0 s in all on FAISS's 2 threads, 0.25 s on 1)
+    match_threads: int = 1
 
 
 @dataclass(frozen=True)

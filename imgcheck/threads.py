@@ -4,6 +4,7 @@ JPEG decoding (Pillow, OpenCV), ORB, PDQ's DCT and onnxruntime all run outside t
 threads overlap them on several cores without the start-up and pickling cost of processes.
 ``imap`` keeps at most ``workers * ahead`` items in flight: a million-file listing is streamed,
 not held, and results come back in input order so callers write them as they arrive.
+``faiss_threads`` sets FAISS's OpenMP thread count for one search in the calling thread only.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -48,3 +50,28 @@ def imap(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None, a
         finally:  # the consumer stopped early or fn raised: do not start what is still queued
             for fut in window:
                 fut.cancel()
+
+
+@contextmanager
+def faiss_threads(n: int) -> Iterator[None]:
+    """FAISS searches made by this thread inside the block run on ``n`` OpenMP threads (0: left as
+    they are).
+
+    OpenMP keeps the count per calling thread (``nthreads-var`` is a data-environment ICV; FAISS's
+    wheels use libgomp, which does so): setting it around a call and restoring it after leaves the
+    other threads' searches, and this thread's later ones, as they were. Small searches (a
+    candidate's ~1,000 x ~1,000 descriptors, a scan of a small index part) run best on one thread:
+    the threads of one such search only wait on each other, for tens of milliseconds a call once
+    the checks' own threads (``imap``) or another process hold the cores.
+    """
+    if n <= 0:
+        yield
+        return
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from imgcheck.hashing.base import POPCOUNT as _POPCOUNT
+from imgcheck.threads import faiss_threads
 
 
 CHUNK_BITS = 16
@@ -43,6 +44,14 @@ CHUNK_BITS = 16
 #: (3 flips of 16 bits are 697 probes per chunk; PDQ's 31 and 47 need 1 and 2, pHash's 10 needs 2)
 MAX_FLIPS = 2
 SCAN_BLOCK = 1 << 18
+#: FAISS (OpenMP) threads of ``search``'s scan of a part of at most ``scan_rows`` hashes, set for
+#: that scan in the calling thread only (threads.faiss_threads). Such a scan is small by construction
+#: (Settings.near_miss_scan_rows, 20,000 x 8 query views: 0.14 ms on one idle thread, 0.07 ms on two),
+#: and more threads wait on each other once the cores are busy (measured on 2 busy cores, the 40
+#: photos of benchmarks/check_speed.py in one process, 10-photo bank: the 39 scans took 0.82 s in all
+#: on FAISS's 2 threads, 0.05 s on 1). ``range_search``'s wide-radius scan, of a part of any size,
+#: keeps FAISS's own count
+SCAN_THREADS = 1
 #: bits of an ORB descriptor that make its word, the Hamming-embedding bits stored with each
 #: posting, and how many bank keypoints each photo posts (index format: changing any needs a
 #: reindex, which the manifest triggers; calibration: docs/bank_scale.md)
@@ -162,15 +171,19 @@ class MultiIndexHash:
         return qi[order], rows[order], dist[order].astype(np.int64)
 
 
-    def _scan(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every row (FAISS binary flat range search, SIMD popcount): for radii too wide for the
-        probes to pay, on tables small enough to scan (a near-miss search of a small part)."""
+    def _scan(self, queries: np.ndarray, radius: int,
+              threads: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every row (FAISS binary flat range search, SIMD popcount, on ``threads`` threads, 0:
+        FAISS's own count): for radii too wide for the probes to pay, on tables small enough to
+        scan (a near-miss search of a small part)."""
         import faiss
 
         if getattr(self, "_flat", None) is None:
             self._flat = faiss.IndexBinaryFlat(self.bits.shape[1] * 8)
             self._flat.add(np.ascontiguousarray(self.bits, np.uint8))
-        lims, dist, rows = self._flat.range_search(np.ascontiguousarray(queries, np.uint8), int(radius) + 1)
+        with faiss_threads(threads):
+            lims, dist, rows = self._flat.range_search(np.ascontiguousarray(queries, np.uint8),
+                                                       int(radius) + 1)
         qi = np.repeat(np.arange(len(queries)), np.diff(lims).astype(np.int64))
         return qi.astype(np.int64), rows.astype(np.int64), dist.astype(np.int64)
 
@@ -179,7 +192,8 @@ class MultiIndexHash:
         """``range_search`` at ``radius``, or at ``scan_radius`` by a scan when the table has at
         most ``scan_rows`` rows (a cost that stays small however wide the radius)."""
         if scan_radius is not None and len(self) <= scan_rows:
-            return self._scan(np.ascontiguousarray(np.atleast_2d(queries), np.uint8), scan_radius)
+            return self._scan(np.ascontiguousarray(np.atleast_2d(queries), np.uint8), scan_radius,
+                              SCAN_THREADS)
         return self.range_search(queries, radius)
 
 
