@@ -69,6 +69,29 @@ class KeywordVote:
     after_match_share: float = 0.5
 
 
+@dataclass(frozen=True)
+class PhotoBand:
+    """known_image's second keypoint round for an upload that looks like an app screenshot: the
+    picture is the band of rows between the app's bars (status bar, header, action bar, caption),
+    whose rows are nearly all one background colour. Its keypoints, taken at the bank's scale
+    without the bars' text, find the original when the whole screenshot's did not (measured on the
+    re-upload set's screenshots with benchmarks/bank_scale.py's 10,602 real distractors in the bank,
+    dev split: 45 of 46 screenshot copies have a band, and for all 45 the original is among the band's
+    8 keyword candidates and verifies). Runs only when the first round found nothing."""
+
+    #: a pixel is background when every channel is within this of the background colour (the
+    #: median colour of the top row, which the bottom row's must match as closely)
+    colour_tol: int = 16
+    #: a row is an app bar when at least this share of its pixels is background
+    bar_share: float = 0.7
+    #: the band (the longest run of rows that are not bars) must be at least this share of the
+    #: height, and the bars at least ``min_bars`` of it (else it is a photo, not a screenshot)
+    min_band: float = 0.25
+    min_bars: float = 0.08
+    #: keyword candidates of the band's keypoints that are verified (0: no second round)
+    candidates: int = 8
+
+
 #: the repository's models/ folder (an installed wheel passes models_dir explicitly)
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -103,6 +126,7 @@ class Settings:
     #: the upload's views (hashing/views.query_hashes names) searched for near misses
     near_miss_views: tuple[str, ...] = ("full", "full/flipy", "trimmed", "trimmed/flipy")
     keyword_vote: KeywordVote = field(default_factory=KeywordVote)
+    photo_band: PhotoBand = field(default_factory=PhotoBand)
     verify: VerifyParams = field(default_factory=VerifyParams)
     #: onnxruntime threads per session (0: onnxruntime decides)
     intra_op_threads: int = 0

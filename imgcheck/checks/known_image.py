@@ -11,7 +11,11 @@ and the few that share the most ORB keywords with the upload (an inverted index 
 grow with the bank, ``bank/scale.py``), are checked geometrically (RANSAC affine) and by PDQ
 after alignment (``local_features.py``); a confirmed one is a match with method ``pdq+orb`` whose
 distance is the PDQ distance after alignment. Stage 2 catches what moves the picture inside the
-frame: corner crops, app screenshots, caption bars, letterboxes with text.
+frame: corner crops, app screenshots, caption bars, letterboxes with text. When it finds nothing and
+the upload looks like an app screenshot (bars of one background colour above and below a picture),
+the picture between the bars gets a keypoint round of its own (``views.band_features``,
+``settings.PhotoBand``): its keypoints, at the bank's scale and without the bars' text, rank the
+original where the whole screenshot's did not.
 """
 
 from __future__ import annotations
@@ -84,6 +88,8 @@ class KnownImageCheck:
         verified = (self._verify_near_misses(img, ctx, queries if query_gate is None else None, best, nearest,
                                              unconfirmed)
                     if settings.verify_candidates > 0 or unconfirmed else [])
+        if not best and settings.verify_candidates > 0:  # nothing yet: an app screenshot's picture alone
+            verified += self._verify_band(img, ctx, best)
         # a sharing group's opinion is kept: NEGATIVE_CLASS (known false positive) and DISPUTED hashes
         # never make a match; they are listed so a reviewer sees why a hit did not count
         opinions = {eid: bank.get(eid) for eid in best}
@@ -203,19 +209,52 @@ class KnownImageCheck:
             if (entry_id in sides and entry_id not in near and entry_id not in unconfirmed
                     and score_of[entry_id] < vote.after_match_share * copy_score):
                 continue
-            blob = bank.store.feature(entry_id, local.FEATURE_KIND)
-            thumb = bank.store.thumb(entry_id)
-            if blob is None or thumb is None:
-                continue  # imported hash-only entries have nothing to verify against
-            bank_grey = cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_GRAYSCALE)
-            if bank_grey is None:
-                continue
-            v = local.verify(qf.features, qf.mirrored, local.Features.from_bytes(blob), qf.grey, bank_grey,
-                             settings.verify, sides.get(entry_id, (False, True))
-                             if entry_id not in near and entry_id not in unconfirmed else (False, True))
-            out.append({"entry_id": entry_id, "accepted": v.accepted, "inliers": v.inliers,
-                        "mirrored": v.mirrored, "aligned_distance": v.aligned_distance, "why": v.why})
-            if v.accepted and v.aligned_distance is not None:
-                self._keep(best, bank, entry_id, _ALIGNED, v.aligned_distance)
-                copy_score = max(copy_score, score_of.get(entry_id, 0.0))
+            row = self._verify_one(bank, qf, entry_id, best, settings, sides.get(entry_id, (False, True))
+                                   if entry_id not in near and entry_id not in unconfirmed else (False, True))
+            if row is not None:
+                out.append(row)
+                if row["accepted"] and row["aligned_distance"] is not None:
+                    copy_score = max(copy_score, score_of.get(entry_id, 0.0))
         return out
+
+    def _verify_band(self, img: LoadedImage, ctx: CheckContext, best: dict[int, Match]) -> list:
+        """The second round, for an upload that looks like an app screenshot and matched nothing:
+        the keyword candidates of the picture between the app's bars (``views.band_features``),
+        verified with its keypoints (``settings.PhotoBand``)."""
+        bank, settings = ctx.bank, ctx.settings
+        params, vote = settings.photo_band, settings.keyword_vote
+        bf = views.band_features(img, params) if params.candidates > 0 else None
+        if bf is None:
+            return []
+        ranked = bank.keyword_candidates([bf.features.descriptors, bf.mirrored.descriptors], params.candidates,
+                                         vote)
+        out, copy_score = [], 0.0
+        for entry_id, score, m in ranked:
+            if score < vote.after_match_share * copy_score:
+                continue
+            sides = (True,) if m >= vote.one_side_share else (False,) if m <= 1 - vote.one_side_share \
+                else (False, True)
+            row = self._verify_one(bank, bf, entry_id, best, settings, sides)
+            if row is not None:
+                out.append({**row, "view": "band"})
+                if row["accepted"] and row["aligned_distance"] is not None:
+                    copy_score = max(copy_score, score)
+        return out
+
+    def _verify_one(self, bank, qf: views.QueryFeatures, entry_id: int, best: dict[int, Match], settings,
+                    sides: tuple[bool, ...]) -> dict | None:
+        """ORB + RANSAC verification of one bank entry against the query's keypoints ``qf``; an
+        accepted one joins ``best``. None: the entry has nothing to verify against."""
+        blob = bank.store.feature(entry_id, local.FEATURE_KIND)
+        thumb = bank.store.thumb(entry_id)
+        if blob is None or thumb is None:
+            return None  # imported hash-only entries have nothing to verify against
+        bank_grey = cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_GRAYSCALE)
+        if bank_grey is None:
+            return None
+        v = local.verify(qf.features, qf.mirrored, local.Features.from_bytes(blob), qf.grey, bank_grey,
+                         settings.verify, sides)
+        if v.accepted and v.aligned_distance is not None:
+            self._keep(best, bank, entry_id, _ALIGNED, v.aligned_distance)
+        return {"entry_id": entry_id, "accepted": v.accepted, "inliers": v.inliers, "mirrored": v.mirrored,
+                "aligned_distance": v.aligned_distance, "why": v.why}

@@ -32,6 +32,7 @@ from imgcheck.hashing.pdq import (  # noqa: F401 - the reference's pixels, re-ex
     stored_pixels,
 )
 from imgcheck.load import LoadedImage
+from imgcheck.settings import PhotoBand
 
 _PDQ: PdqHash = HASH_TYPES["pdq"]  # type: ignore[assignment]
 
@@ -117,4 +118,38 @@ class QueryFeatures:
 
 def query_features(img: LoadedImage) -> QueryFeatures:
     g = local.grey(img.rgb(local.FEATURE_SIDE), local.FEATURE_SIDE, local.MIN_QUERY_SIDE)
+    return QueryFeatures(g, local.compute(g), local.compute(np.ascontiguousarray(g[:, ::-1])))
+
+
+def photo_band(rgb: np.ndarray, params: PhotoBand) -> tuple[int, int] | None:
+    """Rows (y0, y1) of the picture inside an app screenshot, or None when ``rgb`` does not look like
+    one: the top and bottom rows share one background colour, and the picture is the longest run of
+    rows that are not bars (rows mostly of that colour: status bar, header, action bar, caption text),
+    with bars above or below it (``settings.PhotoBand``)."""
+    h = rgb.shape[0]
+    if h < 2:
+        return None
+    f = np.asarray(rgb, np.int16)
+    bg = np.median(f[0], axis=0)
+    if np.abs(bg - np.median(f[-1], axis=0)).max() > params.colour_tol:
+        return None
+    bars = (np.abs(f - bg).max(axis=2) <= params.colour_tol).mean(axis=1) >= params.bar_share
+    edges = np.diff(np.concatenate([[0], (~bars).astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(starts):
+        return None
+    i = int(np.argmax(ends - starts))
+    y0, y1 = int(starts[i]), int(ends[i])
+    if y1 - y0 < params.min_band * h or h - (y1 - y0) < params.min_bars * h:
+        return None
+    return y0, y1
+
+
+def band_features(img: LoadedImage, params: PhotoBand) -> QueryFeatures | None:
+    """``query_features`` of the picture inside an app screenshot (``photo_band``), or None."""
+    rgb = img.rgb(local.FEATURE_SIDE)
+    rows = photo_band(rgb, params)
+    if rows is None:
+        return None
+    g = local.grey(np.ascontiguousarray(rgb[rows[0]:rows[1]]), local.FEATURE_SIDE, local.MIN_QUERY_SIDE)
     return QueryFeatures(g, local.compute(g), local.compute(np.ascontiguousarray(g[:, ::-1])))
