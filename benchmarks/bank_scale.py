@@ -218,11 +218,11 @@ def run_size(size: int, bank_path: Path, work: Path, qs, rng) -> dict:
         if original is None:
             ki_cpu_unrelated.append(ki_cpu[-1])
         ki.append(report.timings_ms["known_image"])
-        qf = views.query_features(img)
+        qf = views.query_features(img, eng.settings.coarse_view)  # the check's keyword descriptors
         t = time.perf_counter()
         pdq = np.stack([np.frombuffer(h.bits, np.uint8) for _, h in views.query_hashes(img)["pdq"]])
         index.hash_candidates("pdq", pdq, 47)
-        kc = index.keyword_candidates([qf.features.descriptors, qf.mirrored.descriptors], 8)
+        kc = index.keyword_candidates(qf.keyword_descriptors(), 8, eng.settings.keyword_vote)
         cand.append((time.perf_counter() - t) * 1000)
         if original is not None:
             kw_found += int(R.ORIGINAL_IDS[original] in [e for e, _, _ in kc])

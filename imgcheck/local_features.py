@@ -33,6 +33,8 @@ FEATURE_SIDE = 512
 #: queries smaller than this are upscaled first, so tiny re-uploads still give keypoints
 MIN_QUERY_SIDE = 384
 N_FEATURES = 1000
+#: ORB pyramid levels of the stored keypoints (a query's coarse view uses fewer: settings.CoarseView)
+N_LEVELS = 8
 FEATURE_KIND = "orb1000+clahe@512"
 _HEADER = struct.Struct("<4sIHH")
 _MAGIC = b"ORB1"
@@ -98,7 +100,7 @@ def grey(rgb: np.ndarray, side: int = FEATURE_SIDE, min_side: int = 0) -> np.nda
     return cv2.resize(g, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
 
-def compute(g: np.ndarray, n_features: int = N_FEATURES) -> Features:
+def compute(g: np.ndarray, n_features: int = N_FEATURES, levels: int = N_LEVELS) -> Features:
     """ORB keypoints of a grey image (fixed detector settings: bank and query must agree).
 
     The image is contrast-equalised first (CLAHE): dark, hazy or motion-blurred photos otherwise give
@@ -110,7 +112,7 @@ def compute(g: np.ndarray, n_features: int = N_FEATURES) -> Features:
         # ORB's pyramid cannot shrink a 1-pixel-wide strip (OpenCV asserts) and finds no corner in
         # anything narrower than its patch: no keypoints, the same answer without the crash
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (g.shape[1], g.shape[0]))
-    orb = cv2.ORB_create(nfeatures=n_features, scaleFactor=1.2, nlevels=8, edgeThreshold=15, patchSize=31,
+    orb = cv2.ORB_create(nfeatures=n_features, scaleFactor=1.2, nlevels=levels, edgeThreshold=15, patchSize=31,
                          fastThreshold=10)
     kps, desc = orb.detectAndCompute(cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(g), None)
     if desc is None or not kps:

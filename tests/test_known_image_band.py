@@ -16,7 +16,7 @@ BANK = ("lomiri_bridge", "mate_storm", "rocket")
 #: (original, edit, split): copies the whole screenshot's keypoints do not verify (aligned PDQ too
 #: far with the bars in the picture, or too few votes) and the picture between the bars does
 RESCUED = (("lomiri_bridge", "screenshot", "dev"), ("lomiri_bridge", "crop+screenshot", "dev"),
-           ("mate_storm", "screenshot", "dev"), ("rocket", "screenshot+mirror", "dev"))
+           ("mate_storm", "screenshot+mirror", "dev"), ("rocket", "screenshot+mirror", "dev"))
 
 
 def _edit(name: str) -> R.EditSpec:

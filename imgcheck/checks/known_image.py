@@ -191,11 +191,10 @@ class KnownImageCheck:
             if h.entry_id not in best]
         nearest += [int(h.distance) for h in near_hits]
         near = [h.entry_id for h in near_hits][:k]
-        qf = ctx.cached("known_image.query_features", lambda: views.query_features(img))
+        qf = ctx.cached("known_image.query_features", lambda: views.query_features(img, settings.coarse_view))
         kk = settings.keyword_candidates if k > 0 else 0  # stage 2 off: only unconfirmed hits are verified
         vote = settings.keyword_vote
-        ranked = bank.keyword_candidates([qf.features.descriptors, qf.mirrored.descriptors], kk + len(best),
-                                         vote) if kk else []
+        ranked = bank.keyword_candidates(qf.keyword_descriptors(), kk + len(best), vote) if kk else []
         voted = [(e, m) for e, _, m in ranked if e not in best][:kk]
         # a candidate voted for by one side (the upload or its mirror) is verified on that side only
         sides = {e: (True,) if m >= vote.one_side_share else (False,) if m <= 1 - vote.one_side_share
@@ -223,11 +222,10 @@ class KnownImageCheck:
         verified with its keypoints (``settings.PhotoBand``)."""
         bank, settings = ctx.bank, ctx.settings
         params, vote = settings.photo_band, settings.keyword_vote
-        bf = views.band_features(img, params) if params.candidates > 0 else None
+        bf = views.band_features(img, params, settings.coarse_view) if params.candidates > 0 else None
         if bf is None:
             return []
-        ranked = bank.keyword_candidates([bf.features.descriptors, bf.mirrored.descriptors], params.candidates,
-                                         vote)
+        ranked = bank.keyword_candidates(bf.keyword_descriptors(), params.candidates, vote)
         out, copy_score = [], 0.0
         for entry_id, score, m in ranked:
             if score < vote.after_match_share * copy_score:

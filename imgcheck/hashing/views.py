@@ -13,13 +13,14 @@ Query side: the image and the image with uniform borders trimmed, each in all 8 
 for PDQ (the dihedral group: 0/90/180/270 degrees, each mirrored or not, so a photo turned
 sideways, upside down or flipped, or one whose EXIF orientation was lost or applied twice, lands
 near the original) and as is and mirrored for pHash; and the query's keypoints and those of its
-mirror (``query_features``).
+mirror (``query_features``), with a coarse view of both for the keyword votes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from imgcheck import local_features as local
@@ -32,7 +33,7 @@ from imgcheck.hashing.pdq import (  # noqa: F401 - the reference's pixels, re-ex
     stored_pixels,
 )
 from imgcheck.load import LoadedImage
-from imgcheck.settings import PhotoBand
+from imgcheck.settings import CoarseView, PhotoBand
 
 _PDQ: PdqHash = HASH_TYPES["pdq"]  # type: ignore[assignment]
 
@@ -111,14 +112,37 @@ class QueryFeatures:
     grey: np.ndarray
     features: local.Features
     mirrored: local.Features
+    #: the coarse view's descriptors of the upload and of its mirror (``settings.CoarseView``): they
+    #: vote for keyword candidates, verification uses ``features`` / ``mirrored``
+    coarse: tuple[np.ndarray, np.ndarray] | None = None
 
     def all_descriptors(self) -> np.ndarray:
         return np.concatenate([self.features.descriptors, self.mirrored.descriptors])
 
+    def keyword_descriptors(self) -> list[np.ndarray]:
+        """[upload's, mirror's] descriptors for the keyword index's votes (``KeywordIndex.votes``)."""
+        if self.coarse is None:
+            return [self.features.descriptors, self.mirrored.descriptors]
+        return [np.concatenate([self.features.descriptors, self.coarse[0]]),
+                np.concatenate([self.mirrored.descriptors, self.coarse[1]])]
 
-def query_features(img: LoadedImage) -> QueryFeatures:
+
+def _features_of_grey(g: np.ndarray, coarse: CoarseView | None) -> QueryFeatures:
+    mirrored = np.ascontiguousarray(g[:, ::-1])
+    extra = None
+    if coarse is not None and coarse.features > 0:
+        h, w = g.shape
+        size = (max(1, round(w * coarse.shrink)), max(1, round(h * coarse.shrink)))
+        small = cv2.resize(g, size, interpolation=cv2.INTER_AREA)
+        extra = tuple(local.compute(x, coarse.features, coarse.levels).descriptors
+                      for x in (small, np.ascontiguousarray(small[:, ::-1])))
+    return QueryFeatures(g, local.compute(g), local.compute(mirrored), extra)
+
+
+def query_features(img: LoadedImage, coarse: CoarseView | None = None) -> QueryFeatures:
+    """The upload's keypoints and its mirror's (and, given ``coarse``, the coarse view's)."""
     g = local.grey(img.rgb(local.FEATURE_SIDE), local.FEATURE_SIDE, local.MIN_QUERY_SIDE)
-    return QueryFeatures(g, local.compute(g), local.compute(np.ascontiguousarray(g[:, ::-1])))
+    return _features_of_grey(g, coarse)
 
 
 def photo_band(rgb: np.ndarray, params: PhotoBand) -> tuple[int, int] | None:
@@ -145,11 +169,11 @@ def photo_band(rgb: np.ndarray, params: PhotoBand) -> tuple[int, int] | None:
     return y0, y1
 
 
-def band_features(img: LoadedImage, params: PhotoBand) -> QueryFeatures | None:
+def band_features(img: LoadedImage, params: PhotoBand, coarse: CoarseView | None = None) -> QueryFeatures | None:
     """``query_features`` of the picture inside an app screenshot (``photo_band``), or None."""
     rgb = img.rgb(local.FEATURE_SIDE)
     rows = photo_band(rgb, params)
     if rows is None:
         return None
     g = local.grey(np.ascontiguousarray(rgb[rows[0]:rows[1]]), local.FEATURE_SIDE, local.MIN_QUERY_SIDE)
-    return QueryFeatures(g, local.compute(g), local.compute(np.ascontiguousarray(g[:, ::-1])))
+    return _features_of_grey(g, coarse)
