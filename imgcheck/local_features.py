@@ -112,8 +112,8 @@ def compute(g: np.ndarray, n_features: int = N_FEATURES, levels: int = N_LEVELS)
         # ORB's pyramid cannot shrink a 1-pixel-wide strip (OpenCV asserts) and finds no corner in
         # anything narrower than its patch: no keypoints, the same answer without the crash
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (g.shape[1], g.shape[0]))
-    orb = cv2.ORB_create(nfeatures=n_features, scaleFactor=1.2, nlevels=levels, edgeThreshold=15, patchSize=31,
-                         fastThreshold=10)
+    orb = cv2.ORB_create(nfeatures=n_features, scaleFactor=1.2, nlevels=levels, edgeThreshold=15,
+                         patchSize=31, fastThreshold=10)
     kps, desc = orb.detectAndCompute(cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(g), None)
     if desc is None or not kps:
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (g.shape[1], g.shape[0]))

@@ -78,7 +78,7 @@ class CoarseView:
     a crop or zoom of it shows those parts larger, and the query's own pyramid gives too few keypoints
     at the matching scale. Measured on the re-upload set's dev split with benchmarks/bank_scale.py's
     10,602 real distractors in the bank: the original among the 8 keyword candidates for 301 of 316
-    copies without, 311 with (the 0.8 x 0.8-scale view gave the same; ~8 ms more CPU per check)."""
+    copies without, 310 with (benchmarks/bank_scale.py: ~6-11 ms more CPU per check, ~6 of it this ORB)."""
 
     shrink: float = 0.556
     levels: int = 4

@@ -169,7 +169,8 @@ def photo_band(rgb: np.ndarray, params: PhotoBand) -> tuple[int, int] | None:
     return y0, y1
 
 
-def band_features(img: LoadedImage, params: PhotoBand, coarse: CoarseView | None = None) -> QueryFeatures | None:
+def band_features(img: LoadedImage, params: PhotoBand,
+                  coarse: CoarseView | None = None) -> QueryFeatures | None:
     """``query_features`` of the picture inside an app screenshot (``photo_band``), or None."""
     rgb = img.rgb(local.FEATURE_SIDE)
     rows = photo_band(rgb, params)
