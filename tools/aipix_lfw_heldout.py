@@ -26,6 +26,9 @@ Steps:
         # imgcheck's own scoring (imgcheck.ai_pixels.training.score_sources, what
         # `imgcheck detector eval --chains given,upload` runs) in chunks cached under /work/data/aipix4
   python tools/aipix_lfw_heldout.py report [--json F]
+  OMP_NUM_THREADS=1 nice -n 10 python tools/aipix_lfw_heldout.py derive   # FFHQ-rule crops (lfw_heldout_ffhq)
+  OMP_NUM_THREADS=1 nice -n 10 python tools/aipix_lfw_heldout.py score --set lfw_heldout_ffhq --workers 2
+  python tools/aipix_lfw_heldout.py report --set lfw_heldout_ffhq [--json F]    # upload chain only
 
 ``report`` is the same as ``imgcheck detector eval --real OUT --ai tests/fixtures/gan_faces --chains
 given,upload`` (one process, no cache), plus what the check does with the view's size: below
@@ -330,7 +333,7 @@ def cmd_report(args) -> None:
     chains = SETS[args.set]["chains"]
     parts: dict[str, list] = {"image": [], "face": [], "fused": []}
     shorts: dict[str, list[float]] = {c: [] for c in chains}
-    n_files = 0
+    n_files, names = 0, set()
     for name, files, label, _source, _chains in jobs(args.set, args.ai):
         f = DATA / "scores" / f"{name}.json"
         if not f.exists():
@@ -341,13 +344,14 @@ def cmd_report(args) -> None:
                          for r in doc[k] if r["chain"] in chains]
         if label == "real":
             n_files += len(files)
+            names |= {Path(f).stem.rsplit("_", 1)[0] for f in files}  # LFW files: Person_Name_0001
             for c in chains:
                 shorts[c] += doc["work_short"][c]
     reps = {"image": evaluation.report(parts["image"], info.flag_at, info.clear_below),
             "layout_rule": evaluation.report(parts["face"], rule.flag_at, 0.5),
             "fused": evaluation.report(parts["fused"], 0.5, 0.25)}
     out: dict = {"set": args.set, "source": f"{REPOSITORY}@{COMMIT}:lfw/", "photos": n_files,
-                 "people": len({r["path"].split("/")[1] for r in locked()}), "chains": {}}
+                 "people": len(names), "chains": {}}
     for c in chains:
         fused = [s for s in parts["fused"] if s.chain == c and s.label == "real"]
         image = [s for s in parts["image"] if s.chain == c and s.label == "real"]
