@@ -108,6 +108,53 @@ def test_posting_budget_bounds_the_reads_and_keeps_the_copies(keyword_bank):
     assert sum(r == 0 for r in ranks) >= 17 and sum(r < 8 for r in ranks) >= 19, ranks
 
 
+def reference_votes(index: scale.KeywordIndex, descriptors, vote: KeywordVote) -> dict[int, tuple[float, float]]:
+    """KeywordIndex.votes written out descriptor by descriptor: row -> (score, mirrored part)."""
+    seen, lists = set(), []
+    for side, d in enumerate(descriptors):
+        for w, e in zip(scale.words_of(d).tolist(), scale.embedding_of(d).tolist()):
+            if (w, e, side) in seen:
+                continue
+            seen.add((w, e, side))
+            i = int(np.searchsorted(index.words, w))
+            if i < len(index.words) and index.words[i] == w:
+                a, b = int(index.starts[i]), int(index.starts[i + 1])
+                if b - a <= max(vote.stop_floor, vote.stop_share * index.n_rows):
+                    lists.append((b - a, a, e, side, w))
+    if sum(n for n, *_ in lists) > vote.posting_budget:
+        kept, read = [], 0
+        # the shortest lists first; among lists as long, in (word, embedding, side) order
+        for item in sorted(lists, key=lambda x: (x[0], x[4], x[2], x[3])):
+            if read + item[0] > vote.posting_budget:
+                break
+            kept.append(item)
+            read += item[0]
+        lists = kept
+    out: dict[int, tuple[float, float]] = {}
+    for n, a, e, side, _ in lists:
+        weight = float(np.log1p(index.n_rows / n) ** 2)
+        for p in range(a, a + n):
+            if bin(int(index.embeddings[p]) ^ e).count("1") <= vote.he_radius:
+                s, m = out.get(int(index.postings[p]), (0.0, 0.0))
+                out[int(index.postings[p])] = (s + weight, m + weight * (side == 1))
+    return out
+
+
+def test_votes_equal_the_descriptor_by_descriptor_count(keyword_bank):
+    """The vectorised votes (slice reads, one sort of the hits) score every row as a plain loop over
+    the descriptors and their postings does, with and without a binding posting budget."""
+    index, copies = keyword_bank
+    for truth, _, desc in copies[::3]:
+        full = index.votes(desc, KeywordVote())
+        for vote in (KeywordVote(), KeywordVote(posting_budget=full.postings_read // 3)):
+            v = index.votes(desc, vote)
+            ref = reference_votes(index, desc, vote)
+            assert v.rows.tolist() == sorted(ref)
+            assert np.allclose(v.score, [ref[r][0] for r in v.rows.tolist()], rtol=1e-12)
+            assert np.allclose(v.mirror, [ref[r][1] for r in v.rows.tolist()], rtol=1e-12, atol=1e-12)
+            assert truth in v.rows.tolist()
+
+
 def test_votes_tell_which_side_the_copy_is_on(keyword_bank):
     """The mirror's descriptors vote for a mirrored copy, the upload's own for the others: known_image
     then verifies that side only (KeywordVote.one_side_share)."""
