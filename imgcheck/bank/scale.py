@@ -164,19 +164,29 @@ class MultiIndexHash:
         keys = queries.reshape(nq, self.chunks, 2).astype(np.uint32)
         keys = (keys[:, :, 0] << 8) | keys[:, :, 1]                      # [nq, chunks]
         probes = keys[:, :, None] ^ masks[None, None, :]                 # [nq, chunks, probes]
+        # bucket bounds in the flattened order table (chunk c's rows start at c * n), query-major
+        base = np.arange(self.chunks, dtype=np.int64)[None, :, None] * len(self)
+        offsets = np.asarray(self.offsets)
         chunk = np.broadcast_to(np.arange(self.chunks)[None, :, None], probes.shape)
-        starts = self.offsets[chunk, probes].ravel()
-        ends = self.offsets[chunk, probes + 1].ravel()
-        pos, owner = _ranges(starts, ends)
-        if not len(pos):
+        starts = (offsets[chunk, probes] + base).ravel()
+        lengths = (offsets[chunk, probes + 1] + base).ravel() - starts
+        per_query = lengths.reshape(nq, -1).sum(axis=1)
+        total = int(per_query.sum())
+        if not total:
             return empty
-        qi = owner // (self.chunks * len(masks))
-        ci = (owner // len(masks)) % self.chunks
+        pos = np.arange(total, dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         # plain ndarray views of the memory maps (a memmap's fancy indexing costs more)
-        rows = np.asarray(self.order).reshape(-1)[ci * len(self) + pos].astype(np.int64)
-        # distances first, on every probed row (cheap: popcount), then the few within the radius
-        # are deduplicated (a row found through several chunks or probes)
-        dist = popcount_rows(np.asarray(self.bits)[rows], queries[qi])
+        rows = np.asarray(self.order).reshape(-1)[pos].astype(np.int64)
+        # distances first, on every probed row (cheap: popcount), each query against its own rows;
+        # then the few within the radius are deduplicated (a row found through several chunks or probes)
+        bits = np.asarray(self.bits)
+        bounds = np.concatenate([[0], np.cumsum(per_query)]).tolist()
+        dist = np.empty(total, np.int32)
+        for q in range(nq):
+            a, b = bounds[q], bounds[q + 1]
+            if a < b:
+                dist[a:b] = popcount_rows(bits[rows[a:b]], queries[q][None, :])
+        qi = np.repeat(np.arange(nq, dtype=np.int64), per_query)
         keep = dist <= radius
         qi, rows, dist = qi[keep], rows[keep], dist[keep]
         pair, first = np.unique(qi * len(self) + rows, return_index=True)
