@@ -121,14 +121,14 @@ def compute(g: np.ndarray, n_features: int = N_FEATURES, levels: int = N_LEVELS)
     # first within each pyramid level, the levels taken in turn, so coarse keypoints (which survive a
     # photo shrunk into a screenshot) are among the first. Measured (benchmarks.keyword_params, 30
     # originals + 1,200 distractors, 400 keypoints): recall@3 0.92 strongest-first, 0.96 in turn
-    resp = np.array([-k.response for k in kps])
-    octave = np.array([k.octave for k in kps])
+    resp = -np.fromiter((k.response for k in kps), np.float64, len(kps))
+    octave = np.fromiter((k.octave for k in kps), np.int64, len(kps))
     rank = np.zeros(len(kps))
     for o in np.unique(octave):
         idx = np.flatnonzero(octave == o)
         rank[idx[np.argsort(resp[idx], kind="stable")]] = np.arange(len(idx))
     order = np.lexsort((resp, rank))
-    pts = np.array([kps[i].pt for i in order], np.float32)
+    pts = cv2.KeyPoint_convert(kps)[order].reshape(-1, 2)  # float32, as KeyPoint.pt holds them
     return Features(pts, np.ascontiguousarray(desc[order]), (g.shape[1], g.shape[0]))
 
 

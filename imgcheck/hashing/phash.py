@@ -9,6 +9,7 @@ that are kept, instead of scipy's FFT-based transform of all of them: the same v
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
@@ -39,5 +40,36 @@ class PHash(HashType):
     radius_setting: ClassVar[str] = "phash_radius"
 
     def compute(self, rgb: np.ndarray) -> Hash:
-        grey = Image.fromarray(np.asarray(rgb)).convert("L").resize((_SIDE, _SIDE), Image.Resampling.LANCZOS)
-        return Hash.from_bool_array(self.name, phash_bits(np.asarray(grey)))
+        return self._of_grey(Image.fromarray(np.asarray(rgb)).convert("L"))
+
+    def _of_grey(self, grey: Image.Image) -> Hash:
+        small = grey.resize((_SIDE, _SIDE), Image.Resampling.LANCZOS)
+        return Hash.from_bool_array(self.name, phash_bits(np.asarray(small)))
+
+    def query_hashes(self, views: Mapping[str, np.ndarray]) -> list[tuple[str, Hash]]:
+        """As ``HashType.query_hashes``; a view ``NAME+mirror`` that is ``views[NAME][:, ::-1]`` (as
+        ``hashing.views.query_views`` makes it) is hashed from NAME's grey image flipped: the grey
+        conversion is per pixel, so that is the same grey image as the mirror's, without a copy and a
+        conversion of the mirrored RGB."""
+        greys: dict[str, Image.Image] = {}
+        out: list[tuple[str, Hash]] = []
+        for name, rgb in views.items():
+            base = name[: -len(_MIRROR)] if name.endswith(_MIRROR) else None
+            if base in greys and _is_mirror_of(rgb, views[base]):
+                grey = greys[base].transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            else:
+                grey = greys[name] = Image.fromarray(np.asarray(rgb)).convert("L")
+            out.append((name, self._of_grey(grey)))
+        return out
+
+
+_MIRROR = "+mirror"
+
+
+def _is_mirror_of(view: np.ndarray, base: np.ndarray) -> bool:
+    """Whether ``view`` is exactly ``base[:, ::-1]`` (the same memory, columns reversed)."""
+    if not isinstance(view, np.ndarray) or not isinstance(base, np.ndarray) or base.ndim < 2:
+        return False
+    flipped = base[:, ::-1]
+    return (view.shape == flipped.shape and view.dtype == flipped.dtype and view.strides == flipped.strides
+            and view.__array_interface__["data"][0] == flipped.__array_interface__["data"][0])
