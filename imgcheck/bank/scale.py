@@ -369,8 +369,8 @@ class KeywordIndex:
         group = np.cumsum(new_row) - 1
         weight = idf2[owner]
         score = np.bincount(group, weights=weight)
-        mirrored = side[owner] == 1
-        mirror = np.bincount(group[mirrored], weights=weight[mirrored], minlength=len(score))
+        # the mirrored side's part: a count over (row, side) pairs, its odd half
+        mirror = np.bincount(2 * group + (side[owner] == 1), weights=weight, minlength=2 * len(score))[1::2]
         return Votes(rows[new_row], score, mirror, total)
 
 
