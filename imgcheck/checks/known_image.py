@@ -30,6 +30,7 @@ from imgcheck.checks import CheckContext
 from imgcheck.hashing import HASH_TYPES, picture_gate, views
 from imgcheck.i18n import msg
 from imgcheck.load import LoadedImage
+from imgcheck.settings import KeywordVote
 from imgcheck.strength import SCALES, Measure, Scale, grade
 from imgcheck.types import Evidence, Match
 
@@ -197,8 +198,7 @@ class KnownImageCheck:
         ranked = bank.keyword_candidates(qf.keyword_descriptors(), kk + len(best), vote) if kk else []
         voted = [(e, m) for e, _, m in ranked if e not in best][:kk]
         # a candidate voted for by one side (the upload or its mirror) is verified on that side only
-        sides = {e: (True,) if m >= vote.one_side_share else (False,) if m <= 1 - vote.one_side_share
-                 else (False, True) for e, m in voted}
+        sides = {e: _sides_voted(m, vote) for e, m in voted}
         # once a copy is found (a hash match, or a verified keyword candidate), keyword candidates
         # with far fewer votes than it got are chance votes: they are not verified
         score_of = {e: sc for e, sc, _ in ranked}
@@ -230,9 +230,7 @@ class KnownImageCheck:
         for entry_id, score, m in ranked:
             if score < vote.after_match_share * copy_score:
                 continue
-            sides = (True,) if m >= vote.one_side_share else (False,) if m <= 1 - vote.one_side_share \
-                else (False, True)
-            row = self._verify_one(bank, bf, entry_id, best, settings, sides)
+            row = self._verify_one(bank, bf, entry_id, best, settings, _sides_voted(m, vote))
             if row is not None:
                 out.append({**row, "view": "band"})
                 if row["accepted"] and row["aligned_distance"] is not None:
@@ -256,3 +254,13 @@ class KnownImageCheck:
             self._keep(best, bank, entry_id, _ALIGNED, v.aligned_distance)
         return {"entry_id": entry_id, "accepted": v.accepted, "inliers": v.inliers, "mirrored": v.mirrored,
                 "aligned_distance": v.aligned_distance, "why": v.why}
+
+
+def _sides_voted(mirror_share: float, vote: KeywordVote) -> tuple[bool, ...]:
+    """The sides a keyword candidate is verified on (False: the upload as it is, True: its mirror):
+    only the side that cast nearly all its votes (``KeywordVote.one_side_share``), else both."""
+    if mirror_share >= vote.one_side_share:
+        return (True,)
+    if mirror_share <= 1 - vote.one_side_share:
+        return (False,)
+    return (False, True)
