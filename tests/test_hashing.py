@@ -69,3 +69,19 @@ def test_phash_equals_imagehash_bit_for_bit_on_every_fixture(fixtures):
     for colour in ((128, 128, 128), (30, 60, 200), (0, 0, 0)):
         flat = np.tile(np.array(colour, np.uint8), (50, 70, 1))
         assert str(HASH_TYPES["phash"].compute(flat)) == str(imagehash.phash(Image.fromarray(flat)))
+
+
+@pytest.mark.parametrize("shape,axis", [((64,), None), ((8, 8), None), ((7,), None), ((375, 3), 0),
+                                        ((500, 3), 0), ((1,), None), ((4, 5), 1)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int16, np.uint8])
+def test_median_is_numpys(shape, axis, dtype):
+    from imgcheck.hashing.base import median
+
+    rng = np.random.default_rng(sum(shape) + (axis or 0))
+    # few distinct values: ties at the middle, where a wrong pick would show
+    a = rng.integers(0, 5, shape).astype(dtype) if dtype != np.float64 else rng.normal(size=shape)
+    got, want = median(a, axis), np.median(a, axis=axis)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+    assert np.array_equal(got, want)
+    with pytest.raises(ValueError):
+        median(np.zeros(0))

@@ -121,3 +121,32 @@ def test_thread_count_is_restored_and_stays_in_the_calling_thread() -> None:
     with faiss_threads(0):  # 0 leaves the count alone
         assert faiss.omp_get_max_threads() == main_before
     assert faiss.omp_get_max_threads() == main_before
+
+
+@pytest.mark.parametrize("name", R.DEV_ORIGINALS[:3])
+def test_keypoints_are_listed_level_by_level_strongest_first(name: str) -> None:
+    """``compute`` lists OpenCV's ORB keypoints so that the first N (what the bank's keyword index
+    posts) take every pyramid level in turn: the i-th strongest of every level before the
+    (i+1)-th of any, and within a level strongest first (ties in detection order)."""
+    g = local.grey(R.load(name))
+    orb = cv2.ORB_create(nfeatures=local.N_FEATURES, scaleFactor=1.2, nlevels=local.N_LEVELS, edgeThreshold=15,
+                         patchSize=31, fastThreshold=10)
+    kps, desc = orb.detectAndCompute(cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(g), None)
+    f = local.compute(g)
+    assert len(f) == len(kps) > 500
+    # the same keypoints, each found again by its position and descriptor
+    where = {(float(k.pt[0]), float(k.pt[1]), bytes(d)): i for i, (k, d) in enumerate(zip(kps, desc))}
+    src = [where[(float(p[0]), float(p[1]), bytes(d))] for p, d in zip(f.points, f.descriptors)]
+    assert sorted(src) == list(range(len(kps)))
+    levels = [kps[i].octave for i in src]
+    assert len(set(levels)) >= 4
+    seen: dict[int, list[int]] = {}
+    ranks = []
+    for i, lv in zip(src, levels):
+        prev = seen.setdefault(lv, [])
+        if prev:  # strongest first, a tie keeps detection order
+            a, b = kps[prev[-1]].response, kps[i].response
+            assert a > b or (a == b and prev[-1] < i)
+        ranks.append(len(prev))
+        prev.append(i)
+    assert ranks == sorted(ranks)  # rank 0 of every level, then rank 1 of every level, ...

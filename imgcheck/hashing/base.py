@@ -28,6 +28,27 @@ if TYPE_CHECKING:
 #: set bits of each byte value: Hamming distances of packed hashes are sums of this over XORed bytes
 POPCOUNT = np.array([i.bit_count() for i in range(256)], dtype=np.uint8)
 
+def median(a: np.ndarray, axis: int | None = None) -> np.ndarray | np.float64:
+    """``np.median`` of NaN-free values, the same numbers (the mean of the two middle values of an
+    even count, in float64 for integers): ``np.median`` imports ``numpy.ma`` on its first call to look
+    for NaNs, about 45 ms of every process that hashes a photo (measured with ``python -X importtime``
+    on ``imgcheck check --checks known_image``)."""
+    a = np.asarray(a)
+    if axis is None:
+        a, axis = a.ravel(), 0
+    n = a.shape[axis]
+    if n == 0:
+        raise ValueError("median of an empty array")
+    if not np.issubdtype(a.dtype, np.inexact):
+        a = a.astype(np.float64)
+    k = n // 2
+    part = np.partition(a, [k - 1, k] if n % 2 == 0 else [k], axis=axis)
+    hi = np.take(part, k, axis=axis)
+    if n % 2:
+        return hi
+    return (np.take(part, k - 1, axis=axis) + hi) / 2
+
+
 #: longest side of the working copy hashes are computed on (bank side and query side)
 HASH_SIDE = 512
 #: pictures with a shorter side under this never match on a hash alone (too few pixels to say which)

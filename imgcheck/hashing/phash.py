@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 from PIL import Image
 
-from imgcheck.hashing.base import Hash, HashType
+from imgcheck.hashing.base import Hash, HashType, median
 from imgcheck.settings import PHASH_RADIUS
 
 _SIDE = 32
@@ -30,7 +30,7 @@ def phash_bits(grey32: np.ndarray) -> np.ndarray:
     # coefficients that are zero in exact arithmetic (a flat picture) come out as rounding noise;
     # snap them to zero as scipy's transform gives them, so ties at the median fall the same way
     low[np.abs(low) < 1e-9 * (1.0 + np.abs(low).max())] = 0.0
-    return low > np.median(low)
+    return low > median(low)
 
 
 class PHash(HashType):

@@ -25,7 +25,7 @@ import numpy as np
 
 from imgcheck import local_features as local
 from imgcheck.hashing import HASH_TYPES
-from imgcheck.hashing.base import HASH_SIDE, Hash
+from imgcheck.hashing.base import HASH_SIDE, Hash, median
 from imgcheck.hashing.pdq import (  # noqa: F401 - the reference's pixels, re-exported for callers
     REFERENCE_SIDE,
     PdqHash,
@@ -153,8 +153,8 @@ def photo_band(rgb: np.ndarray, params: PhotoBand) -> tuple[int, int] | None:
     h = rgb.shape[0]
     if h < 2:
         return None
-    bg = np.median(np.asarray(rgb[0], np.int16), axis=0)
-    if np.abs(bg - np.median(np.asarray(rgb[-1], np.int16), axis=0)).max() > params.colour_tol:
+    bg = median(np.asarray(rgb[0], np.int16), axis=0)
+    if np.abs(bg - median(np.asarray(rgb[-1], np.int16), axis=0)).max() > params.colour_tol:
         return None
     bars = _background_share(rgb, bg, params.colour_tol) >= params.bar_share
     edges = np.diff(np.concatenate([[0], (~bars).astype(np.int8), [0]]))
